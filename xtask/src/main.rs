@@ -1,0 +1,98 @@
+//! `cargo xtask codegen [--check]`: regenerate the bindings from the spec, or
+//! check that the checked-in bindings are what the spec produces.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use ivvy_codegen::{GENERATED_PATH, Header, SPEC_PATH};
+
+const USAGE: &str = "usage: cargo xtask codegen [--check]
+
+  codegen           regenerate crates/ivvy-api/src/generated.rs from spec/ivvy.yaml
+  codegen --check   fail, with a diff, when the generated file is stale";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["codegen"] => codegen(false),
+        ["codegen", "--check"] => codegen(true),
+        ["-h" | "--help" | "help"] => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(format!("unknown arguments {args:?}\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    // xtask/ sits directly under the workspace root
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn codegen(check: bool) -> Result<(), String> {
+    let root = workspace_root();
+    let spec_text = read(&root.join(SPEC_PATH))?;
+    let fresh = ivvy_codegen::generate(&spec_text).map_err(|e| e.to_string())?;
+    let target = root.join(GENERATED_PATH);
+    let current = match std::fs::read_to_string(&target) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(format!("cannot read {}: {e}", target.display())),
+    };
+
+    if current.as_deref() == Some(fresh.as_str()) {
+        println!("{GENERATED_PATH} is up to date with {SPEC_PATH}");
+        return Ok(());
+    }
+    if !check {
+        std::fs::write(&target, &fresh)
+            .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+        println!("wrote {GENERATED_PATH} from {SPEC_PATH}");
+        return Ok(());
+    }
+
+    let Some(current) = current else {
+        return Err(format!("{GENERATED_PATH} is missing; run `cargo xtask codegen`"));
+    };
+    let why = staleness(&current, &spec_text);
+    let diff = similar::TextDiff::from_lines(current.as_str(), fresh.as_str())
+        .unified_diff()
+        .context_radius(3)
+        .header(
+            &format!("{GENERATED_PATH} (checked in)"),
+            &format!("{GENERATED_PATH} (from {SPEC_PATH})"),
+        )
+        .to_string();
+    Err(format!(
+        "{GENERATED_PATH} is stale: {why}.\nRun `cargo xtask codegen` and commit the result.\n\n{diff}"
+    ))
+}
+
+/// Says why the checked-in file differs, using the spec hash in its header.
+fn staleness(current: &str, spec_text: &str) -> String {
+    let now = Header::for_spec(spec_text);
+    match Header::read(current) {
+        None => "it has no generation header (was it written by hand?)".to_string(),
+        Some(recorded) if recorded != now => format!(
+            "the spec changed since generation (generated from sha256 {}, {SPEC_PATH} is now sha256 {})",
+            recorded.spec_sha256, now.spec_sha256
+        ),
+        Some(_) => "the spec is unchanged, so the file was edited by hand or the generator changed"
+            .to_string(),
+    }
+}
