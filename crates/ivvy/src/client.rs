@@ -1,0 +1,390 @@
+//! The client: configuration, and turning the generated calls' results into
+//! this crate's types.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ivvy_api::ResponseValue;
+use ivvy_api::types::ApiError as ApiErrorBody;
+use reqwest::StatusCode;
+use time::OffsetDateTime;
+
+use crate::excerpt::body_excerpt;
+use crate::signing::{Credentials, Signer};
+use crate::{ApiError, Clock, Error, Region, SystemClock, timestamp};
+
+/// Default time allowed to open a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time allowed for a whole request, reply included.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default number of invitations fetched per page when listing.
+pub const DEFAULT_PAGE_SIZE: u32 = 100;
+
+/// A signed client for iVvy's API. Cheap to clone; clones share one
+/// connection pool and can be used from many tasks at once.
+///
+/// ```
+/// # fn main() -> Result<(), ivvy::Error> {
+/// let client = ivvy::Client::builder()
+///     .region(ivvy::Region::Au)
+///     .credentials("my-key", "my-secret")
+///     .build()?;
+/// assert_eq!(client.base_url(), "https://api.ap-southeast-2.ivvy.com");
+/// // the secret never shows in Debug output
+/// assert!(!format!("{client:?}").contains("my-secret"));
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub(crate) shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) api: ivvy_api::Client,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) page_size: u32,
+    base_url: String,
+}
+
+/// Builds a [`Client`]. Needs credentials and a region or base URL.
+#[derive(Debug, Default)]
+#[must_use]
+pub struct ClientBuilder {
+    base_url: Option<String>,
+    region: Option<Region>,
+    credentials: Option<(String, secrecy::SecretString)>,
+    connect_timeout: Option<Duration>,
+    timeout: Option<Duration>,
+    user_agent: Option<String>,
+    clock: Option<Arc<dyn Clock>>,
+    page_size: Option<u32>,
+}
+
+impl ClientBuilder {
+    /// Talk to the region's iVvy servers.
+    pub fn region(mut self, region: Region) -> Self {
+        self.region = Some(region);
+        self
+    }
+
+    /// Talk to this base URL instead (a fake server, a proxy). `http://` is
+    /// accepted only for loopback hosts, so credentials never travel in
+    /// clear text by mistake. Takes precedence over [`region`](Self::region).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The API key and secret to sign requests with.
+    pub fn credentials(mut self, key: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.credentials = Some((key.into(), secrecy::SecretString::from(secret.into())));
+        self
+    }
+
+    /// Time allowed to open a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Time allowed for a whole request, reply included (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The `User-Agent` header (default `ivvy-rs/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Where request dates come from (default: the system clock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Invitations fetched per page when listing (default 100).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = Some(page_size);
+        self
+    }
+
+    /// Fills what is not set yet from `IVVY_API_KEY`, `IVVY_API_SECRET`, and
+    /// `IVVY_BASE_URL` or `IVVY_REGION`.
+    pub fn env(self) -> Result<Self, Error> {
+        self.lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`env`](Self::env) with another source of variables, for tests.
+    pub fn lookup(mut self, var: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let var = |name: &str| var(name).filter(|v| !v.is_empty());
+        if self.base_url.is_none() {
+            self.base_url = var("IVVY_BASE_URL");
+        }
+        if self.region.is_none()
+            && let Some(region) = var("IVVY_REGION")
+        {
+            self.region = Some(region.parse().map_err(|e| Error::Config {
+                problem: format!("IVVY_REGION: {e}"),
+                source: Some(Box::new(e)),
+            })?);
+        }
+        if self.credentials.is_none()
+            && let (Some(key), Some(secret)) = (var("IVVY_API_KEY"), var("IVVY_API_SECRET"))
+        {
+            self = self.credentials(key, secret);
+        }
+        Ok(self)
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        use secrecy::ExposeSecret;
+
+        let base_url = match (self.base_url, self.region) {
+            (Some(url), _) => checked_base_url(&url)?,
+            (None, Some(region)) => region.base_url().to_string(),
+            (None, None) => {
+                return Err(Error::config(
+                    "no region or base URL: set one (IVVY_REGION=au|us|uk or IVVY_BASE_URL)",
+                ));
+            }
+        };
+        let (key, secret) = self.credentials.ok_or_else(|| {
+            Error::config("no API key and secret: set them (IVVY_API_KEY and IVVY_API_SECRET)")
+        })?;
+        let credentials = Credentials::new(key, secret.expose_secret())?;
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let page_size = self.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
+        if page_size == 0 {
+            return Err(Error::config("the page size must be at least 1"));
+        }
+
+        let http = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+            .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
+            .user_agent(
+                self.user_agent
+                    .unwrap_or_else(|| concat!("ivvy-rs/", env!("CARGO_PKG_VERSION")).to_string()),
+            )
+            .build()
+            .map_err(|e| Error::Config {
+                problem: "the HTTP client could not be built".into(),
+                source: Some(Box::new(e)),
+            })?;
+        let signer = Signer::new(credentials, clock.clone());
+        let api = ivvy_api::Client::new_with_client(&base_url, http, Arc::new(signer));
+        Ok(Client {
+            shared: Arc::new(Shared {
+                api,
+                clock,
+                page_size,
+                base_url,
+            }),
+        })
+    }
+}
+
+/// Parses a base URL, refusing clear text to anything but loopback.
+fn checked_base_url(text: &str) -> Result<String, Error> {
+    let url = url::Url::parse(text.trim()).map_err(|e| Error::Config {
+        problem: format!("the base URL {text:?} is not a URL: {e}"),
+        source: Some(Box::new(e)),
+    })?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(Error::config(format!(
+                "the base URL {text:?} is plain http to a host that is not loopback; \
+                 use https so the credentials are not sent in clear text"
+            )));
+        }
+        other => {
+            return Err(Error::config(format!(
+                "the base URL {text:?} has scheme {other:?}; expected https"
+            )));
+        }
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::config(format!(
+            "the base URL {text:?} must not have a query or fragment"
+        )));
+    }
+    // The generated calls append `/api/1.0/...` to the base URL as it is.
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+impl Client {
+    /// Starts building a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from `IVVY_API_KEY`, `IVVY_API_SECRET`, and
+    /// `IVVY_BASE_URL` or `IVVY_REGION`.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::builder().env()?.build()
+    }
+
+    /// The base URL requests go to, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// The clock that dates requests.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.shared.clock
+    }
+
+    /// Checks the credentials; returns iVvy's clock.
+    pub async fn ping(&self) -> Result<OffsetDateTime, Error> {
+        let body = ivvy_api::types::PingRequest(serde_json::Map::new());
+        let reply = call(self.shared.api.ping(&body)).await?;
+        timestamp::parse(&reply.ack).ok_or_else(|| Error::UnexpectedReply {
+            status: Some(StatusCode::OK),
+            problem: "the ping reply's `ack` is not a timestamp (yyyy-mm-dd HH:mm:ss UTC)".into(),
+            excerpt: body_excerpt(reply.ack.as_bytes()),
+            source: None,
+        })
+    }
+}
+
+/// Runs one generated call and maps its result to this crate's types.
+pub(crate) async fn call<T>(
+    request: impl Future<Output = Result<ResponseValue<T>, ivvy_api::Error<ApiErrorBody>>>,
+) -> Result<T, Error> {
+    let (result, status) = ivvy_api::hooks::with_reply_status(request).await;
+    match result {
+        Ok(reply) => Ok(reply.into_inner()),
+        Err(error) => Err(map_error(error, status).await),
+    }
+}
+
+async fn map_error(error: ivvy_api::Error<ApiErrorBody>, status: Option<StatusCode>) -> Error {
+    use ivvy_api::Error as E;
+    match error {
+        E::ErrorResponse(reply) => {
+            Error::Api(ApiError::from_generated(reply.status(), reply.headers(), &reply))
+        }
+        E::CommunicationError(e) => classify_transport(e),
+        E::InvalidUpgrade(e) | E::ResponseBodyError(e) => {
+            if e.is_timeout() {
+                Error::Timeout { source: e }
+            } else {
+                Error::Transport { source: e }
+            }
+        }
+        E::InvalidResponsePayload(body, source) => {
+            let status = status.unwrap_or(StatusCode::OK);
+            if let Some(api) = ApiError::from_body(status, &body) {
+                return Error::Api(api);
+            }
+            Error::UnexpectedReply {
+                status: Some(status),
+                problem: format!("the body is not the JSON the spec describes ({source})"),
+                excerpt: body_excerpt(&body),
+                source: Some(source),
+            }
+        }
+        E::UnexpectedResponse(response) => {
+            let status = response.status();
+            let retry_after = crate::error::retry_after(response.headers());
+            match response.bytes().await {
+                Ok(body) => match ApiError::from_body(status, &body) {
+                    Some(api) => Error::Api(ApiError { retry_after, ..api }),
+                    None => Error::UnexpectedReply {
+                        status: Some(status),
+                        problem: format!("HTTP {} is not a reply the spec describes", status.as_u16()),
+                        excerpt: body_excerpt(&body),
+                        source: None,
+                    },
+                },
+                Err(e) => classify_transport(e),
+            }
+        }
+        E::Custom(message) => Error::Signing(message),
+        E::InvalidRequest(message) => Error::invalid("request", message),
+    }
+}
+
+/// Sorts a reqwest failure by whether the request can have reached iVvy.
+pub(crate) fn classify_transport(error: reqwest::Error) -> Error {
+    if error.is_connect() {
+        Error::Connect { source: error }
+    } else if error.is_timeout() {
+        Error::Timeout { source: error }
+    } else {
+        Error::Transport { source: error }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn build(url: &str) -> Result<Client, Error> {
+        Client::builder().base_url(url).credentials("k", "s").build()
+    }
+
+    #[test]
+    fn plain_http_is_refused_except_to_loopback() {
+        for ok in ["http://127.0.0.1:8080", "http://127.3.4.5", "http://[::1]:9", "http://localhost:1/"] {
+            assert!(build(ok).is_ok(), "{ok} should be accepted");
+        }
+        let err = build("http://api.ap-southeast-2.ivvy.com").expect_err("clear text");
+        assert!(err.to_string().contains("plain http"), "{err}");
+        assert!(build("ftp://127.0.0.1").is_err());
+        assert!(build("not a url").is_err());
+        assert!(build("https://example.com/?x=1").is_err());
+    }
+
+    #[test]
+    fn trailing_slash_is_dropped() {
+        assert_eq!(build("http://127.0.0.1:8080/").expect("valid").base_url(), "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn region_or_url_and_credentials_are_required() {
+        let e = Client::builder().credentials("k", "s").build().expect_err("no region");
+        assert!(e.to_string().contains("no region or base URL"), "{e}");
+        let e = Client::builder().region(Region::Us).build().expect_err("no credentials");
+        assert!(e.to_string().contains("no API key and secret"), "{e}");
+    }
+
+    #[test]
+    fn environment_fills_the_gaps() {
+        let vars: HashMap<&str, &str> = [
+            ("IVVY_API_KEY", "env-key"),
+            ("IVVY_API_SECRET", "env-secret"),
+            ("IVVY_REGION", "uk"),
+        ]
+        .into();
+        let client = Client::builder()
+            .lookup(|name| vars.get(name).map(|v| v.to_string()))
+            .and_then(ClientBuilder::build)
+            .expect("configured from the variables");
+        assert_eq!(client.base_url(), Region::Uk.base_url());
+        assert!(!format!("{client:?}").contains("env-secret"));
+
+        let e = Client::builder()
+            .lookup(|name| (name == "IVVY_REGION").then(|| "mars".to_string()))
+            .expect_err("bad region");
+        assert_eq!(e.to_string(), "invalid configuration: IVVY_REGION: unknown region \"mars\": expected au, us or uk");
+    }
+}

@@ -1,0 +1,140 @@
+//! Typed identifiers. They accept plain integers, and refuse ids that iVvy
+//! can never hold (zero, negative, or beyond `i64::MAX`), before anything is
+//! sent.
+
+use std::convert::Infallible;
+use std::fmt;
+use std::num::NonZeroU64;
+use std::str::FromStr;
+
+/// An id that is not a valid iVvy id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{value} is not a valid {kind} id: ids are whole numbers from 1 to {max}", max = i64::MAX)]
+pub struct InvalidId {
+    /// "event" or "contact".
+    pub kind: &'static str,
+    /// The value as given.
+    pub value: String,
+}
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident, $kind:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(NonZeroU64);
+
+        impl $name {
+            /// The id, checked: from 1 to `i64::MAX`.
+            pub fn new(value: u64) -> Result<Self, InvalidId> {
+                match NonZeroU64::new(value) {
+                    Some(id) if value <= i64::MAX as u64 => Ok(Self(id)),
+                    _ => Err(InvalidId { kind: $kind, value: value.to_string() }),
+                }
+            }
+
+            /// The id as a number.
+            pub fn get(self) -> u64 {
+                self.0.get()
+            }
+
+            pub(crate) fn non_zero(self) -> NonZeroU64 {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        // One integer conversion only, so plain literals (`invite_contacts(4, [1, 2])`)
+        // infer without annotations; `new` takes a u64.
+        impl TryFrom<i64> for $name {
+            type Error = InvalidId;
+            fn try_from(value: i64) -> Result<Self, InvalidId> {
+                u64::try_from(value)
+                    .map_err(|_| InvalidId { kind: $kind, value: value.to_string() })
+                    .and_then(Self::new)
+            }
+        }
+
+        impl From<$name> for u64 {
+            fn from(id: $name) -> u64 {
+                id.get()
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = InvalidId;
+            fn from_str(text: &str) -> Result<Self, InvalidId> {
+                let invalid = || InvalidId { kind: $kind, value: format!("{text:?}") };
+                let trimmed = text.trim();
+                // u64 parsing accepts a leading '+'; an id is digits only.
+                if trimmed.is_empty() || !trimmed.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(invalid());
+                }
+                let value: u64 = trimmed.parse().map_err(|_| invalid())?;
+                Self::new(value).map_err(|_| invalid())
+            }
+        }
+    };
+}
+
+id_type!(
+    /// An iVvy event id.
+    ///
+    /// ```
+    /// use ivvy::EventId;
+    /// assert_eq!(EventId::try_from(4).unwrap().get(), 4);
+    /// assert!(EventId::try_from(0).is_err());
+    /// assert!("12".parse::<EventId>().is_ok());
+    /// ```
+    EventId,
+    "event"
+);
+id_type!(
+    /// An iVvy contact id.
+    ContactId,
+    "contact"
+);
+
+/// Lets `TryInto<EventId>` bounds accept an `EventId` as well as integers.
+impl From<Infallible> for InvalidId {
+    fn from(never: Infallible) -> Self {
+        match never {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_positive_integers() {
+        assert_eq!(ContactId::try_from(7).map(ContactId::get), Ok(7));
+        assert_eq!(ContactId::new(1).map(ContactId::get), Ok(1));
+        assert_eq!(ContactId::try_from(i64::MAX).map(ContactId::get), Ok(i64::MAX as u64));
+    }
+
+    #[test]
+    fn refuses_zero_negative_and_too_large() {
+        for bad in [ContactId::new(0), ContactId::try_from(-3_i64), ContactId::new(u64::MAX)] {
+            let err = bad.expect_err("must be refused");
+            assert_eq!(err.kind, "contact");
+        }
+        assert_eq!(
+            EventId::try_from(0).expect_err("zero").to_string(),
+            "0 is not a valid event id: ids are whole numbers from 1 to 9223372036854775807"
+        );
+    }
+
+    #[test]
+    fn parses_digits_only() {
+        assert_eq!("42".parse::<ContactId>().map(ContactId::get), Ok(42));
+        assert_eq!(" 42 ".parse::<ContactId>().map(ContactId::get), Ok(42));
+        for bad in ["", "+4", "-4", "4.0", "0", "abc", "99999999999999999999"] {
+            assert!(bad.parse::<ContactId>().is_err(), "{bad:?} must be refused");
+        }
+    }
+}

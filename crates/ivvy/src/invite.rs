@@ -1,0 +1,265 @@
+//! Inviting contacts to an event, one request.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use ivvy_api::types::{InviteContactsReply, InviteContactsRequest};
+use url::Url;
+
+use crate::client::call;
+use crate::{Client, ContactId, Error, EventId, InvalidId};
+
+/// The links a contact follows to answer an invitation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InviteLinks {
+    /// Answers yes.
+    pub yes: Url,
+    /// Answers no.
+    pub no: Url,
+}
+
+/// What became of one contact.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// iVvy invited the contact and gave the answer links.
+    Invited(InviteLinks),
+    /// The contact was already invited before this run (found among the
+    /// event's invitations); nothing was sent for it.
+    AlreadyInvited,
+    /// The contact is invited, but the links are not known: iVvy's reply
+    /// lacked them, or the invitation was found while reconciling after a
+    /// failed request.
+    InvitedLinksUnknown,
+    /// iVvy did not invite the contact (for example, no such contact).
+    NotInvited,
+    /// The request for this contact failed; the contact was not invited.
+    Failed(Arc<Error>),
+    /// Whether the contact was invited is not known: its request was in
+    /// flight when the work was cancelled, or could not be reconciled.
+    Unknown(Arc<Error>),
+}
+
+impl Outcome {
+    /// True when the contact is known to be invited.
+    pub fn is_invited(&self) -> bool {
+        matches!(
+            self,
+            Outcome::Invited(_) | Outcome::InvitedLinksUnknown | Outcome::AlreadyInvited
+        )
+    }
+
+    /// The error, for [`Outcome::Failed`] and [`Outcome::Unknown`].
+    pub fn error(&self) -> Option<&Error> {
+        match self {
+            Outcome::Failed(e) | Outcome::Unknown(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The answer links, when known.
+    pub fn links(&self) -> Option<&InviteLinks> {
+        match self {
+            Outcome::Invited(links) => Some(links),
+            _ => None,
+        }
+    }
+}
+
+/// One contact's outcome.
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    /// The contact.
+    pub contact: ContactId,
+    /// What became of it.
+    pub outcome: Outcome,
+}
+
+/// Checks the event id.
+pub(crate) fn checked_event<E>(event: E) -> Result<EventId, Error>
+where
+    E: TryInto<EventId>,
+    E::Error: Into<InvalidId>,
+{
+    event
+        .try_into()
+        .map_err(|e| Error::invalid("event", e.into().to_string()))
+}
+
+/// Checks every contact id and drops repeats, keeping each id's first
+/// position, so a contact is never sent twice.
+pub(crate) fn distinct_contacts<I>(contacts: I) -> Result<Vec<ContactId>, Error>
+where
+    I: IntoIterator,
+    I::Item: TryInto<ContactId>,
+    <I::Item as TryInto<ContactId>>::Error: Into<InvalidId>,
+{
+    let contacts = contacts.into_iter();
+    let mut seen = HashSet::with_capacity(contacts.size_hint().0);
+    let mut distinct = Vec::with_capacity(contacts.size_hint().0);
+    for (index, contact) in contacts.enumerate() {
+        let contact = contact
+            .try_into()
+            .map_err(|e| Error::invalid(format!("contacts[{index}]"), e.into().to_string()))?;
+        if seen.insert(contact) {
+            distinct.push(contact);
+        }
+    }
+    if distinct.is_empty() {
+        return Err(Error::invalid("contacts", "the list is empty; give at least one contact"));
+    }
+    Ok(distinct)
+}
+
+/// Pairs each sent contact with its result. A reply that leaves out a sent
+/// contact, or lists one that was not sent, is an error: nothing is dropped
+/// silently.
+pub(crate) fn match_results(sent: &[ContactId], reply: InviteContactsReply) -> Result<Vec<Outcome>, Error> {
+    let position: HashMap<u64, usize> =
+        sent.iter().enumerate().map(|(i, c)| (c.get(), i)).collect();
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; sent.len()];
+    let mut unexpected = Vec::new();
+    for result in reply.results {
+        let slot = u64::try_from(result.contact)
+            .ok()
+            .and_then(|id| position.get(&id))
+            .map(|&i| &mut outcomes[i]);
+        match slot {
+            Some(slot @ None) => {
+                *slot = Some(outcome_of(result.status, result.invite_link_yes, result.invite_link_no));
+            }
+            // not sent, or listed twice
+            _ => unexpected.push(result.contact),
+        }
+    }
+    let missing: Vec<ContactId> = sent
+        .iter()
+        .zip(&outcomes)
+        .filter(|(_, o)| o.is_none())
+        .map(|(c, _)| *c)
+        .collect();
+    if !missing.is_empty() || !unexpected.is_empty() {
+        return Err(Error::ReplyMismatch { missing, unexpected });
+    }
+    Ok(outcomes.into_iter().flatten().collect())
+}
+
+fn outcome_of(invited: bool, yes: Option<String>, no: Option<String>) -> Outcome {
+    if !invited {
+        return Outcome::NotInvited;
+    }
+    let parse = |link: Option<String>| link.and_then(|l| Url::parse(&l).ok());
+    match (parse(yes), parse(no)) {
+        (Some(yes), Some(no)) => Outcome::Invited(InviteLinks { yes, no }),
+        _ => {
+            tracing::warn!("iVvy invited a contact but gave no usable answer links");
+            Outcome::InvitedLinksUnknown
+        }
+    }
+}
+
+impl Client {
+    /// Invites contacts to an event in one request.
+    ///
+    /// Ids are checked before anything is sent (event and contacts from 1,
+    /// at least one contact) and repeated contacts are sent once. Returns one
+    /// [`Invitation`] per distinct contact, in the order given. For long
+    /// lists use [`invite_many`](Client::invite_many), which splits, retries
+    /// and never invites a contact twice.
+    pub async fn invite_contacts<E, I>(&self, event: E, contacts: I) -> Result<Vec<Invitation>, Error>
+    where
+        E: TryInto<EventId>,
+        E::Error: Into<InvalidId>,
+        I: IntoIterator,
+        I::Item: TryInto<ContactId>,
+        <I::Item as TryInto<ContactId>>::Error: Into<InvalidId>,
+    {
+        let event = checked_event(event)?;
+        let contacts = distinct_contacts(contacts)?;
+        let outcomes = self.send_invites(event, &contacts).await?;
+        Ok(contacts
+            .into_iter()
+            .zip(outcomes)
+            .map(|(contact, outcome)| Invitation { contact, outcome })
+            .collect())
+    }
+
+    /// One inviteContacts request for checked, distinct contacts; outcomes
+    /// in the same order.
+    pub(crate) async fn send_invites(&self, event: EventId, contacts: &[ContactId]) -> Result<Vec<Outcome>, Error> {
+        let body = InviteContactsRequest {
+            event: event.non_zero(),
+            contacts: contacts.iter().map(|c| c.non_zero()).collect(),
+        };
+        let reply = call(self.shared.api.invite_contacts(&body)).await?;
+        match_results(contacts, reply)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ivvy_api::types::InviteResult;
+
+    use super::*;
+
+    fn ids(ids: &[u64]) -> Vec<ContactId> {
+        ids.iter().map(|&i| ContactId::new(i).expect("valid")).collect()
+    }
+
+    fn result(contact: i64, status: bool) -> InviteResult {
+        InviteResult {
+            contact,
+            status,
+            invite_link_yes: status.then(|| format!("https://x.test/{contact}/yes")),
+            invite_link_no: status.then(|| format!("https://x.test/{contact}/no")),
+        }
+    }
+
+    #[test]
+    fn duplicates_are_dropped_keeping_first_position() {
+        let got = distinct_contacts([3, 1, 3, 2, 1]).expect("valid");
+        assert_eq!(got, ids(&[3, 1, 2]));
+    }
+
+    #[test]
+    fn bad_ids_and_empty_lists_are_named() {
+        let e = distinct_contacts([1_i64, 2, 0]).expect_err("zero");
+        assert_eq!(
+            e.to_string(),
+            "invalid input: contacts[2]: 0 is not a valid contact id: ids are whole numbers from 1 to 9223372036854775807"
+        );
+        let e = distinct_contacts(Vec::<i64>::new()).expect_err("empty");
+        assert_eq!(e.to_string(), "invalid input: contacts: the list is empty; give at least one contact");
+        let e = checked_event(-4_i64).expect_err("negative");
+        assert!(e.to_string().starts_with("invalid input: event: -4 is not a valid event id"), "{e}");
+    }
+
+    #[test]
+    fn results_are_matched_by_contact_not_by_position() {
+        let reply = InviteContactsReply { results: vec![result(2, false), result(1, true)] };
+        let outcomes = match_results(&ids(&[1, 2]), reply).expect("matches");
+        assert!(matches!(&outcomes[0], Outcome::Invited(l) if l.yes.as_str() == "https://x.test/1/yes"));
+        assert!(matches!(outcomes[1], Outcome::NotInvited));
+    }
+
+    #[test]
+    fn missing_extra_and_repeated_results_are_errors() {
+        let reply = InviteContactsReply { results: vec![result(1, true), result(1, true), result(9, true)] };
+        match match_results(&ids(&[1, 2]), reply) {
+            Err(Error::ReplyMismatch { missing, unexpected }) => {
+                assert_eq!(missing, ids(&[2]));
+                assert_eq!(unexpected, vec![1, 9]);
+            }
+            other => panic!("expected a mismatch, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn invited_without_usable_links_is_still_invited() {
+        let mut r = result(1, true);
+        r.invite_link_no = Some("not a url".into());
+        let outcomes = match_results(&ids(&[1]), InviteContactsReply { results: vec![r] }).expect("matches");
+        assert!(matches!(outcomes[0], Outcome::InvitedLinksUnknown));
+        assert!(outcomes[0].is_invited());
+    }
+}

@@ -1,0 +1,57 @@
+//! A signed, typed client for iVvy's event API.
+//!
+//! Every request is signed (IWS HMAC-SHA1) from the exact bytes that go on
+//! the wire. Ids are checked and repeats dropped before anything is sent,
+//! and every reply is matched back to the contacts that were sent.
+//!
+//! ```no_run
+//! use futures::TryStreamExt;
+//!
+//! # async fn run() -> Result<(), ivvy::Error> {
+//! // IVVY_API_KEY, IVVY_API_SECRET, and IVVY_REGION (au|us|uk) or IVVY_BASE_URL
+//! let client = ivvy::Client::from_env()?;
+//!
+//! // 1. Check the credentials; iVvy answers with its clock.
+//! let server_time = client.ping().await?;
+//! println!("iVvy's time: {server_time}");
+//!
+//! // 2. Invite contacts 1, 2 and 3 to event 4.
+//! for invitation in client.invite_contacts(4, [1, 2, 3]).await? {
+//!     match invitation.outcome.links() {
+//!         Some(links) => println!("{} invited: yes {}", invitation.contact, links.yes),
+//!         None => println!("{}: {:?}", invitation.contact, invitation.outcome),
+//!     }
+//! }
+//!
+//! // 3. Read back who answered what.
+//! let mut invited = std::pin::pin!(client.invited_contacts(4));
+//! while let Some(contact) = invited.try_next().await? {
+//!     println!("{} answered {:?}", contact.contact, contact.answer);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! For thousands of contacts, [`Client::invite_many`] splits the list into
+//! requests, sends several at once, retries what is safe to retry, and
+//! never invites a contact twice.
+
+mod bulk;
+mod client;
+mod clock;
+mod error;
+mod excerpt;
+mod ids;
+mod invite;
+mod invited;
+mod region;
+pub mod signing;
+pub mod timestamp;
+
+pub use bulk::{BulkOptions, BulkReport, Progress};
+pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{ApiError, ApiErrorKind, Code, Error};
+pub use ids::{ContactId, EventId, InvalidId};
+pub use invite::{Invitation, InviteLinks, Outcome};
+pub use invited::{Answer, InvitedContact};
+pub use region::{Region, UnknownRegion};
