@@ -1,0 +1,91 @@
+//! How a fake server is set up.
+
+use std::fmt;
+use std::sync::Arc;
+
+use ivvy::{Clock, SystemClock};
+
+use crate::Faults;
+
+/// The API key a fake server accepts unless told otherwise.
+pub const DEFAULT_KEY: &str = "test-key";
+/// The secret that goes with [`DEFAULT_KEY`].
+pub const DEFAULT_SECRET: &str = "test-secret";
+/// Largest request body accepted, in bytes.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// Settings for [`MockServer::start`](crate::MockServer::start).
+#[derive(Clone)]
+#[must_use]
+pub struct MockConfig {
+    pub(crate) port: u16,
+    pub(crate) key: String,
+    pub(crate) secret: String,
+    pub(crate) faults: Faults,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) body_limit: usize,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        Self {
+            port: 0,
+            key: DEFAULT_KEY.into(),
+            secret: DEFAULT_SECRET.into(),
+            faults: Faults::default(),
+            clock: Arc::new(SystemClock),
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+}
+
+impl fmt::Debug for MockConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockConfig")
+            .field("port", &self.port)
+            .field("key", &self.key)
+            .field("secret", &"[redacted]")
+            .field("faults", &self.faults)
+            .field("clock", &self.clock)
+            .field("body_limit", &self.body_limit)
+            .finish()
+    }
+}
+
+impl MockConfig {
+    /// An ephemeral port on 127.0.0.1, the default credentials, no faults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Listen on this port of 127.0.0.1 (0 picks a free one).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Accept this key and secret instead of the defaults.
+    pub fn credentials(mut self, key: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.key = key.into();
+        self.secret = secret.into();
+        self
+    }
+
+    /// Inject these faults.
+    pub fn faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// The server's clock, against which request dates are checked.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Largest request body accepted, in bytes.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+}

@@ -1,0 +1,153 @@
+//! Starting, reading and stopping a fake server.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::routes::{App, handle};
+use crate::schema::Operations;
+use crate::state::{Answer, Recorded, Store};
+use crate::{MockConfig, MockError};
+
+/// A running fake iVvy server on 127.0.0.1. Stops when dropped.
+#[derive(Debug)]
+pub struct MockServer {
+    addr: SocketAddr,
+    app: Arc<App>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("base_url", &self.base_url).finish_non_exhaustive()
+    }
+}
+
+impl MockServer {
+    /// Binds 127.0.0.1 on the configured port and starts serving.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = ivvy_mock::MockServer::start(ivvy_mock::MockConfig::new()).await?;
+    /// let client = server.client_builder().build()?;
+    /// let invited = client.invite_contacts(4, [1, 2, 7]).await?;
+    /// assert!(invited[0].outcome.is_invited());
+    /// assert!(!invited[2].outcome.is_invited()); // contact 7 does not exist
+    /// assert_eq!(server.invite_count(4, 1), 1);
+    /// server.stop().await;
+    /// # Ok(()) }
+    /// ```
+    pub async fn start(config: MockConfig) -> Result<Self, MockError> {
+        let operations = Operations::from_spec()?;
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))
+            .await
+            .map_err(|source| MockError::Bind { port: config.port, source })?;
+        let addr = listener.local_addr().map_err(|source| MockError::Bind { port: config.port, source })?;
+        let app = Arc::new(App {
+            config,
+            operations,
+            store: Mutex::new(Store::default()),
+            requests: AtomicU64::new(0),
+            invite_calls: AtomicU64::new(0),
+            base_url: format!("http://{addr}"),
+        });
+        let router = axum::Router::new().fallback(handle).with_state(app.clone());
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, router).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            if let Err(error) = serve.await {
+                tracing::error!(%error, "the fake iVvy server stopped");
+            }
+        });
+        Ok(Self {
+            addr,
+            app,
+            shutdown: Some(shutdown),
+            task: Some(task),
+        })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:{port}`.
+    pub fn base_url(&self) -> &str {
+        &self.app.base_url
+    }
+
+    /// The API key it accepts.
+    pub fn key(&self) -> &str {
+        &self.app.config.key
+    }
+
+    /// The secret that goes with [`key`](Self::key).
+    pub fn secret(&self) -> &str {
+        &self.app.config.secret
+    }
+
+    /// A client builder pointed at this server with its credentials.
+    pub fn client_builder(&self) -> ivvy::ClientBuilder {
+        ivvy::Client::builder()
+            .base_url(self.base_url())
+            .credentials(self.key(), self.secret())
+    }
+
+    /// API requests received so far (paths under `/api/`, POST, known action).
+    pub fn request_count(&self) -> u64 {
+        self.app.requests.load(Ordering::Relaxed)
+    }
+
+    /// How many times the contact was invited to the event.
+    pub fn invite_count(&self, event: u64, contact: u64) -> u32 {
+        self.app.store().count(event, contact)
+    }
+
+    /// The most times any contact was invited to any event (1 when nobody
+    /// was invited twice, 0 when nobody was invited).
+    pub fn max_invite_count(&self) -> u32 {
+        self.app.store().max_count()
+    }
+
+    /// The event's invitations, in the order first made.
+    pub fn invitations(&self, event: u64) -> Vec<Recorded> {
+        self.app.store().invitations(event).to_vec()
+    }
+
+    /// Records an answer, as following an invitation link does.
+    pub fn set_answer(&self, event: u64, contact: u64, answer: Answer) -> bool {
+        self.app.store().answer(event, contact, answer, self.app.config.clock.now())
+    }
+
+    /// Serves until Ctrl-C, then stops.
+    pub async fn run_until_ctrl_c(self) {
+        let _ = tokio::signal::ctrl_c().await;
+        self.stop().await;
+    }
+
+    /// Stops serving and waits for open connections to finish.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
