@@ -1,0 +1,100 @@
+//! Snapshots of the generated shapes: one per operation and shape, named
+//! after the operationId. A spec change shows up here as a reviewable diff.
+
+use ivvy_api::types;
+use ivvy_tests::{DOCS_INVITE_REPLY_CORRECTED, DOCS_INVITED_LIST_REPLY, FixedServer};
+use schemars::schema_for;
+
+#[test]
+fn ping_schemas() {
+    insta::assert_json_snapshot!("ping_request_schema", schema_for!(types::PingRequest));
+    insta::assert_json_snapshot!("ping_reply_schema", schema_for!(types::PingReply));
+}
+
+#[test]
+fn invite_contacts_schemas() {
+    insta::assert_json_snapshot!("inviteContacts_request_schema", schema_for!(types::InviteContactsRequest));
+    insta::assert_json_snapshot!("inviteContacts_reply_schema", schema_for!(types::InviteContactsReply));
+}
+
+#[test]
+fn get_invited_contact_list_schemas() {
+    insta::assert_json_snapshot!(
+        "getInvitedContactList_request_schema",
+        schema_for!(types::GetInvitedContactListRequest)
+    );
+    insta::assert_json_snapshot!(
+        "getInvitedContactList_reply_schema",
+        schema_for!(types::GetInvitedContactListReply)
+    );
+}
+
+#[test]
+fn api_error_schema() {
+    insta::assert_json_snapshot!("ApiError_schema", schema_for!(types::ApiError));
+}
+
+#[test]
+fn invite_contacts_docs_example_request_body() {
+    let body = types::InviteContactsRequest {
+        event: 4.try_into().expect("non-zero"),
+        contacts: [1, 2, 3].map(|c: u64| c.try_into().expect("non-zero")).to_vec(),
+    };
+    // The exact bytes that are hashed and signed.
+    insta::assert_snapshot!("inviteContacts_request_body", serde_json::to_string(&body).expect("serializes"));
+}
+
+#[test]
+fn invite_contacts_docs_sample_reply_decodes() {
+    let reply: types::InviteContactsReply =
+        serde_json::from_str(DOCS_INVITE_REPLY_CORRECTED).expect("the corrected sample decodes");
+    insta::assert_debug_snapshot!("inviteContacts_reply_decoded", reply);
+}
+
+#[test]
+fn get_invited_contact_list_docs_sample_reply_decodes() {
+    let reply: types::GetInvitedContactListReply =
+        serde_json::from_str(DOCS_INVITED_LIST_REPLY).expect("the sample decodes");
+    insta::assert_debug_snapshot!("getInvitedContactList_reply_decoded", reply);
+}
+
+#[test]
+fn replies_tolerate_new_fields() {
+    let reply: types::InviteContactsReply =
+        serde_json::from_str(r#"{"results":[{"contact":1,"status":false,"note":"new"}],"extra":1}"#)
+            .expect("unknown fields are ignored");
+    assert_eq!(reply.results.len(), 1);
+}
+
+/// The whole signed request as it reaches the server, with a fixed clock
+/// and the test credentials, so the signature is stable.
+#[tokio::test]
+async fn invite_contacts_signed_wire_request() {
+    let server = FixedServer::start(200, "application/json", DOCS_INVITE_REPLY_CORRECTED).await;
+    let invited = server.client().invite_contacts(4, [1, 2, 3]).await.expect("invites");
+    assert_eq!(invited.len(), 3);
+
+    let requests = server.requests();
+    let [request] = requests.as_slice() else {
+        panic!("expected one request, got {}", requests.len());
+    };
+    let host = format!("127.0.0.1:{}", server.port());
+    let mut headers: Vec<(String, String)> = request
+        .headers
+        .iter()
+        .map(|(name, value)| {
+            let value = if name == "host" { value.replace(&host, "127.0.0.1:[port]") } else { value.clone() };
+            (name.clone(), value)
+        })
+        .collect();
+    headers.sort();
+    insta::assert_json_snapshot!(
+        "inviteContacts_signed_request",
+        serde_json::json!({
+            "method": request.method,
+            "path_and_query": request.path_and_query,
+            "headers": headers,
+            "body": request.body,
+        })
+    );
+}
