@@ -11,10 +11,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use futures::{StreamExt, TryStreamExt, stream};
+use futures::{StreamExt, stream};
 use tokio_util::sync::CancellationToken;
 
 use crate::invite::{checked_event, distinct_contacts};
+use crate::invited::next_start;
 use crate::{Client, ContactId, Error, EventId, InvalidId, Invitation, Outcome};
 
 /// How far a bulk invite has got: contacts with a final outcome, of all.
@@ -245,7 +246,8 @@ impl Client {
 
         if options.skip_invited {
             let wanted: HashSet<ContactId> = contacts.iter().copied().collect();
-            let already = self.invited_among(event, &wanted).await?;
+            let mut rng = fastrand::Rng::with_seed(options.seed.unwrap_or_else(|| fastrand::u64(..)));
+            let already = self.reconcile(event, &wanted, options, &mut rng).await?;
             for (slot, contact) in outcomes.iter_mut().zip(&contacts) {
                 if already.contains(contact) {
                     *slot = Some(Outcome::AlreadyInvited);
@@ -387,8 +389,9 @@ impl Client {
         }
     }
 
-    /// Which of `wanted` the event's invitations hold, retrying the read
-    /// (it is safe to repeat) within the same limits.
+    /// Which of `wanted` the event's invitations hold. Each page is retried
+    /// on its own (reading is safe to repeat) within the same limits, so a
+    /// long listing survives the odd 429.
     async fn reconcile(
         &self,
         event: EventId,
@@ -396,25 +399,26 @@ impl Client {
         options: &BulkOptions,
         rng: &mut fastrand::Rng,
     ) -> Result<HashSet<ContactId>, Error> {
-        let mut attempt = 0;
+        let mut found = HashSet::new();
+        let mut start = 0;
         loop {
-            attempt += 1;
-            match self.invited_among(event, wanted).await {
-                Ok(found) => return Ok(found),
-                Err(error) if attempt < options.max_attempts && (error.is_retryable() || error.is_ambiguous()) => {
-                    tokio::time::sleep(options.delay(attempt, &error, rng)).await;
+            let mut attempt = 0;
+            let page = loop {
+                attempt += 1;
+                match self.invitation_page(event, start).await {
+                    Ok(page) => break page,
+                    Err(error) if attempt < options.max_attempts && (error.is_retryable() || error.is_ambiguous()) => {
+                        tokio::time::sleep(options.delay(attempt, &error, rng)).await;
+                    }
+                    Err(error) => return Err(error),
                 }
-                Err(error) => return Err(error),
+            };
+            start = next_start(start, page.contacts.len());
+            found.extend(page.contacts.iter().map(|c| c.contact).filter(|c| wanted.contains(c)));
+            if start >= page.total {
+                return Ok(found);
             }
         }
-    }
-
-    /// The contacts of `wanted` that the event's invitations list.
-    async fn invited_among(&self, event: EventId, wanted: &HashSet<ContactId>) -> Result<HashSet<ContactId>, Error> {
-        self.invited_contacts(event)
-            .try_filter_map(|c| std::future::ready(Ok(wanted.contains(&c.contact).then_some(c.contact))))
-            .try_collect()
-            .await
     }
 }
 

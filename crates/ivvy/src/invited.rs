@@ -112,51 +112,68 @@ impl Client {
     }
 }
 
+/// One page of an event's invitations.
+pub(crate) struct Page {
+    pub(crate) contacts: Vec<InvitedContact>,
+    /// `totalResults` as this page's reply gave it.
+    pub(crate) total: i64,
+}
+
+impl Client {
+    /// Fetches the page of invitations that starts at `start`.
+    pub(crate) async fn invitation_page(&self, event: EventId, start: i64) -> Result<Page, Error> {
+        let per_page = std::num::NonZeroU32::new(self.shared.page_size).unwrap_or(std::num::NonZeroU32::MIN);
+        let body = GetInvitedContactListRequest {
+            event_id: event.non_zero(),
+            start,
+            per_page: per_page.into(),
+            filter: serde_json::Map::new(),
+        };
+        let reply = call(self.shared.api.get_invited_contact_list(&body)).await?;
+        let total = reply.meta.total_results;
+        if reply.results.is_empty() && start < total {
+            return Err(unexpected(format!(
+                "iVvy reported {total} invitations but the page starting at {start} is empty"
+            )));
+        }
+        let contacts = reply
+            .results
+            .into_iter()
+            .map(|c| {
+                let contact = ContactId::try_from(c.contact_id)
+                    .map_err(|e| unexpected(format!("an invitation lists {e}")))?;
+                let event = EventId::try_from(c.event_id)
+                    .map_err(|e| unexpected(format!("an invitation lists {e}")))?;
+                Ok(InvitedContact {
+                    event,
+                    contact,
+                    first_name: c.first_name,
+                    last_name: c.last_name,
+                    email: c.email,
+                    phone: c.phone,
+                    answer: c.response.into(),
+                    registration_id: c.registration_id,
+                    modified: c.modified_date,
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(Page { contacts, total })
+    }
+}
+
+/// The start of the page after one that began at `start` and held `got`.
+pub(crate) fn next_start(start: i64, got: usize) -> i64 {
+    start.saturating_add(i64::try_from(got).unwrap_or(i64::MAX))
+}
+
 async fn next_page(mut paging: Paging) -> Result<Option<(Vec<InvitedContact>, Paging)>, Error> {
     if paging.done {
         return Ok(None);
     }
-    let body = GetInvitedContactListRequest {
-        event_id: paging.event.non_zero(),
-        start: paging.start,
-        per_page: std::num::NonZeroU64::from(
-            std::num::NonZeroU32::new(paging.client.shared.page_size).unwrap_or(std::num::NonZeroU32::MIN),
-        ),
-        filter: serde_json::Map::new(),
-    };
-    let reply = call(paging.client.shared.api.get_invited_contact_list(&body)).await?;
-    let total = reply.meta.total_results;
-    let got = reply.results.len();
-    if got == 0 && paging.start < total {
-        return Err(unexpected(format!(
-            "iVvy reported {total} invitations but the page starting at {} is empty",
-            paging.start
-        )));
-    }
-    let contacts = reply
-        .results
-        .into_iter()
-        .map(|c| {
-            let contact = ContactId::try_from(c.contact_id)
-                .map_err(|e| unexpected(format!("an invitation lists {e}")))?;
-            let event = EventId::try_from(c.event_id)
-                .map_err(|e| unexpected(format!("an invitation lists {e}")))?;
-            Ok(InvitedContact {
-                event,
-                contact,
-                first_name: c.first_name,
-                last_name: c.last_name,
-                email: c.email,
-                phone: c.phone,
-                answer: c.response.into(),
-                registration_id: c.registration_id,
-                modified: c.modified_date,
-            })
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
-    paging.start = paging.start.saturating_add(i64::try_from(got).unwrap_or(i64::MAX));
-    paging.done = paging.start >= total;
-    Ok(Some((contacts, paging)))
+    let page = paging.client.invitation_page(paging.event, paging.start).await?;
+    paging.start = next_start(paging.start, page.contacts.len());
+    paging.done = paging.start >= page.total;
+    Ok(Some((page.contacts, paging)))
 }
 
 fn unexpected(problem: String) -> Error {
