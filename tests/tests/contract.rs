@@ -16,11 +16,11 @@ async fn every_operation_and_example_in_the_spec_is_served_as_specified() {
         Credentials::new(server.key(), server.secret()).expect("credentials"),
         Arc::new(ivvy::SystemClock),
     );
+    // The listing example reads event 1: give it invitations to page over.
+    let client = server.client_builder().build().expect("client");
+    client.invite_contacts(1, [1, 2, 3]).await.expect("invites");
     let mut served = Vec::new();
-    // Invite first, so the listing has something to page over.
-    let mut ordered: Vec<_> = operations.iter().collect();
-    ordered.sort_by_key(|op| op.action != "inviteContacts");
-    for op in ordered {
+    for op in operations.iter() {
         let example = op.request_example.as_ref().unwrap_or_else(|| panic!("{} has no request example", op.path));
         let mut request = reqwest::Client::new()
             .post(format!("{}{}", server.base_url(), op.path))
