@@ -272,6 +272,7 @@ impl Client {
             })
             .collect();
         drop(pending);
+        tracing::info!(event = %event, contacts = total, requests = chunks.len(), "inviting");
         let started: Arc<[AtomicBool]> = chunks.iter().map(|_| AtomicBool::new(false)).collect();
         let seed = options.seed.unwrap_or_else(|| fastrand::u64(..));
 

@@ -48,6 +48,8 @@ pub mod signing;
 pub mod timestamp;
 
 pub use bulk::{BulkOptions, BulkReport, Progress};
+/// Cancels a running [`Client::invite_many`] (see [`BulkOptions::cancel_on`]).
+pub use tokio_util::sync::CancellationToken;
 pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, ApiErrorKind, Code, Error};

@@ -267,6 +267,8 @@ impl Signer {
         // Keeps the signature out of reqwest's and hyper's Debug output.
         authorization.set_sensitive(true);
         request.headers_mut().insert(X_API_AUTHORIZATION, authorization);
+        // The signature and secret stay out of logs.
+        tracing::debug!(method = %request.method(), url = %request.url(), date = %date, "signed request");
         Ok(())
     }
 }

@@ -1,0 +1,147 @@
+//! The command line, as clap parses it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ivvy::{EventId, Region};
+
+/// Invite contacts to iVvy events and follow who answered.
+///
+/// Credentials come from flags or the environment. Prefer the environment
+/// for the secret (IVVY_API_SECRET): flags show up in shell history and in
+/// the process list.
+#[derive(Debug, Parser)]
+#[command(name = "ivvy", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub connection: Connection,
+
+    /// Log to stderr: -v for progress, -vv for every request (RUST_LOG overrides).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where to connect and with which credentials.
+#[derive(Debug, Args)]
+pub struct Connection {
+    /// iVvy's base URL (https, or http to a loopback address).
+    #[arg(long, env = "IVVY_BASE_URL", global = true)]
+    pub base_url: Option<String>,
+
+    /// The region whose iVvy servers hold the account.
+    #[arg(long, env = "IVVY_REGION", value_enum, global = true)]
+    pub region: Option<RegionArg>,
+
+    /// The API key.
+    #[arg(long, env = "IVVY_API_KEY", global = true)]
+    pub api_key: Option<String>,
+
+    /// The API secret; prefer setting IVVY_API_SECRET in the environment.
+    #[arg(long, env = "IVVY_API_SECRET", hide_env_values = true, global = true)]
+    pub api_secret: Option<String>,
+}
+
+/// `au`, `us` or `uk`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RegionArg {
+    /// Australia.
+    Au,
+    /// United States.
+    Us,
+    /// United Kingdom.
+    Uk,
+}
+
+impl From<RegionArg> for Region {
+    fn from(region: RegionArg) -> Self {
+        match region {
+            RegionArg::Au => Region::Au,
+            RegionArg::Us => Region::Us,
+            RegionArg::Uk => Region::Uk,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the credentials; print iVvy's time and this machine's offset from it.
+    Ping,
+    /// Invite contacts to an event, each at most once.
+    Invite(InviteArgs),
+    /// List an event's invitations with each contact's answer.
+    Invited(InvitedArgs),
+    /// Run the fake iVvy server in the foreground.
+    Mock(MockArgs),
+    /// Invite a few contacts on a built-in fake iVvy server, then list them (no credentials needed).
+    Demo,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("list").required(true).args(["contacts", "contacts_file"])))]
+pub struct InviteArgs {
+    /// The event to invite to.
+    #[arg(long, value_parser = parse_event)]
+    pub event: EventId,
+
+    /// Contact ids, comma separated: 1,2,3.
+    #[arg(long, value_name = "IDS")]
+    pub contacts: Option<String>,
+
+    /// A file of contact ids: one per line, or CSV whose first column is the
+    /// id (a header row is allowed). `-` reads standard input.
+    #[arg(long, value_name = "PATH")]
+    pub contacts_file: Option<PathBuf>,
+
+    /// Contacts per request.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..))]
+    pub chunk_size: u16,
+
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+
+    #[command(flatten)]
+    pub output: OutputArg,
+}
+
+#[derive(Debug, Args)]
+pub struct InvitedArgs {
+    /// The event whose invitations to list.
+    #[arg(long, value_parser = parse_event)]
+    pub event: EventId,
+
+    #[command(flatten)]
+    pub output: OutputArg,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArg {
+    /// Output format [default: table when stdout is a terminal, else json].
+    #[arg(long, value_enum)]
+    pub output: Option<Format>,
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns, for people.
+    Table,
+    /// One JSON document in the API's own shape.
+    Json,
+    /// A header row, then one row per contact.
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct MockArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+}
+
+fn parse_event(text: &str) -> Result<EventId, String> {
+    text.parse::<EventId>().map_err(|e| e.to_string())
+}

@@ -1,0 +1,33 @@
+//! One module per command.
+
+pub mod demo;
+pub mod invite;
+pub mod invited;
+pub mod mock;
+pub mod ping;
+
+use crate::args::Connection;
+use crate::error::CliError;
+
+/// Builds the client from flags and environment (clap has merged both).
+pub fn client(connection: &Connection) -> Result<ivvy::Client, CliError> {
+    let mut builder = ivvy::Client::builder();
+    if let Some(url) = &connection.base_url {
+        builder = builder.base_url(url);
+    }
+    if let Some(region) = connection.region {
+        builder = builder.region(region.into());
+    }
+    match (&connection.api_key, &connection.api_secret) {
+        (Some(key), Some(secret)) => builder = builder.credentials(key, secret),
+        (None, None) => {}
+        _ => {
+            return Err(CliError::Input(
+                "give both the API key and the API secret (IVVY_API_KEY and IVVY_API_SECRET)".into(),
+            ));
+        }
+    }
+    let client = builder.build()?;
+    tracing::info!(base_url = client.base_url(), "using iVvy");
+    Ok(client)
+}

@@ -1,0 +1,59 @@
+//! The command's one error type, and the exit code of each kind.
+
+use std::process::ExitCode;
+
+/// What can stop a command, with the exit code it leads to.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Usage or input error: nothing was sent (exit 2).
+    #[error("{0}")]
+    Input(String),
+    /// Some contacts were not invited; the output says which (exit 3).
+    #[error("{0}")]
+    NotAllInvited(String),
+    /// Anything else: authentication, server, network (exit 1).
+    #[error(transparent)]
+    Ivvy(ivvy::Error),
+    /// Requests for some contacts failed; the output says which (exit 1).
+    #[error("{0}")]
+    Failed(String),
+    /// Writing the output failed (exit 1).
+    #[error("cannot write the output: {0}")]
+    Output(String),
+    /// The fake server could not start (exit 1).
+    #[error(transparent)]
+    Mock(#[from] ivvy_mock::MockError),
+}
+
+impl From<ivvy::Error> for CliError {
+    fn from(error: ivvy::Error) -> Self {
+        match error {
+            // Refused before anything was sent: the user's to fix.
+            ivvy::Error::InvalidInput { .. } | ivvy::Error::Config { .. } => CliError::Input(error.to_string()),
+            other => CliError::Ivvy(other),
+        }
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(error: std::io::Error) -> Self {
+        CliError::Output(error.to_string())
+    }
+}
+
+impl From<csv::Error> for CliError {
+    fn from(error: csv::Error) -> Self {
+        CliError::Output(error.to_string())
+    }
+}
+
+impl CliError {
+    /// 2 for usage and input, 3 for contacts not invited, 1 otherwise.
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(match self {
+            CliError::Input(_) => 2,
+            CliError::NotAllInvited(_) => 3,
+            CliError::Ivvy(_) | CliError::Failed(_) | CliError::Output(_) | CliError::Mock(_) => 1,
+        })
+    }
+}

@@ -1,0 +1,60 @@
+//! `ivvy`: invite contacts to iVvy events and follow their answers.
+
+mod args;
+mod commands;
+mod contacts;
+mod error;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use crate::args::{Cli, Command};
+use crate::error::CliError;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("ivvy: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("ivvy: {error}");
+            error.exit_code()
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    match &cli.command {
+        Command::Ping => commands::ping::run(&commands::client(&cli.connection)?).await,
+        Command::Invite(args) => commands::invite::run(&commands::client(&cli.connection)?, args).await,
+        Command::Invited(args) => commands::invited::run(&commands::client(&cli.connection)?, args).await,
+        Command::Mock(args) => commands::mock::run(args).await,
+        Command::Demo => commands::demo::run().await,
+    }
+}
+
+/// `-v` logs this tool's progress, `-vv` every request; RUST_LOG, when set,
+/// decides instead. Nothing logged carries the secret or a signature.
+fn init_tracing(verbose: u8) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        EnvFilter::new(match verbose {
+            0 => "warn",
+            1 => "warn,ivvy=info,ivvy_cli=info",
+            _ => "info,ivvy=debug,ivvy_cli=debug,ivvy_mock=debug,reqwest=debug",
+        })
+    });
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter)
+        .init();
+}

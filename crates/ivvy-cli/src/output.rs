@@ -1,0 +1,187 @@
+//! Printing results as a table, JSON in the API's own shape, or CSV.
+
+use std::io::{IsTerminal, Write};
+
+use ivvy::{Invitation, InvitedContact, Outcome};
+use serde_json::{Value, json};
+
+use crate::args::Format;
+use crate::error::CliError;
+
+/// The format asked for, or table on a terminal and JSON elsewhere.
+pub fn choose(format: Option<Format>) -> Format {
+    format.unwrap_or_else(|| {
+        if std::io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Json
+        }
+    })
+}
+
+/// How an outcome reads in a table and in the `error`/`note` fields.
+fn describe(outcome: &Outcome) -> (bool, &'static str, Option<String>) {
+    match outcome {
+        Outcome::Invited(_) => (true, "invited", None),
+        Outcome::AlreadyInvited => (true, "already invited", None),
+        Outcome::InvitedLinksUnknown => (true, "invited", None),
+        Outcome::NotInvited => (false, "not invited", None),
+        Outcome::Failed(e) => (false, "failed", Some(e.to_string())),
+        Outcome::Unknown(e) => (false, "unknown", Some(format!("outcome unknown: {e}"))),
+        _ => (false, "unknown", Some("outcome not known to this version".into())),
+    }
+}
+
+fn note(outcome: &Outcome) -> Option<&'static str> {
+    match outcome {
+        Outcome::AlreadyInvited => Some("already invited before this run; links not known"),
+        Outcome::InvitedLinksUnknown => Some("invited; links not known"),
+        _ => None,
+    }
+}
+
+/// Writes the outcome of an invite run.
+pub fn invitations(out: &mut impl Write, format: Format, event: u64, invitations: &[Invitation]) -> Result<(), CliError> {
+    match format {
+        Format::Json => {
+            let results: Vec<Value> = invitations
+                .iter()
+                .map(|i| {
+                    let (status, _, error) = describe(&i.outcome);
+                    let mut entry = json!({ "contact": i.contact.get(), "status": status });
+                    if let Some(links) = i.outcome.links() {
+                        entry["inviteLinkYes"] = json!(links.yes.as_str());
+                        entry["inviteLinkNo"] = json!(links.no.as_str());
+                    }
+                    if let Some(error) = error {
+                        entry["error"] = json!(error);
+                    }
+                    if let Some(note) = note(&i.outcome) {
+                        entry["note"] = json!(note);
+                    }
+                    entry
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &json!({ "event": event, "results": results }))
+                .map_err(|e| CliError::Output(e.to_string()))?;
+            writeln!(out)?;
+        }
+        Format::Csv => {
+            let mut csv = csv::Writer::from_writer(out);
+            csv.write_record(["contact", "status", "inviteLinkYes", "inviteLinkNo", "error"])?;
+            for i in invitations {
+                let (status, _, error) = describe(&i.outcome);
+                let (yes, no) = i.outcome.links().map_or((String::new(), String::new()), |l| (l.yes.to_string(), l.no.to_string()));
+                let error = error.or_else(|| note(&i.outcome).map(str::to_string)).unwrap_or_default();
+                csv.write_record([i.contact.to_string(), status.to_string(), yes, no, error])?;
+            }
+            csv.flush()?;
+        }
+        Format::Table => {
+            let rows: Vec<[String; 3]> = invitations
+                .iter()
+                .map(|i| {
+                    let (_, word, error) = describe(&i.outcome);
+                    let detail = match (&i.outcome, error) {
+                        (_, Some(error)) => error,
+                        (Outcome::Invited(links), None) => format!("yes: {}  no: {}", links.yes, links.no),
+                        (outcome, None) => note(outcome).unwrap_or("").to_string(),
+                    };
+                    [i.contact.to_string(), word.to_string(), detail]
+                })
+                .collect();
+            table(out, ["CONTACT", "STATUS", "DETAIL"], &rows)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes an event's invitations with the answers.
+pub fn invited(out: &mut impl Write, format: Format, event: u64, contacts: &[InvitedContact]) -> Result<(), CliError> {
+    match format {
+        Format::Json => {
+            let results: Vec<Value> = contacts
+                .iter()
+                .map(|c| {
+                    json!({
+                        "eventId": c.event.get(),
+                        "contactId": c.contact.get(),
+                        "firstName": c.first_name,
+                        "lastName": c.last_name,
+                        "email": c.email,
+                        "phone": c.phone,
+                        "response": c.answer.letter(),
+                        "registrationId": c.registration_id,
+                        "modifiedDate": c.modified,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &json!({ "event": event, "results": results }))
+                .map_err(|e| CliError::Output(e.to_string()))?;
+            writeln!(out)?;
+        }
+        Format::Csv => {
+            let mut csv = csv::Writer::from_writer(out);
+            csv.write_record(["contactId", "response", "firstName", "lastName", "email", "phone", "registrationId", "modifiedDate"])?;
+            for c in contacts {
+                let text = |v: &Option<String>| v.clone().unwrap_or_default();
+                csv.write_record([
+                    c.contact.to_string(),
+                    c.answer.letter().to_string(),
+                    text(&c.first_name),
+                    text(&c.last_name),
+                    text(&c.email),
+                    text(&c.phone),
+                    c.registration_id.map(|r| r.to_string()).unwrap_or_default(),
+                    c.modified.clone(),
+                ])?;
+            }
+            csv.flush()?;
+        }
+        Format::Table => {
+            let rows: Vec<[String; 5]> = contacts
+                .iter()
+                .map(|c| {
+                    let answer = match c.answer {
+                        ivvy::Answer::Yes => "yes",
+                        ivvy::Answer::No => "no",
+                        ivvy::Answer::Undecided => "undecided",
+                    };
+                    let name = [c.first_name.as_deref(), c.last_name.as_deref()]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    [c.contact.to_string(), answer.to_string(), name, c.email.clone().unwrap_or_default(), c.modified.clone()]
+                })
+                .collect();
+            table(out, ["CONTACT", "ANSWER", "NAME", "EMAIL", "MODIFIED"], &rows)?;
+        }
+    }
+    Ok(())
+}
+
+fn table<const N: usize>(out: &mut impl Write, header: [&str; N], rows: &[[String; N]]) -> Result<(), CliError> {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut text = String::new();
+        for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == N {
+                text.push_str(cell);
+            } else {
+                text.push_str(&format!("{cell:<width$}  "));
+            }
+        }
+        text.trim_end().to_string()
+    };
+    writeln!(out, "{}", line(header.to_vec()))?;
+    for row in rows {
+        writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
+    }
+    Ok(())
+}
