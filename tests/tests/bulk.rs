@@ -12,7 +12,9 @@ use tokio_util::sync::CancellationToken;
 const EVENT: u64 = 4;
 
 async fn mock(faults: Faults) -> MockServer {
-    MockServer::start(MockConfig::new().faults(faults)).await.expect("server starts")
+    MockServer::start(MockConfig::new().faults(faults))
+        .await
+        .expect("server starts")
 }
 
 fn fast_retries() -> BulkOptions {
@@ -30,9 +32,19 @@ fn check_invariants(server: &MockServer, input: &[i64], report: &BulkReport) {
             distinct.push(*c);
         }
     }
-    let reported: Vec<i64> = report.invitations.iter().map(|i| i.contact.get() as i64).collect();
-    assert_eq!(reported, distinct, "one outcome per distinct contact, in input order");
-    assert!(server.max_invite_count() <= 1, "a contact was invited twice");
+    let reported: Vec<i64> = report
+        .invitations
+        .iter()
+        .map(|i| i.contact.get() as i64)
+        .collect();
+    assert_eq!(
+        reported, distinct,
+        "one outcome per distinct contact, in input order"
+    );
+    assert!(
+        server.max_invite_count() <= 1,
+        "a contact was invited twice"
+    );
     for invitation in &report.invitations {
         let contact = invitation.contact.get();
         let count = server.invite_count(EVENT, contact);
@@ -66,7 +78,10 @@ async fn a_thousand_contacts_through_rate_limits_failures_and_reordering() {
         .concurrency(4)
         .on_progress(move |p| seen.lock().expect("lock").push(p));
     let input: Vec<i64> = (1..=1000).collect();
-    let report = client.invite_many(EVENT as i64, input.clone(), &options).await.expect("runs");
+    let report = client
+        .invite_many(EVENT as i64, input.clone(), &options)
+        .await
+        .expect("runs");
 
     check_invariants(&server, &input, &report);
     for invitation in &report.invitations {
@@ -78,13 +93,32 @@ async fn a_thousand_contacts_through_rate_limits_failures_and_reordering() {
         .iter()
         .filter(|i| matches!(i.outcome, Outcome::InvitedLinksUnknown))
         .count();
-    assert!(reconciled > 0, "every 4th invite call failed after the work, so some contacts were found by reconciling");
-    let with_links = report.invitations.iter().filter(|i| i.outcome.links().is_some()).count();
+    assert!(
+        reconciled > 0,
+        "every 4th invite call failed after the work, so some contacts were found by reconciling"
+    );
+    let with_links = report
+        .invitations
+        .iter()
+        .filter(|i| i.outcome.links().is_some())
+        .count();
     assert_eq!(with_links + reconciled, 1000 - 1000 / 7);
 
     let progress = progress.lock().expect("lock");
-    assert_eq!(progress.first(), Some(&Progress { done: 0, total: 1000 }));
-    assert_eq!(progress.last(), Some(&Progress { done: 1000, total: 1000 }));
+    assert_eq!(
+        progress.first(),
+        Some(&Progress {
+            done: 0,
+            total: 1000
+        })
+    );
+    assert_eq!(
+        progress.last(),
+        Some(&Progress {
+            done: 1000,
+            total: 1000
+        })
+    );
     assert!(progress.windows(2).all(|w| w[0].done <= w[1].done));
 }
 
@@ -93,13 +127,27 @@ async fn running_the_same_list_twice_invites_nobody_twice() {
     let server = mock(Faults::default()).await;
     let client = server.client_builder().build().expect("client");
     let input: Vec<i64> = (1..=250).collect();
-    let first = client.invite_many(EVENT as i64, input.clone(), &fast_retries()).await.expect("runs");
-    let second = client.invite_many(EVENT as i64, input.clone(), &fast_retries()).await.expect("runs");
+    let first = client
+        .invite_many(EVENT as i64, input.clone(), &fast_retries())
+        .await
+        .expect("runs");
+    let second = client
+        .invite_many(EVENT as i64, input.clone(), &fast_retries())
+        .await
+        .expect("runs");
     check_invariants(&server, &input, &second);
-    assert!(first.invitations.iter().all(|i| !matches!(i.outcome, Outcome::AlreadyInvited)));
+    assert!(
+        first
+            .invitations
+            .iter()
+            .all(|i| !matches!(i.outcome, Outcome::AlreadyInvited))
+    );
     for invitation in &second.invitations {
         if invitation.contact.get() % 7 != 0 {
-            assert!(matches!(invitation.outcome, Outcome::AlreadyInvited), "{invitation:?}");
+            assert!(
+                matches!(invitation.outcome, Outcome::AlreadyInvited),
+                "{invitation:?}"
+            );
         }
     }
 }
@@ -112,7 +160,11 @@ async fn other_4xx_errors_fail_their_chunk_and_the_rest_go_on() {
     let client = server.client_builder().build().expect("client");
     let input: Vec<i64> = (1..=600).collect();
     let report = client
-        .invite_many(EVENT as i64, input.clone(), &fast_retries().chunk_size(100).concurrency(1))
+        .invite_many(
+            EVENT as i64,
+            input.clone(),
+            &fast_retries().chunk_size(100).concurrency(1),
+        )
         .await
         .expect("runs");
     check_invariants(&server, &input, &report);
@@ -124,7 +176,10 @@ async fn other_4xx_errors_fail_their_chunk_and_the_rest_go_on() {
     // requests: 1 listing, then invites 2, 3 (error), 4, 5, 6 (error), 7
     assert_eq!(failed.len(), 200, "two chunks of 100 failed");
     let message = failed[0].outcome.error().expect("error").to_string();
-    assert!(message.contains("Simulated error in a 200 reply"), "{message}");
+    assert!(
+        message.contains("Simulated error in a 200 reply"),
+        "{message}"
+    );
     assert!(!report.all_invited());
 }
 
@@ -135,8 +190,15 @@ async fn retries_are_bounded() {
     let server = mock(faults).await;
     let client = server.client_builder().build().expect("client");
     let options = fast_retries().max_attempts(3).skip_invited(false);
-    let report = client.invite_many(EVENT as i64, [1, 2, 3], &options).await.expect("runs");
-    assert_eq!(server.request_count(), 3, "three attempts, then the chunk fails");
+    let report = client
+        .invite_many(EVENT as i64, [1, 2, 3], &options)
+        .await
+        .expect("runs");
+    assert_eq!(
+        server.request_count(),
+        3,
+        "three attempts, then the chunk fails"
+    );
     for invitation in &report.invitations {
         let e = invitation.outcome.error().expect("failed");
         assert_eq!(e.api().map(|a| a.status.as_u16()), Some(429));
@@ -162,16 +224,26 @@ async fn cancelling_reports_in_flight_contacts_as_unknown() {
             }
         });
     let input: Vec<i64> = (1..=100).map(|c| c * 7 + 1).collect();
-    let report = client.invite_many(EVENT as i64, input.clone(), &options).await.expect("runs");
+    let report = client
+        .invite_many(EVENT as i64, input.clone(), &options)
+        .await
+        .expect("runs");
     check_invariants(&server, &input, &report);
-    let count = |f: fn(&Outcome) -> bool| report.invitations.iter().filter(|i| f(&i.outcome)).count();
+    let count =
+        |f: fn(&Outcome) -> bool| report.invitations.iter().filter(|i| f(&i.outcome)).count();
     assert!(count(|o| o.is_invited()) >= 20);
-    assert!(count(|o| matches!(o, Outcome::Failed(e) if matches!(**e, ivvy::Error::Cancelled))) > 0);
+    assert!(
+        count(|o| matches!(o, Outcome::Failed(e) if matches!(**e, ivvy::Error::Cancelled))) > 0
+    );
     assert!(report.invitations.len() == 100);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let after = server.request_count();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(server.request_count(), after, "no request starts after cancelling");
+    assert_eq!(
+        server.request_count(),
+        after,
+        "no request starts after cancelling"
+    );
 }
 
 #[tokio::test]
@@ -183,7 +255,12 @@ async fn dropping_the_future_stops_new_requests() {
     let input: Vec<i64> = (1..=1000).collect();
     let options = fast_retries().chunk_size(10).concurrency(2);
     let run = client.invite_many(EVENT as i64, input, &options);
-    assert!(tokio::time::timeout(Duration::from_millis(220), run).await.is_err(), "still running");
+    assert!(
+        tokio::time::timeout(Duration::from_millis(220), run)
+            .await
+            .is_err(),
+        "still running"
+    );
     tokio::time::sleep(Duration::from_millis(100)).await;
     let after = server.request_count();
     assert!(after < 20, "{after} requests");
@@ -204,11 +281,33 @@ struct Schedule {
 
 fn schedules() -> impl Strategy<Value = Schedule> {
     let every = || proptest::option::of(2_u64..6);
-    (every(), every(), every(), every(), 10_usize..400, 1_usize..6).prop_map(
-        |(rate_limit_every, fail_after_work_every, error_in_200_every, html_502_every, chunk_size, concurrency)| {
-            Schedule { rate_limit_every, fail_after_work_every, error_in_200_every, html_502_every, chunk_size, concurrency }
-        },
+    (
+        every(),
+        every(),
+        every(),
+        every(),
+        10_usize..400,
+        1_usize..6,
     )
+        .prop_map(
+            |(
+                rate_limit_every,
+                fail_after_work_every,
+                error_in_200_every,
+                html_502_every,
+                chunk_size,
+                concurrency,
+            )| {
+                Schedule {
+                    rate_limit_every,
+                    fail_after_work_every,
+                    error_in_200_every,
+                    html_502_every,
+                    chunk_size,
+                    concurrency,
+                }
+            },
+        )
 }
 
 fn contact_lists() -> impl Strategy<Value = Vec<i64>> {

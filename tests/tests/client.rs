@@ -13,7 +13,11 @@ async fn mock(faults: Faults) -> MockServer {
 }
 
 fn client(server: &MockServer) -> ivvy::Client {
-    server.client_builder().clock(fixed_clock()).build().expect("client")
+    server
+        .client_builder()
+        .clock(fixed_clock())
+        .build()
+        .expect("client")
 }
 
 #[tokio::test]
@@ -26,15 +30,27 @@ async fn ping_returns_the_servers_time() {
 #[tokio::test]
 async fn invite_returns_one_outcome_per_distinct_contact_in_input_order() {
     let server = mock(Faults::default()).await;
-    let invited = client(&server).invite_contacts(4, [3, 7, 1, 3, 2]).await.expect("invites");
+    let invited = client(&server)
+        .invite_contacts(4, [3, 7, 1, 3, 2])
+        .await
+        .expect("invites");
     let contacts: Vec<u64> = invited.iter().map(|i| i.contact.get()).collect();
     assert_eq!(contacts, vec![3, 7, 1, 2]);
-    assert!(matches!(invited[1].outcome, Outcome::NotInvited), "7 does not exist");
+    assert!(
+        matches!(invited[1].outcome, Outcome::NotInvited),
+        "7 does not exist"
+    );
     for i in [0, 2, 3] {
         let links = invited[i].outcome.links().expect("links");
         let contact = invited[i].contact;
-        assert_eq!(links.yes.as_str(), format!("{}/respond/4/{contact}/yes", server.base_url()));
-        assert_eq!(links.no.as_str(), format!("{}/respond/4/{contact}/no", server.base_url()));
+        assert_eq!(
+            links.yes.as_str(),
+            format!("{}/respond/4/{contact}/yes", server.base_url())
+        );
+        assert_eq!(
+            links.no.as_str(),
+            format!("{}/respond/4/{contact}/no", server.base_url())
+        );
     }
     assert_eq!(server.invite_count(4, 3), 1, "the repeated 3 was sent once");
     assert_eq!(server.max_invite_count(), 1);
@@ -45,10 +61,23 @@ async fn bad_input_is_refused_before_anything_is_sent() {
     let server = mock(Faults::default()).await;
     let client = client(&server);
     let e = client.invite_contacts(0, [1]).await.expect_err("event 0");
-    assert!(matches!(e, Error::InvalidInput { ref field, .. } if field == "event"), "{e}");
-    let e = client.invite_contacts(4, [1, -2]).await.expect_err("negative contact");
-    assert!(e.to_string().starts_with("invalid input: contacts[1]: -2 is not a valid contact id"), "{e}");
-    let e = client.invite_contacts(4, Vec::<i64>::new()).await.expect_err("empty");
+    assert!(
+        matches!(e, Error::InvalidInput { ref field, .. } if field == "event"),
+        "{e}"
+    );
+    let e = client
+        .invite_contacts(4, [1, -2])
+        .await
+        .expect_err("negative contact");
+    assert!(
+        e.to_string()
+            .starts_with("invalid input: contacts[1]: -2 is not a valid contact id"),
+        "{e}"
+    );
+    let e = client
+        .invite_contacts(4, Vec::<i64>::new())
+        .await
+        .expect_err("empty");
     assert!(matches!(e, Error::InvalidInput { .. }));
     assert_eq!(server.request_count(), 0);
 }
@@ -62,10 +91,16 @@ async fn a_wrong_secret_is_a_401_and_invites_nobody() {
         .clock(fixed_clock())
         .build()
         .expect("client");
-    let e = client.invite_contacts(4, [1, 2]).await.expect_err("refused");
+    let e = client
+        .invite_contacts(4, [1, 2])
+        .await
+        .expect_err("refused");
     let api = e.api().expect("an iVvy error");
     assert_eq!(api.status.as_u16(), 401);
-    assert_eq!(api.specific_code.as_ref().and_then(|c| c.number()), Some(i64::from(ivvy_mock::auth::codes::BAD_SIGNATURE)));
+    assert_eq!(
+        api.specific_code.as_ref().and_then(|c| c.number()),
+        Some(i64::from(ivvy_mock::auth::codes::BAD_SIGNATURE))
+    );
     assert!(!e.is_retryable());
     assert!(!e.to_string().contains("not-the-secret"), "{e}");
     assert_eq!(server.max_invite_count(), 0);
@@ -78,8 +113,15 @@ async fn a_stale_clock_says_so() {
     late.advance(std::time::Duration::from_secs(3600));
     let client = server.client_builder().clock(late).build().expect("client");
     let e = client.ping().await.expect_err("stale");
-    assert_eq!(e.api().and_then(|a| a.kind()), Some(ApiErrorKind::StaleRequest));
-    assert!(e.to_string().contains("clock is more than 5 minutes away from iVvy's"), "{e}");
+    assert_eq!(
+        e.api().and_then(|a| a.kind()),
+        Some(ApiErrorKind::StaleRequest)
+    );
+    assert!(
+        e.to_string()
+            .contains("clock is more than 5 minutes away from iVvy's"),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -87,7 +129,10 @@ async fn an_error_body_in_a_200_reply_is_an_error() {
     let mut faults = Faults::default();
     faults.error_in_200_every = Some(1);
     let server = mock(faults).await;
-    let e = client(&server).invite_contacts(4, [1]).await.expect_err("error body");
+    let e = client(&server)
+        .invite_contacts(4, [1])
+        .await
+        .expect_err("error body");
     let api = e.api().expect("an iVvy error");
     assert_eq!(api.status.as_u16(), 200);
     assert_eq!(api.effective_status(), 400);
@@ -110,11 +155,19 @@ async fn an_html_502_page_is_an_unexpected_retryable_reply() {
     let mut faults = Faults::default();
     faults.html_502_every = Some(1);
     let server = mock(faults).await;
-    let e = client(&server).invite_contacts(4, [1]).await.expect_err("502");
+    let e = client(&server)
+        .invite_contacts(4, [1])
+        .await
+        .expect_err("502");
     match &e {
-        Error::UnexpectedReply { status, excerpt, .. } => {
+        Error::UnexpectedReply {
+            status, excerpt, ..
+        } => {
             assert_eq!(status.map(|s| s.as_u16()), Some(502));
-            assert!(excerpt.starts_with("<html><head><title>502 Bad Gateway"), "{excerpt}");
+            assert!(
+                excerpt.starts_with("<html><head><title>502 Bad Gateway"),
+                "{excerpt}"
+            );
         }
         other => panic!("expected an unexpected reply, got {other:?}"),
     }
@@ -126,7 +179,11 @@ async fn an_html_502_page_is_an_unexpected_retryable_reply() {
 #[tokio::test]
 async fn the_docs_broken_sample_is_an_unexpected_reply() {
     let server = FixedServer::start(200, "application/json", DOCS_INVITE_REPLY_BROKEN).await;
-    let e = server.client().invite_contacts(4, [1, 2, 3]).await.expect_err("invalid JSON");
+    let e = server
+        .client()
+        .invite_contacts(4, [1, 2, 3])
+        .await
+        .expect_err("invalid JSON");
     match &e {
         Error::UnexpectedReply { status, source, .. } => {
             assert_eq!(status.map(|s| s.as_u16()), Some(200));
@@ -142,7 +199,11 @@ async fn the_docs_broken_sample_is_an_unexpected_reply() {
 #[tokio::test]
 async fn the_corrected_sample_decodes_to_outcomes() {
     let server = FixedServer::start(200, "application/json", DOCS_INVITE_REPLY_CORRECTED).await;
-    let invited = server.client().invite_contacts(4, [1, 2, 3]).await.expect("decodes");
+    let invited = server
+        .client()
+        .invite_contacts(4, [1, 2, 3])
+        .await
+        .expect("decodes");
     let contacts: Vec<u64> = invited.iter().map(|i| i.contact.get()).collect();
     assert_eq!(contacts, vec![1, 2, 3]);
     assert!(invited[0].outcome.is_invited());
@@ -153,10 +214,24 @@ async fn the_corrected_sample_decodes_to_outcomes() {
 #[tokio::test]
 async fn a_reply_that_drops_or_adds_a_contact_is_an_error() {
     let server = FixedServer::start(200, "application/json", DOCS_INVITE_REPLY_CORRECTED).await;
-    let e = server.client().invite_contacts(4, [1, 2]).await.expect_err("3 was not sent");
-    assert!(matches!(&e, Error::ReplyMismatch { missing, unexpected } if missing.is_empty() && unexpected == &[3]), "{e}");
-    let e = server.client().invite_contacts(4, [1, 2, 3, 5]).await.expect_err("5 is missing");
-    assert!(matches!(&e, Error::ReplyMismatch { missing, .. } if missing.len() == 1 && missing[0].get() == 5), "{e}");
+    let e = server
+        .client()
+        .invite_contacts(4, [1, 2])
+        .await
+        .expect_err("3 was not sent");
+    assert!(
+        matches!(&e, Error::ReplyMismatch { missing, unexpected } if missing.is_empty() && unexpected == &[3]),
+        "{e}"
+    );
+    let e = server
+        .client()
+        .invite_contacts(4, [1, 2, 3, 5])
+        .await
+        .expect_err("5 is missing");
+    assert!(
+        matches!(&e, Error::ReplyMismatch { missing, .. } if missing.len() == 1 && missing[0].get() == 5),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -167,13 +242,20 @@ async fn a_429_is_retryable_and_keeps_retry_after() {
     let server = mock(faults).await;
     let e = client(&server).ping().await.expect_err("rate limited");
     assert!(e.is_retryable());
-    assert_eq!(e.api().and_then(|a| a.retry_after), Some(std::time::Duration::from_secs(7)));
+    assert_eq!(
+        e.api().and_then(|a| a.retry_after),
+        Some(std::time::Duration::from_secs(7))
+    );
 }
 
 #[tokio::test]
 async fn a_refused_connection_is_retryable_and_not_ambiguous() {
     // Bind then drop, so the port is (almost certainly) closed.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("binds").local_addr().expect("addr").port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("binds")
+        .local_addr()
+        .expect("addr")
+        .port();
     let client = ivvy::Client::builder()
         .base_url(format!("http://127.0.0.1:{port}"))
         .credentials("k", "s")
@@ -183,13 +265,19 @@ async fn a_refused_connection_is_retryable_and_not_ambiguous() {
     assert!(matches!(e, Error::Connect { .. }), "{e:?}");
     assert!(e.is_retryable());
     assert!(!e.is_ambiguous());
-    assert!(e.to_string().starts_with("could not connect to iVvy: "), "{e}");
+    assert!(
+        e.to_string().starts_with("could not connect to iVvy: "),
+        "{e}"
+    );
 }
 
 #[tokio::test]
 async fn a_slow_reply_is_an_ambiguous_timeout() {
     let mut faults = Faults::default();
-    faults.delay = Some((std::time::Duration::from_millis(500), std::time::Duration::from_millis(500)));
+    faults.delay = Some((
+        std::time::Duration::from_millis(500),
+        std::time::Duration::from_millis(500),
+    ));
     let server = mock(faults).await;
     let client = server
         .client_builder()
@@ -206,12 +294,21 @@ async fn a_slow_reply_is_an_ambiguous_timeout() {
 #[tokio::test]
 async fn invited_contacts_streams_every_page_with_answers() {
     let server = mock(Faults::default()).await;
-    let client = server.client_builder().clock(fixed_clock()).page_size(7).build().expect("client");
+    let client = server
+        .client_builder()
+        .clock(fixed_clock())
+        .page_size(7)
+        .build()
+        .expect("client");
     let contacts: Vec<i64> = (1..=40).collect();
     client.invite_contacts(5, contacts).await.expect("invites");
     server.set_answer(5, 1, ivvy_mock::state::Answer::Yes);
     server.set_answer(5, 2, ivvy_mock::state::Answer::No);
-    let listed: Vec<ivvy::InvitedContact> = client.invited_contacts(5).try_collect().await.expect("lists");
+    let listed: Vec<ivvy::InvitedContact> = client
+        .invited_contacts(5)
+        .try_collect()
+        .await
+        .expect("lists");
     let ids: Vec<u64> = listed.iter().map(|c| c.contact.get()).collect();
     let expected: Vec<u64> = (1..=40).filter(|c| c % 7 != 0).collect();
     assert_eq!(ids, expected);
@@ -219,19 +316,38 @@ async fn invited_contacts_streams_every_page_with_answers() {
     assert_eq!(listed[1].answer, Answer::No);
     assert_eq!(listed[2].answer, Answer::Undecided);
     assert_eq!(listed[0].email.as_deref(), Some("contact1@example.test"));
-    assert_eq!(listed[0].modified_at().map(|t| t.unix_timestamp()), Some(ivvy_tests::FIXED_NOW as i64));
-    assert_eq!(server.request_count(), 1 + 5, "one invite, then 34 invitations in pages of 7");
+    assert_eq!(
+        listed[0].modified_at().map(|t| t.unix_timestamp()),
+        Some(ivvy_tests::FIXED_NOW as i64)
+    );
+    assert_eq!(
+        server.request_count(),
+        1 + 5,
+        "one invite, then 34 invitations in pages of 7"
+    );
 }
 
 #[tokio::test]
 async fn invited_contacts_of_an_empty_event_is_empty_and_bad_event_errors() {
     let server = mock(Faults::default()).await;
     let client = client(&server);
-    let listed: Vec<ivvy::InvitedContact> = client.invited_contacts(6).try_collect().await.expect("lists");
+    let listed: Vec<ivvy::InvitedContact> = client
+        .invited_contacts(6)
+        .try_collect()
+        .await
+        .expect("lists");
     assert!(listed.is_empty());
-    let e = client.invited_contacts(0).try_collect::<Vec<_>>().await.expect_err("event 0");
+    let e = client
+        .invited_contacts(0)
+        .try_collect::<Vec<_>>()
+        .await
+        .expect_err("event 0");
     assert!(matches!(e, Error::InvalidInput { .. }));
-    let e = client.invited_contacts(2_000_000).try_collect::<Vec<_>>().await.expect_err("no such event");
+    let e = client
+        .invited_contacts(2_000_000)
+        .try_collect::<Vec<_>>()
+        .await
+        .expect_err("no such event");
     assert_eq!(e.api().map(|a| a.status.as_u16()), Some(404));
 }
 

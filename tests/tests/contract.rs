@@ -10,7 +10,9 @@ use serde_json::Value;
 
 #[tokio::test]
 async fn every_operation_and_example_in_the_spec_is_served_as_specified() {
-    let server = MockServer::start(MockConfig::new()).await.expect("server starts");
+    let server = MockServer::start(MockConfig::new())
+        .await
+        .expect("server starts");
     let operations = Operations::from_spec().expect("spec loads");
     let signer = Signer::new(
         Credentials::new(server.key(), server.secret()).expect("credentials"),
@@ -21,17 +23,28 @@ async fn every_operation_and_example_in_the_spec_is_served_as_specified() {
     client.invite_contacts(1, [1, 2, 3]).await.expect("invites");
     let mut served = Vec::new();
     for op in operations.iter() {
-        let example = op.request_example.as_ref().unwrap_or_else(|| panic!("{} has no request example", op.path));
+        let example = op
+            .request_example
+            .as_ref()
+            .unwrap_or_else(|| panic!("{} has no request example", op.path));
         let mut request = reqwest::Client::new()
             .post(format!("{}{}", server.base_url(), op.path))
             .json(example)
             .build()
             .expect("request builds");
         signer.sign(&mut request).expect("signs");
-        let reply = reqwest::Client::new().execute(request).await.expect("reply");
+        let reply = reqwest::Client::new()
+            .execute(request)
+            .await
+            .expect("reply");
         assert_eq!(reply.status(), 200, "{}", op.path);
         let body: Value = reply.json().await.expect("JSON reply");
-        assert_eq!(op.reply_errors(&body), Vec::<String>::new(), "{}: {body}", op.path);
+        assert_eq!(
+            op.reply_errors(&body),
+            Vec::<String>::new(),
+            "{}: {body}",
+            op.path
+        );
         if op.action == "getInvitedContactList" {
             assert!(body["meta"]["totalResults"].as_u64() > Some(0), "{body}");
         }
@@ -43,7 +56,9 @@ async fn every_operation_and_example_in_the_spec_is_served_as_specified() {
 
 #[tokio::test]
 async fn every_operation_refuses_an_empty_body_in_ivvy_shape() {
-    let server = MockServer::start(MockConfig::new()).await.expect("server starts");
+    let server = MockServer::start(MockConfig::new())
+        .await
+        .expect("server starts");
     let operations = Operations::from_spec().expect("spec loads");
     let signer = Signer::new(
         Credentials::new(server.key(), server.secret()).expect("credentials"),
@@ -56,7 +71,10 @@ async fn every_operation_refuses_an_empty_body_in_ivvy_shape() {
             .build()
             .expect("request builds");
         signer.sign(&mut request).expect("signs");
-        let reply = reqwest::Client::new().execute(request).await.expect("reply");
+        let reply = reqwest::Client::new()
+            .execute(request)
+            .await
+            .expect("reply");
         assert_eq!(reply.status(), 400, "{}", op.path);
         let body: Value = reply.json().await.expect("JSON");
         assert_eq!(body["specificCode"], 23017, "{}: {body}", op.path);

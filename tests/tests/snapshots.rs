@@ -13,8 +13,14 @@ fn ping_schemas() {
 
 #[test]
 fn invite_contacts_schemas() {
-    insta::assert_json_snapshot!("inviteContacts_request_schema", schema_for!(types::InviteContactsRequest));
-    insta::assert_json_snapshot!("inviteContacts_reply_schema", schema_for!(types::InviteContactsReply));
+    insta::assert_json_snapshot!(
+        "inviteContacts_request_schema",
+        schema_for!(types::InviteContactsRequest)
+    );
+    insta::assert_json_snapshot!(
+        "inviteContacts_reply_schema",
+        schema_for!(types::InviteContactsReply)
+    );
 }
 
 #[test]
@@ -38,10 +44,15 @@ fn api_error_schema() {
 fn invite_contacts_docs_example_request_body() {
     let body = types::InviteContactsRequest {
         event: 4.try_into().expect("non-zero"),
-        contacts: [1, 2, 3].map(|c: u64| c.try_into().expect("non-zero")).to_vec(),
+        contacts: [1, 2, 3]
+            .map(|c: u64| c.try_into().expect("non-zero"))
+            .to_vec(),
     };
     // The exact bytes that are hashed and signed.
-    insta::assert_snapshot!("inviteContacts_request_body", serde_json::to_string(&body).expect("serializes"));
+    insta::assert_snapshot!(
+        "inviteContacts_request_body",
+        serde_json::to_string(&body).expect("serializes")
+    );
 }
 
 #[test]
@@ -60,9 +71,10 @@ fn get_invited_contact_list_docs_sample_reply_decodes() {
 
 #[test]
 fn replies_tolerate_new_fields() {
-    let reply: types::InviteContactsReply =
-        serde_json::from_str(r#"{"results":[{"contact":1,"status":false,"note":"new"}],"extra":1}"#)
-            .expect("unknown fields are ignored");
+    let reply: types::InviteContactsReply = serde_json::from_str(
+        r#"{"results":[{"contact":1,"status":false,"note":"new"}],"extra":1}"#,
+    )
+    .expect("unknown fields are ignored");
     assert_eq!(reply.results.len(), 1);
 }
 
@@ -71,7 +83,11 @@ fn replies_tolerate_new_fields() {
 #[tokio::test]
 async fn invite_contacts_signed_wire_request() {
     let server = FixedServer::start(200, "application/json", DOCS_INVITE_REPLY_CORRECTED).await;
-    let invited = server.client().invite_contacts(4, [1, 2, 3]).await.expect("invites");
+    let invited = server
+        .client()
+        .invite_contacts(4, [1, 2, 3])
+        .await
+        .expect("invites");
     assert_eq!(invited.len(), 3);
 
     let requests = server.requests();
@@ -83,7 +99,11 @@ async fn invite_contacts_signed_wire_request() {
         .headers
         .iter()
         .map(|(name, value)| {
-            let value = if name == "host" { value.replace(&host, "127.0.0.1:[port]") } else { value.clone() };
+            let value = if name == "host" {
+                value.replace(&host, "127.0.0.1:[port]")
+            } else {
+                value.clone()
+            };
             (name.clone(), value)
         })
         .collect();

@@ -67,7 +67,9 @@ fn codegen(check: bool) -> Result<(), String> {
     }
 
     let Some(current) = current else {
-        return Err(format!("{GENERATED_PATH} is missing; run `cargo xtask codegen`"));
+        return Err(format!(
+            "{GENERATED_PATH} is missing; run `cargo xtask codegen`"
+        ));
     };
     let why = staleness(&current, &spec_text);
     let diff = similar::TextDiff::from_lines(current.as_str(), fresh.as_str())

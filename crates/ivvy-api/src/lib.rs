@@ -9,8 +9,9 @@
 
 pub mod hooks;
 
-// The generated file keeps progenitor's own style; its lint allowances stay
-// scoped to it.
+// The generated file is formatted by prettyplease, not rustfmt, and keeps
+// progenitor's own style; its lint allowances stay scoped to it.
+#[rustfmt::skip]
 #[allow(
     clippy::all,
     clippy::unwrap_used,

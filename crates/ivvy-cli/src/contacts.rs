@@ -57,7 +57,9 @@ pub fn parse_file(name: &str, bytes: &[u8]) -> Result<Vec<ContactId>, CliError> 
         if record.iter().all(str::is_empty) {
             continue;
         }
-        let is_header = first_row && !field.is_empty() && !field.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+');
+        let is_header = first_row
+            && !field.is_empty()
+            && !field.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+');
         first_row = false;
         if is_header {
             continue;
@@ -96,7 +98,10 @@ mod tests {
     #[test]
     fn a_bad_line_is_named() {
         let e = parse_file("list.txt", b"1\n2\nx3\n").expect_err("bad id");
-        assert_eq!(e.to_string(), "list.txt:3: \"x3\" is not a valid contact id: ids are whole numbers from 1 to 9223372036854775807");
+        assert_eq!(
+            e.to_string(),
+            "list.txt:3: \"x3\" is not a valid contact id: ids are whole numbers from 1 to 9223372036854775807"
+        );
         let e = parse_file("list.txt", b"1\n0\n").expect_err("zero");
         assert!(e.to_string().starts_with("list.txt:2: "), "{e}");
         let e = parse_file("list.txt", b"1\n-5\n").expect_err("negative");

@@ -29,7 +29,9 @@ impl From<ivvy::Error> for CliError {
     fn from(error: ivvy::Error) -> Self {
         match error {
             // Refused before anything was sent: the user's to fix.
-            ivvy::Error::InvalidInput { .. } | ivvy::Error::Config { .. } => CliError::Input(error.to_string()),
+            ivvy::Error::InvalidInput { .. } | ivvy::Error::Config { .. } => {
+                CliError::Input(error.to_string())
+            }
             other => CliError::Ivvy(other),
         }
     }

@@ -17,7 +17,10 @@ use crate::error::CliError;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("ivvy: cannot start the async runtime: {e}");
@@ -36,8 +39,12 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Ping => commands::ping::run(&commands::client(&cli.connection)?).await,
-        Command::Invite(args) => commands::invite::run(&commands::client(&cli.connection)?, args).await,
-        Command::Invited(args) => commands::invited::run(&commands::client(&cli.connection)?, args).await,
+        Command::Invite(args) => {
+            commands::invite::run(&commands::client(&cli.connection)?, args).await
+        }
+        Command::Invited(args) => {
+            commands::invited::run(&commands::client(&cli.connection)?, args).await
+        }
         Command::Mock(args) => commands::mock::run(args).await,
         Command::Demo => commands::demo::run().await,
     }

@@ -28,7 +28,11 @@ fn describe(outcome: &Outcome) -> (bool, &'static str, Option<String>) {
         Outcome::NotInvited => (false, "not invited", None),
         Outcome::Failed(e) => (false, "failed", Some(e.to_string())),
         Outcome::Unknown(e) => (false, "unknown", Some(format!("outcome unknown: {e}"))),
-        _ => (false, "unknown", Some("outcome not known to this version".into())),
+        _ => (
+            false,
+            "unknown",
+            Some("outcome not known to this version".into()),
+        ),
     }
 }
 
@@ -41,7 +45,12 @@ fn note(outcome: &Outcome) -> Option<&'static str> {
 }
 
 /// Writes the outcome of an invite run.
-pub fn invitations(out: &mut impl Write, format: Format, event: u64, invitations: &[Invitation]) -> Result<(), CliError> {
+pub fn invitations(
+    out: &mut impl Write,
+    format: Format,
+    event: u64,
+    invitations: &[Invitation],
+) -> Result<(), CliError> {
     match format {
         Format::Json => {
             let results: Vec<Value> = invitations
@@ -68,11 +77,24 @@ pub fn invitations(out: &mut impl Write, format: Format, event: u64, invitations
         }
         Format::Csv => {
             let mut csv = csv::Writer::from_writer(out);
-            csv.write_record(["contact", "status", "inviteLinkYes", "inviteLinkNo", "error"])?;
+            csv.write_record([
+                "contact",
+                "status",
+                "inviteLinkYes",
+                "inviteLinkNo",
+                "error",
+            ])?;
             for i in invitations {
                 let (status, _, error) = describe(&i.outcome);
-                let (yes, no) = i.outcome.links().map_or((String::new(), String::new()), |l| (l.yes.to_string(), l.no.to_string()));
-                let error = error.or_else(|| note(&i.outcome).map(str::to_string)).unwrap_or_default();
+                let (yes, no) = i
+                    .outcome
+                    .links()
+                    .map_or((String::new(), String::new()), |l| {
+                        (l.yes.to_string(), l.no.to_string())
+                    });
+                let error = error
+                    .or_else(|| note(&i.outcome).map(str::to_string))
+                    .unwrap_or_default();
                 csv.write_record([i.contact.to_string(), status.to_string(), yes, no, error])?;
             }
             csv.flush()?;
@@ -84,7 +106,9 @@ pub fn invitations(out: &mut impl Write, format: Format, event: u64, invitations
                     let (_, word, error) = describe(&i.outcome);
                     let detail = match (&i.outcome, error) {
                         (_, Some(error)) => error,
-                        (Outcome::Invited(links), None) => format!("yes: {}  no: {}", links.yes, links.no),
+                        (Outcome::Invited(links), None) => {
+                            format!("yes: {}  no: {}", links.yes, links.no)
+                        }
                         (outcome, None) => note(outcome).unwrap_or("").to_string(),
                     };
                     [i.contact.to_string(), word.to_string(), detail]
@@ -97,7 +121,12 @@ pub fn invitations(out: &mut impl Write, format: Format, event: u64, invitations
 }
 
 /// Writes an event's invitations with the answers.
-pub fn invited(out: &mut impl Write, format: Format, event: u64, contacts: &[InvitedContact]) -> Result<(), CliError> {
+pub fn invited(
+    out: &mut impl Write,
+    format: Format,
+    event: u64,
+    contacts: &[InvitedContact],
+) -> Result<(), CliError> {
     match format {
         Format::Json => {
             let results: Vec<Value> = contacts
@@ -122,7 +151,16 @@ pub fn invited(out: &mut impl Write, format: Format, event: u64, contacts: &[Inv
         }
         Format::Csv => {
             let mut csv = csv::Writer::from_writer(out);
-            csv.write_record(["contactId", "response", "firstName", "lastName", "email", "phone", "registrationId", "modifiedDate"])?;
+            csv.write_record([
+                "contactId",
+                "response",
+                "firstName",
+                "lastName",
+                "email",
+                "phone",
+                "registrationId",
+                "modifiedDate",
+            ])?;
             for c in contacts {
                 let text = |v: &Option<String>| v.clone().unwrap_or_default();
                 csv.write_record([
@@ -152,16 +190,30 @@ pub fn invited(out: &mut impl Write, format: Format, event: u64, contacts: &[Inv
                         .flatten()
                         .collect::<Vec<_>>()
                         .join(" ");
-                    [c.contact.to_string(), answer.to_string(), name, c.email.clone().unwrap_or_default(), c.modified.clone()]
+                    [
+                        c.contact.to_string(),
+                        answer.to_string(),
+                        name,
+                        c.email.clone().unwrap_or_default(),
+                        c.modified.clone(),
+                    ]
                 })
                 .collect();
-            table(out, ["CONTACT", "ANSWER", "NAME", "EMAIL", "MODIFIED"], &rows)?;
+            table(
+                out,
+                ["CONTACT", "ANSWER", "NAME", "EMAIL", "MODIFIED"],
+                &rows,
+            )?;
         }
     }
     Ok(())
 }
 
-fn table<const N: usize>(out: &mut impl Write, header: [&str; N], rows: &[[String; N]]) -> Result<(), CliError> {
+fn table<const N: usize>(
+    out: &mut impl Write,
+    header: [&str; N],
+    rows: &[[String; N]],
+) -> Result<(), CliError> {
     let mut widths = header.map(|h| h.chars().count());
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {

@@ -9,16 +9,25 @@ use serde_json::Value;
 const SECRET: &str = "s3cr3t-of-the-cli-tests";
 
 async fn mock(faults: Faults) -> MockServer {
-    MockServer::start(MockConfig::new().credentials("cli-key", SECRET).faults(faults))
-        .await
-        .expect("server starts")
+    MockServer::start(
+        MockConfig::new()
+            .credentials("cli-key", SECRET)
+            .faults(faults),
+    )
+    .await
+    .expect("server starts")
 }
 
 /// Runs `ivvy` with the server's settings in the environment.
 async fn ivvy(server: Option<&MockServer>, args: &[&str], stdin: Option<&str>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ivvy"));
     command.args(args).env_remove("RUST_LOG");
-    for var in ["IVVY_BASE_URL", "IVVY_REGION", "IVVY_API_KEY", "IVVY_API_SECRET"] {
+    for var in [
+        "IVVY_BASE_URL",
+        "IVVY_REGION",
+        "IVVY_API_KEY",
+        "IVVY_API_SECRET",
+    ] {
         command.env_remove(var);
     }
     if let Some(server) = server {
@@ -29,11 +38,20 @@ async fn ivvy(server: Option<&MockServer>, args: &[&str], stdin: Option<&str>) -
     }
     let stdin = stdin.map(str::to_string);
     tokio::task::spawn_blocking(move || {
-        command.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+        command.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
         command.stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = command.spawn().expect("ivvy starts");
         if let Some(text) = stdin {
-            child.stdin.take().expect("stdin").write_all(text.as_bytes()).expect("writes");
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(text.as_bytes())
+                .expect("writes");
         }
         child.wait_with_output().expect("ivvy finishes")
     })
@@ -50,7 +68,8 @@ fn code(output: &Output) -> i32 {
 }
 
 fn json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", text(&output.stdout)))
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", text(&output.stdout)))
 }
 
 #[tokio::test]
@@ -71,27 +90,58 @@ async fn ping_prints_the_servers_time_and_the_offset() {
     let stdout = text(&output.stdout);
     assert!(stdout.contains("iVvy's time:  "), "{stdout}");
     assert!(stdout.contains("local clock:  "), "{stdout}");
-    assert!(stdout.contains("in step with iVvy") || stdout.contains(" s ahead of iVvy") || stdout.contains(" s behind iVvy"), "{stdout}");
+    assert!(
+        stdout.contains("in step with iVvy")
+            || stdout.contains(" s ahead of iVvy")
+            || stdout.contains(" s behind iVvy"),
+        "{stdout}"
+    );
 }
 
 #[tokio::test]
 async fn invite_json_is_the_api_shape_in_input_order() {
     let server = mock(Faults::default()).await;
-    let output = ivvy(Some(&server), &["invite", "--event", "4", "--contacts", "3,1,2,1", "--output", "json"], None).await;
+    let output = ivvy(
+        Some(&server),
+        &[
+            "invite",
+            "--event",
+            "4",
+            "--contacts",
+            "3,1,2,1",
+            "--output",
+            "json",
+        ],
+        None,
+    )
+    .await;
     assert_eq!(code(&output), 0, "{}", text(&output.stderr));
     let body = json(&output);
     assert_eq!(body["event"], 4);
-    let contacts: Vec<u64> = body["results"].as_array().expect("results").iter().map(|r| r["contact"].as_u64().expect("id")).collect();
+    let contacts: Vec<u64> = body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["contact"].as_u64().expect("id"))
+        .collect();
     assert_eq!(contacts, vec![3, 1, 2]);
     assert_eq!(body["results"][0]["status"], true);
-    assert_eq!(body["results"][0]["inviteLinkYes"], format!("{}/respond/4/3/yes", server.base_url()));
+    assert_eq!(
+        body["results"][0]["inviteLinkYes"],
+        format!("{}/respond/4/3/yes", server.base_url())
+    );
     assert_eq!(server.max_invite_count(), 1);
 }
 
 #[tokio::test]
 async fn stdout_that_is_not_a_terminal_gets_json() {
     let server = mock(Faults::default()).await;
-    let output = ivvy(Some(&server), &["invite", "--event", "4", "--contacts", "1"], None).await;
+    let output = ivvy(
+        Some(&server),
+        &["invite", "--event", "4", "--contacts", "1"],
+        None,
+    )
+    .await;
     assert_eq!(code(&output), 0);
     assert_eq!(json(&output)["results"][0]["contact"], 1);
 }
@@ -99,42 +149,114 @@ async fn stdout_that_is_not_a_terminal_gets_json() {
 #[tokio::test]
 async fn some_contacts_not_invited_exit_3_and_say_which() {
     let server = mock(Faults::default()).await;
-    let output = ivvy(Some(&server), &["invite", "--event", "4", "--contacts", "1,7,14", "--output", "json"], None).await;
+    let output = ivvy(
+        Some(&server),
+        &[
+            "invite",
+            "--event",
+            "4",
+            "--contacts",
+            "1,7,14",
+            "--output",
+            "json",
+        ],
+        None,
+    )
+    .await;
     assert_eq!(code(&output), 3);
     let body = json(&output);
-    assert_eq!(body["results"][1], serde_json::json!({"contact": 7, "status": false}));
-    assert_eq!(text(&output.stderr).trim(), "ivvy: 2 of 3 contacts were not invited by iVvy: 7, 14");
+    assert_eq!(
+        body["results"][1],
+        serde_json::json!({"contact": 7, "status": false})
+    );
+    assert_eq!(
+        text(&output.stderr).trim(),
+        "ivvy: 2 of 3 contacts were not invited by iVvy: 7, 14"
+    );
 }
 
 #[tokio::test]
 async fn csv_and_table_outputs() {
     let server = mock(Faults::default()).await;
-    let output = ivvy(Some(&server), &["invite", "--event", "5", "--contacts", "1,7", "--output", "csv"], None).await;
+    let output = ivvy(
+        Some(&server),
+        &[
+            "invite",
+            "--event",
+            "5",
+            "--contacts",
+            "1,7",
+            "--output",
+            "csv",
+        ],
+        None,
+    )
+    .await;
     assert_eq!(code(&output), 3);
     let stdout = text(&output.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines[0], "contact,status,inviteLinkYes,inviteLinkNo,error");
-    assert_eq!(lines[1], format!("1,true,{0}/respond/5/1/yes,{0}/respond/5/1/no,", server.base_url()));
+    assert_eq!(
+        lines[1],
+        format!(
+            "1,true,{0}/respond/5/1/yes,{0}/respond/5/1/no,",
+            server.base_url()
+        )
+    );
     assert_eq!(lines[2], "7,false,,,");
 
-    let output = ivvy(Some(&server), &["invite", "--event", "5", "--contacts", "2", "--output", "table"], None).await;
+    let output = ivvy(
+        Some(&server),
+        &[
+            "invite",
+            "--event",
+            "5",
+            "--contacts",
+            "2",
+            "--output",
+            "table",
+        ],
+        None,
+    )
+    .await;
     assert_eq!(code(&output), 0);
     let stdout = text(&output.stdout);
-    assert!(stdout.starts_with("CONTACT  STATUS   DETAIL\n2        invited  yes: "), "{stdout}");
+    assert!(
+        stdout.starts_with("CONTACT  STATUS   DETAIL\n2        invited  yes: "),
+        "{stdout}"
+    );
 
     server.set_answer(5, 1, ivvy_mock::state::Answer::Yes);
     for (format, check) in [
         ("json", "\"response\": \"Y\""),
-        ("csv", "contactId,response,firstName,lastName,email,phone,registrationId,modifiedDate\n1,Y,Contact,1,contact1@example.test,"),
+        (
+            "csv",
+            "contactId,response,firstName,lastName,email,phone,registrationId,modifiedDate\n1,Y,Contact,1,contact1@example.test,",
+        ),
         ("table", "CONTACT  ANSWER     NAME       EMAIL"),
     ] {
-        let output = ivvy(Some(&server), &["invited", "--event", "5", "--output", format], None).await;
+        let output = ivvy(
+            Some(&server),
+            &["invited", "--event", "5", "--output", format],
+            None,
+        )
+        .await;
         assert_eq!(code(&output), 0, "{format}");
         let stdout = text(&output.stdout);
         assert!(stdout.contains(check), "{format}: {stdout}");
     }
-    let output = ivvy(Some(&server), &["invited", "--event", "5", "--output", "json"], None).await;
-    let listed: Vec<u64> = json(&output)["results"].as_array().expect("results").iter().map(|r| r["contactId"].as_u64().expect("id")).collect();
+    let output = ivvy(
+        Some(&server),
+        &["invited", "--event", "5", "--output", "json"],
+        None,
+    )
+    .await;
+    let listed: Vec<u64> = json(&output)["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["contactId"].as_u64().expect("id"))
+        .collect();
     assert_eq!(listed, vec![1, 2]);
 }
 
@@ -146,12 +268,43 @@ async fn contacts_from_a_csv_file_and_from_stdin() {
     let file = dir.join("contacts.csv");
     std::fs::write(&file, "id,name\n10,Ann\n\n11,\"Bo, Jr\"\n").expect("writes");
     let path = file.to_str().expect("utf-8 path");
-    let output = ivvy(Some(&server), &["invite", "--event", "6", "--contacts-file", path, "--output", "json"], None).await;
+    let output = ivvy(
+        Some(&server),
+        &[
+            "invite",
+            "--event",
+            "6",
+            "--contacts-file",
+            path,
+            "--output",
+            "json",
+        ],
+        None,
+    )
+    .await;
     assert_eq!(code(&output), 0, "{}", text(&output.stderr));
-    let contacts: Vec<u64> = json(&output)["results"].as_array().expect("results").iter().map(|r| r["contact"].as_u64().expect("id")).collect();
+    let contacts: Vec<u64> = json(&output)["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["contact"].as_u64().expect("id"))
+        .collect();
     assert_eq!(contacts, vec![10, 11]);
 
-    let output = ivvy(Some(&server), &["invite", "--event", "6", "--contacts-file", "-", "--output", "json"], Some("12\n13\n")).await;
+    let output = ivvy(
+        Some(&server),
+        &[
+            "invite",
+            "--event",
+            "6",
+            "--contacts-file",
+            "-",
+            "--output",
+            "json",
+        ],
+        Some("12\n13\n"),
+    )
+    .await;
     assert_eq!(code(&output), 0, "{}", text(&output.stderr));
     assert_eq!(json(&output)["results"][1]["contact"], 13);
     std::fs::remove_dir_all(&dir).ok();
@@ -165,35 +318,87 @@ async fn bad_input_exits_2_and_reaches_no_server() {
     let file = dir.join("bad.txt");
     std::fs::write(&file, "1\n2\nthree\n").expect("writes");
     let bad_file = file.to_str().expect("utf-8 path").to_string();
-    let missing = dir.join("missing.txt").to_str().expect("utf-8 path").to_string();
+    let missing = dir
+        .join("missing.txt")
+        .to_str()
+        .expect("utf-8 path")
+        .to_string();
     let cases: Vec<(Vec<&str>, String)> = vec![
-        (vec!["invite", "--event", "0", "--contacts", "1"], "\"0\" is not a valid event id".into()),
-        (vec!["invite", "--event", "4", "--contacts", "1,x"], "--contacts: item 2: \"x\" is not a valid contact id".into()),
-        (vec!["invite", "--event", "4", "--contacts", "99999999999999999999"], "is not a valid contact id".into()),
-        (vec!["invite", "--event", "4", "--contacts", "-3"], "".into()),
-        (vec!["invite", "--event", "4", "--contacts", ""], "--contacts: item 1".into()),
-        (vec!["invite", "--event", "4", "--contacts-file", &bad_file], format!("{bad_file}:3: \"three\" is not a valid contact id")),
-        (vec!["invite", "--event", "4", "--contacts-file", &missing], format!("cannot read {missing}")),
+        (
+            vec!["invite", "--event", "0", "--contacts", "1"],
+            "\"0\" is not a valid event id".into(),
+        ),
+        (
+            vec!["invite", "--event", "4", "--contacts", "1,x"],
+            "--contacts: item 2: \"x\" is not a valid contact id".into(),
+        ),
+        (
+            vec![
+                "invite",
+                "--event",
+                "4",
+                "--contacts",
+                "99999999999999999999",
+            ],
+            "is not a valid contact id".into(),
+        ),
+        (
+            vec!["invite", "--event", "4", "--contacts", "-3"],
+            "".into(),
+        ),
+        (
+            vec!["invite", "--event", "4", "--contacts", ""],
+            "--contacts: item 1".into(),
+        ),
+        (
+            vec!["invite", "--event", "4", "--contacts-file", &bad_file],
+            format!("{bad_file}:3: \"three\" is not a valid contact id"),
+        ),
+        (
+            vec!["invite", "--event", "4", "--contacts-file", &missing],
+            format!("cannot read {missing}"),
+        ),
         (vec!["invite", "--event", "4"], "required".into()),
         (vec!["frobnicate"], "unrecognized subcommand".into()),
     ];
     for (args, message) in cases {
         let output = ivvy(Some(&server), &args, None).await;
         assert_eq!(code(&output), 2, "{args:?}: {}", text(&output.stderr));
-        assert!(text(&output.stderr).contains(&message), "{args:?}: {}", text(&output.stderr));
+        assert!(
+            text(&output.stderr).contains(&message),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
     }
     assert_eq!(server.request_count(), 0, "no bad input reached the server");
     std::fs::remove_dir_all(&dir).ok();
 
     let output = ivvy(None, &["ping"], None).await;
-    assert_eq!(code(&output), 2, "no configuration: {}", text(&output.stderr));
-    assert!(text(&output.stderr).contains("no region or base URL"), "{}", text(&output.stderr));
+    assert_eq!(
+        code(&output),
+        2,
+        "no configuration: {}",
+        text(&output.stderr)
+    );
+    assert!(
+        text(&output.stderr).contains("no region or base URL"),
+        "{}",
+        text(&output.stderr)
+    );
 }
 
 #[tokio::test]
 async fn a_wrong_secret_exits_1_with_ivvys_codes_on_one_line() {
     let server = mock(Faults::default()).await;
-    let args = ["--base-url", server.base_url(), "--api-key", server.key(), "--api-secret", "wrong", "ping"];
+    let args = [
+        "--base-url",
+        server.base_url(),
+        "--api-key",
+        server.key(),
+        "--api-secret",
+        "wrong",
+        "ping",
+    ];
     let output = ivvy(None, &args, None).await;
     assert_eq!(code(&output), 1);
     let stderr = text(&output.stderr);
@@ -210,17 +415,39 @@ async fn server_failures_exit_1() {
     faults.error_in_200_every = Some(2);
     let server = mock(faults).await;
     // request 1 lists the event's invitations; request 2, the invite, gets the error
-    let output = ivvy(Some(&server), &["invite", "--event", "4", "--contacts", "1,2", "--output", "json"], None).await;
+    let output = ivvy(
+        Some(&server),
+        &[
+            "invite",
+            "--event",
+            "4",
+            "--contacts",
+            "1,2",
+            "--output",
+            "json",
+        ],
+        None,
+    )
+    .await;
     assert_eq!(code(&output), 1);
     let body = json(&output);
     assert_eq!(body["results"][0]["status"], false);
-    assert!(body["results"][0]["error"].as_str().is_some_and(|e| e.contains("specificCode 23016")), "{body}");
+    assert!(
+        body["results"][0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("specificCode 23016")),
+        "{body}"
+    );
     let stderr = text(&output.stderr);
-    assert!(stderr.starts_with("ivvy: 2 of 2 contacts were not invited because a request failed"), "{stderr}");
+    assert!(
+        stderr.starts_with("ivvy: 2 of 2 contacts were not invited because a request failed"),
+        "{stderr}"
+    );
 }
 
 fn has_signature_shaped_token(text: &str) -> bool {
-    text.split(|c: char| !c.is_ascii_hexdigit()).any(|token| token.len() == 40)
+    text.split(|c: char| !c.is_ascii_hexdigit())
+        .any(|token| token.len() == 40)
 }
 
 #[tokio::test]
@@ -228,16 +455,31 @@ async fn the_secret_and_signatures_never_reach_the_output_even_at_vv() {
     let server = mock(Faults::default()).await;
     for args in [
         vec!["-vv", "ping"],
-        vec!["-vv", "invite", "--event", "4", "--contacts", "1,2", "--output", "json"],
+        vec![
+            "-vv",
+            "invite",
+            "--event",
+            "4",
+            "--contacts",
+            "1,2",
+            "--output",
+            "json",
+        ],
         vec!["-vv", "invited", "--event", "4", "--output", "json"],
     ] {
         let output = ivvy(Some(&server), &args, None).await;
         assert_eq!(code(&output), 0, "{args:?}");
         let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
-        assert!(stderr.contains("signed request"), "-vv logs each request: {stderr}");
+        assert!(
+            stderr.contains("signed request"),
+            "-vv logs each request: {stderr}"
+        );
         for stream in [&stdout, &stderr] {
             assert!(!stream.contains(SECRET), "{args:?}: the secret leaked");
-            assert!(!has_signature_shaped_token(stream), "{args:?}: a signature leaked:\n{stream}");
+            assert!(
+                !has_signature_shaped_token(stream),
+                "{args:?}: a signature leaked:\n{stream}"
+            );
         }
     }
 }
@@ -253,12 +495,17 @@ async fn mock_serves_until_stopped() {
     let stdout = child.stdout.take().expect("stdout");
     let first = tokio::task::spawn_blocking(move || {
         let mut line = String::new();
-        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).expect("reads");
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
+            .expect("reads");
         line
     })
     .await
     .expect("joins");
-    let url = first.trim().strip_prefix("fake iVvy server listening on ").expect("announces its URL").to_string();
+    let url = first
+        .trim()
+        .strip_prefix("fake iVvy server listening on ")
+        .expect("announces its URL")
+        .to_string();
     let client = ivvy::Client::builder()
         .base_url(&url)
         .credentials(ivvy_mock::DEFAULT_KEY, ivvy_mock::DEFAULT_SECRET)

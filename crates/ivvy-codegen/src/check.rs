@@ -39,7 +39,10 @@ pub fn check(spec: &OpenAPI) -> Result<(), Vec<Problem>> {
         let item = match item {
             ReferenceOr::Item(item) => item,
             ReferenceOr::Reference { reference } => {
-                report(path.clone(), format!("is a $ref ({reference}); write the path out"));
+                report(
+                    path.clone(),
+                    format!("is a $ref ({reference}); write the path out"),
+                );
                 continue;
             }
         };
@@ -92,7 +95,9 @@ struct RpcPath<'a> {
 impl<'a> RpcPath<'a> {
     fn parse(path: &'a str) -> Result<Self, String> {
         let expected = "is not of the form /api/{version}/{namespace}?action={action}";
-        let (route, query) = path.split_once('?').ok_or_else(|| format!("{expected}: no ?action="))?;
+        let (route, query) = path
+            .split_once('?')
+            .ok_or_else(|| format!("{expected}: no ?action="))?;
         let action = query
             .strip_prefix("action=")
             .filter(|a| is_word(a))
@@ -105,10 +110,17 @@ impl<'a> RpcPath<'a> {
             segments.next(),
             segments.next(),
         ) else {
-            return Err(format!("{expected}: the route must be /api/{{version}}/{{namespace}}"));
+            return Err(format!(
+                "{expected}: the route must be /api/{{version}}/{{namespace}}"
+            ));
         };
-        if !version.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
-            return Err(format!("{expected}: `{version}` is not a version such as 1.0"));
+        if !version
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(format!(
+                "{expected}: `{version}` is not a version such as 1.0"
+            ));
         }
         if !is_word(namespace) {
             return Err(format!("{expected}: `{namespace}` is not a namespace name"));
@@ -143,7 +155,10 @@ fn operation_problems(op: &Operation, shape: Option<&RpcPath<'_>>) -> Vec<String
             shape.namespace
         )),
         ([_], _) => {}
-        (tags, _) => problems.push(format!("has {} tags; give it only its namespace", tags.len())),
+        (tags, _) => problems.push(format!(
+            "has {} tags; give it only its namespace",
+            tags.len()
+        )),
     }
     match &op.request_body {
         None => problems.push("has no request body (iVvy calls take a JSON object)".into()),
@@ -192,9 +207,7 @@ mod tests {
 "#;
 
     fn spec_with(paths: &str) -> OpenAPI {
-        let text = format!(
-            "openapi: 3.0.3\ninfo: {{title: t, version: '1.0'}}\npaths:\n{paths}"
-        );
+        let text = format!("openapi: 3.0.3\ninfo: {{title: t, version: '1.0'}}\npaths:\n{paths}");
         serde_yaml::from_str(&text).expect("test spec parses")
     }
 
@@ -207,13 +220,17 @@ mod tests {
 
     #[test]
     fn accepts_a_well_formed_call() {
-        assert_eq!(problems(&format!("  /api/1.0/test?action=ping:{GOOD_OP}")), Vec::<String>::new());
+        assert_eq!(
+            problems(&format!("  /api/1.0/test?action=ping:{GOOD_OP}")),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
     fn the_real_spec_passes() {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec/ivvy.yaml"))
-            .expect("spec readable");
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec/ivvy.yaml"))
+                .expect("spec readable");
         let spec = crate::load(&text).expect("spec parses");
         assert_eq!(check(&spec), Ok(()));
     }
@@ -223,7 +240,9 @@ mod tests {
         let found = problems(&format!("  /api/1.0/test:{GOOD_OP}"));
         assert_eq!(
             found,
-            vec!["/api/1.0/test: is not of the form /api/{version}/{namespace}?action={action}: no ?action="]
+            vec![
+                "/api/1.0/test: is not of the form /api/{version}/{namespace}?action={action}: no ?action="
+            ]
         );
     }
 
@@ -231,7 +250,10 @@ mod tests {
     fn path_with_extra_segment_or_bad_version_is_named() {
         let found = problems(&format!("  /api/1.0/test/extra?action=ping:{GOOD_OP}"));
         assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].starts_with("/api/1.0/test/extra?action=ping: "), "{found:?}");
+        assert!(
+            found[0].starts_with("/api/1.0/test/extra?action=ping: "),
+            "{found:?}"
+        );
         assert!(found[0].contains("the route must be"), "{found:?}");
 
         let found = problems(&format!("  /api/v1/test?action=ping:{GOOD_OP}"));
@@ -260,7 +282,9 @@ mod tests {
 
     #[test]
     fn tag_must_be_the_namespace_and_id_the_action() {
-        let op = GOOD_OP.replace("tags: [test]", "tags: [event]").replace("operationId: ping", "operationId: pong");
+        let op = GOOD_OP
+            .replace("tags: [test]", "tags: [event]")
+            .replace("operationId: ping", "operationId: pong");
         let found = problems(&format!("  /api/1.0/test?action=ping:{op}"));
         assert_eq!(
             found,
@@ -288,8 +312,13 @@ mod tests {
 
     #[test]
     fn operation_ids_that_collide_in_snake_case_are_reported() {
-        let second = GOOD_OP.replace("operationId: ping", "operationId: inviteContacts").replace("tags: [test]", "tags: [event]");
-        let third = second.replace("operationId: inviteContacts", "operationId: invite_contacts");
+        let second = GOOD_OP
+            .replace("operationId: ping", "operationId: inviteContacts")
+            .replace("tags: [test]", "tags: [event]");
+        let third = second.replace(
+            "operationId: inviteContacts",
+            "operationId: invite_contacts",
+        );
         let found = problems(&format!(
             "  /api/1.0/event?action=inviteContacts:{second}  /api/1.0/event?action=invite_contacts:{third}"
         ));

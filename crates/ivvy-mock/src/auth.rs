@@ -71,22 +71,34 @@ impl Verifier<'_> {
     /// Runs every check in turn; the first that fails decides the reply.
     pub fn verify(&self, request: &Received<'_>) -> Result<(), Refusal> {
         let authorization = header(request.headers, "x-api-authorization").ok_or_else(|| {
-            refuse(codes::BAD_AUTHORIZATION, "X-Api-Authorization header is missing or not text")
+            refuse(
+                codes::BAD_AUTHORIZATION,
+                "X-Api-Authorization header is missing or not text",
+            )
         })?;
         let (key, signature) = authorization
             .strip_prefix("IWS ")
             .and_then(|rest| rest.split_once(':'))
             .ok_or_else(|| {
-                refuse(codes::BAD_AUTHORIZATION, "X-Api-Authorization is not of the form `IWS key:signature`")
+                refuse(
+                    codes::BAD_AUTHORIZATION,
+                    "X-Api-Authorization is not of the form `IWS key:signature`",
+                )
             })?;
         if key != self.key {
-            return Err(refuse(codes::UNKNOWN_KEY, "X-Api-Authorization names an unknown API key"));
+            return Err(refuse(
+                codes::UNKNOWN_KEY,
+                "X-Api-Authorization names an unknown API key",
+            ));
         }
 
         let content_md5 = header(request.headers, "content-md5")
             .ok_or_else(|| refuse(codes::BAD_CONTENT_MD5, "Content-MD5 header is missing"))?;
         if !content_md5.eq_ignore_ascii_case(&signing::content_md5(request.body)) {
-            return Err(refuse(codes::BAD_CONTENT_MD5, "Content-MD5 is not the MD5 of the body"));
+            return Err(refuse(
+                codes::BAD_CONTENT_MD5,
+                "Content-MD5 is not the MD5 of the body",
+            ));
         }
 
         // IVVY-Date wins; with it the date part of the string to sign is empty.
@@ -95,9 +107,18 @@ impl Verifier<'_> {
         let sent_at = match (ivvy_date, date_header) {
             (Some(value), _) => ivvy::timestamp::parse(value)
                 .ok_or_else(|| refuse(codes::BAD_DATE, "IVVY-Date is not yyyy-mm-dd HH:mm:ss"))?,
-            (None, Some(value)) => parse_http_date(value)
-                .ok_or_else(|| refuse(codes::BAD_DATE, "Date is not of the form `Tue, 03 Apr 2012 22:23:24 UTC`"))?,
-            (None, None) => return Err(refuse(codes::BAD_DATE, "neither IVVY-Date nor Date header is present")),
+            (None, Some(value)) => parse_http_date(value).ok_or_else(|| {
+                refuse(
+                    codes::BAD_DATE,
+                    "Date is not of the form `Tue, 03 Apr 2012 22:23:24 UTC`",
+                )
+            })?,
+            (None, None) => {
+                return Err(refuse(
+                    codes::BAD_DATE,
+                    "neither IVVY-Date nor Date header is present",
+                ));
+            }
         };
         let sent_at = SystemTime::from(sent_at);
         let skew = match self.now.duration_since(sent_at) {
@@ -112,7 +133,10 @@ impl Verifier<'_> {
         for (name, value) in request.headers {
             if name.as_str().starts_with("ivvy") {
                 let value = value.to_str().map_err(|_| {
-                    refuse(codes::BAD_SIGNATURE, format!("the {name} header is not text"))
+                    refuse(
+                        codes::BAD_SIGNATURE,
+                        format!("the {name} header is not text"),
+                    )
                 })?;
                 ivvy_headers.push((name.as_str(), value));
             }
@@ -121,13 +145,20 @@ impl Verifier<'_> {
             method: request.method,
             content_md5,
             content_type: header(request.headers, "content-type").unwrap_or(""),
-            date: if ivvy_date.is_some() { "" } else { date_header.unwrap_or("") },
+            date: if ivvy_date.is_some() {
+                ""
+            } else {
+                date_header.unwrap_or("")
+            },
             path_and_query: request.path_and_query,
             api_version: request.version,
             ivvy_headers: &ivvy_headers,
         });
         if !signing::verify_hmac_sha1_hex(self.secret.as_bytes(), to_sign.as_bytes(), signature) {
-            return Err(refuse(codes::BAD_SIGNATURE, "the signature does not match the request"));
+            return Err(refuse(
+                codes::BAD_SIGNATURE,
+                "the signature does not match the request",
+            ));
         }
         Ok(())
     }
@@ -143,7 +174,9 @@ fn parse_http_date(text: &str) -> Option<time::OffsetDateTime> {
         .strip_suffix(" UTC")
         .or_else(|| text.strip_suffix(" GMT"))
         .unwrap_or(text);
-    PrimitiveDateTime::parse(text, format).ok().map(PrimitiveDateTime::assume_utc)
+    PrimitiveDateTime::parse(text, format)
+        .ok()
+        .map(PrimitiveDateTime::assume_utc)
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ pub(crate) enum FrontFault {
 }
 
 fn every(n: u64, every: Option<u64>) -> bool {
-    every.is_some_and(|k| k > 0 && n % k == 0)
+    every.is_some_and(|k| k > 0 && n.is_multiple_of(k))
 }
 
 impl Faults {
@@ -110,7 +110,11 @@ mod tests {
             ..Faults::default()
         };
         let delays: Vec<Duration> = (1..=50).map(|n| faults.delay(n)).collect();
-        assert!(delays.iter().all(|d| *d >= Duration::from_millis(1) && *d <= Duration::from_millis(9)));
+        assert!(
+            delays
+                .iter()
+                .all(|d| *d >= Duration::from_millis(1) && *d <= Duration::from_millis(9))
+        );
         assert!(delays.windows(2).any(|w| w[0] != w[1]));
         assert_eq!(faults.delay(7), faults.delay(7));
     }

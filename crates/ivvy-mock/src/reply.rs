@@ -19,7 +19,11 @@ pub struct Refusal {
 }
 
 impl Refusal {
-    pub(crate) fn new(status: StatusCode, specific_code: Option<u32>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        status: StatusCode,
+        specific_code: Option<u32>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             status,
             specific_code,
@@ -52,8 +56,9 @@ impl IntoResponse for Refusal {
 
 pub(crate) fn json_reply(status: StatusCode, body: &Value) -> Response {
     let mut response = (status, body.to_string()).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }

@@ -11,12 +11,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
+use crate::MockConfig;
 use crate::auth::{Received, Verifier};
 use crate::faults::FrontFault;
 use crate::reply::{Refusal, json_reply};
 use crate::schema::{INVALID_PARAMETER, Operations};
 use crate::state::{self, Answer, Store};
-use crate::MockConfig;
 
 pub(crate) struct App {
     pub(crate) config: MockConfig,
@@ -46,17 +46,27 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, request: Request) -> Res
     }
 }
 
-async fn api(app: &App, parts: axum::http::request::Parts, body: Body) -> Result<Response, Response> {
+async fn api(
+    app: &App,
+    parts: axum::http::request::Parts,
+    body: Body,
+) -> Result<Response, Response> {
     let not_found = |what: String| Refusal::new(StatusCode::NOT_FOUND, None, what).into_response();
     let path = parts.uri.path();
     let mut segments = path.split('/');
-    let (Some(""), Some("api"), Some(version), Some(namespace), None) =
-        (segments.next(), segments.next(), segments.next(), segments.next(), segments.next())
-    else {
+    let (Some(""), Some("api"), Some(version), Some(namespace), None) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
         return Err(not_found(format!("no API call at {path}")));
     };
     if version != ivvy::signing::API_VERSION {
-        return Err(not_found(format!("API version {version} is not supported; use 1.0")));
+        return Err(not_found(format!(
+            "API version {version} is not supported; use 1.0"
+        )));
     }
     let action = parts
         .uri
@@ -66,13 +76,20 @@ async fn api(app: &App, parts: axum::http::request::Parts, body: Body) -> Result
         .find_map(|pair| pair.strip_prefix("action="))
         .unwrap_or("");
     let Some(operation) = app.operations.get(namespace, action) else {
-        return Err(not_found(format!("unknown namespace or action: {namespace}?action={action}")));
+        return Err(not_found(format!(
+            "unknown namespace or action: {namespace}?action={action}"
+        )));
     };
     if parts.method != Method::POST {
-        let mut response =
-            Refusal::new(StatusCode::METHOD_NOT_ALLOWED, None, format!("{} is not allowed; iVvy calls are POST", parts.method))
-                .into_response();
-        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        let mut response = Refusal::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            None,
+            format!("{} is not allowed; iVvy calls are POST", parts.method),
+        )
+        .into_response();
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return Err(response);
     }
 
@@ -85,9 +102,13 @@ async fn api(app: &App, parts: axum::http::request::Parts, body: Body) -> Result
     let front = faults.front(n);
     match front {
         Some(FrontFault::RateLimited) => {
-            let mut response = Refusal::new(StatusCode::TOO_MANY_REQUESTS, None, "Too Many Requests").into_response();
+            let mut response =
+                Refusal::new(StatusCode::TOO_MANY_REQUESTS, None, "Too Many Requests")
+                    .into_response();
             if let Some(secs) = faults.retry_after_secs {
-                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }
             return Err(response);
         }
@@ -95,14 +116,19 @@ async fn api(app: &App, parts: axum::http::request::Parts, body: Body) -> Result
         _ => {}
     }
 
-    let body = axum::body::to_bytes(body, app.config.body_limit).await.map_err(|_| {
-        Refusal::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            None,
-            format!("the request body is larger than {} bytes", app.config.body_limit),
-        )
-        .into_response()
-    })?;
+    let body = axum::body::to_bytes(body, app.config.body_limit)
+        .await
+        .map_err(|_| {
+            Refusal::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                None,
+                format!(
+                    "the request body is larger than {} bytes",
+                    app.config.body_limit
+                ),
+            )
+            .into_response()
+        })?;
     let path_and_query = parts.uri.path_and_query().map_or(path, |pq| pq.as_str());
     let verifier = Verifier {
         key: &app.config.key,
@@ -120,30 +146,52 @@ async fn api(app: &App, parts: axum::http::request::Parts, body: Body) -> Result
         .map_err(IntoResponse::into_response)?;
 
     if front == Some(FrontFault::ErrorIn200) {
-        let refusal = Refusal::new(StatusCode::BAD_REQUEST, Some(INVALID_PARAMETER), "Simulated error in a 200 reply");
+        let refusal = Refusal::new(
+            StatusCode::BAD_REQUEST,
+            Some(INVALID_PARAMETER),
+            "Simulated error in a 200 reply",
+        );
         return Err(json_reply(StatusCode::OK, &refusal.body()));
     }
 
     let value: Value = serde_json::from_slice(&body).map_err(|e| {
-        let mut refusal = Refusal::new(StatusCode::BAD_REQUEST, Some(INVALID_PARAMETER), "the request body is not valid JSON");
+        let mut refusal = Refusal::new(
+            StatusCode::BAD_REQUEST,
+            Some(INVALID_PARAMETER),
+            "the request body is not valid JSON",
+        );
         refusal.additional.push(e.to_string());
         refusal.into_response()
     })?;
-    operation.check_request(&value).map_err(IntoResponse::into_response)?;
+    operation
+        .check_request(&value)
+        .map_err(IntoResponse::into_response)?;
 
     let reply = match (namespace, action) {
-        ("test", "ping") => json!({ "ack": format!("{} UTC", ivvy::timestamp::format(app.config.clock.now())) }),
+        ("test", "ping") => {
+            json!({ "ack": format!("{} UTC", ivvy::timestamp::format(app.config.clock.now())) })
+        }
         ("event", "inviteContacts") => {
             let reply = invite(app, &value).map_err(IntoResponse::into_response)?;
             let call = app.invite_calls.fetch_add(1, Ordering::Relaxed) + 1;
             if faults.fails_after_work(call) {
-                return Err(Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, None, "Internal Server Error (after the invitations were made)")
-                    .into_response());
+                return Err(Refusal::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    None,
+                    "Internal Server Error (after the invitations were made)",
+                )
+                .into_response());
             }
             reply
         }
-        ("event", "getInvitedContactList") => invited_list(app, &value).map_err(IntoResponse::into_response)?,
-        _ => return Err(not_found(format!("{namespace}?action={action} is in the spec but not served"))),
+        ("event", "getInvitedContactList") => {
+            invited_list(app, &value).map_err(IntoResponse::into_response)?
+        }
+        _ => {
+            return Err(not_found(format!(
+                "{namespace}?action={action} is in the spec but not served"
+            )));
+        }
     };
     Ok(json_reply(StatusCode::OK, &reply))
 }
@@ -164,14 +212,22 @@ fn html_502() -> Response {
 /// still fail here, and are reported as iVvy would.
 fn typed<T: for<'de> Deserialize<'de>>(value: &Value) -> Result<T, Refusal> {
     T::deserialize(value).map_err(|e| {
-        let mut refusal = Refusal::new(StatusCode::BAD_REQUEST, Some(INVALID_PARAMETER), "the request body does not validate");
+        let mut refusal = Refusal::new(
+            StatusCode::BAD_REQUEST,
+            Some(INVALID_PARAMETER),
+            "the request body does not validate",
+        );
         refusal.additional.push(e.to_string());
         refusal
     })
 }
 
 fn unknown_event(event: u64) -> Refusal {
-    Refusal::new(StatusCode::NOT_FOUND, None, format!("event {event} was not found"))
+    Refusal::new(
+        StatusCode::NOT_FOUND,
+        None,
+        format!("event {event} was not found"),
+    )
 }
 
 #[derive(Deserialize)]
@@ -188,8 +244,15 @@ fn invite(app: &App, value: &Value) -> Result<Value, Refusal> {
     if let Some(cap) = app.config.faults.max_contacts_per_call
         && body.contacts.len() > cap
     {
-        let mut refusal = Refusal::new(StatusCode::BAD_REQUEST, Some(INVALID_PARAMETER), "'contacts' does not validate");
-        refusal.additional.push(format!("at most {cap} contacts per call, got {}", body.contacts.len()));
+        let mut refusal = Refusal::new(
+            StatusCode::BAD_REQUEST,
+            Some(INVALID_PARAMETER),
+            "'contacts' does not validate",
+        );
+        refusal.additional.push(format!(
+            "at most {cap} contacts per call, got {}",
+            body.contacts.len()
+        ));
         return Err(refusal);
     }
     let now = app.config.clock.now();
@@ -229,10 +292,18 @@ fn invited_list(app: &App, value: &Value) -> Result<Value, Refusal> {
     let mut wanted_answer = None;
     for (key, value) in &body.filter {
         match (key.as_str(), value.as_str()) {
-            ("response", Some(letter @ ("U" | "Y" | "N"))) => wanted_answer = Some(letter.to_string()),
+            ("response", Some(letter @ ("U" | "Y" | "N"))) => {
+                wanted_answer = Some(letter.to_string())
+            }
             _ => {
-                let mut refusal = Refusal::new(StatusCode::BAD_REQUEST, Some(INVALID_PARAMETER), "'filter' does not validate");
-                refusal.additional.push(format!("the fake server filters only on response (U, Y or N), not {key}"));
+                let mut refusal = Refusal::new(
+                    StatusCode::BAD_REQUEST,
+                    Some(INVALID_PARAMETER),
+                    "'filter' does not validate",
+                );
+                refusal.additional.push(format!(
+                    "the fake server filters only on response (U, Y or N), not {key}"
+                ));
                 return Err(refusal);
             }
         }
@@ -242,9 +313,15 @@ fn invited_list(app: &App, value: &Value) -> Result<Value, Refusal> {
     let matching: Vec<&state::Recorded> = store
         .invitations(body.event_id)
         .iter()
-        .filter(|r| wanted_answer.as_deref().is_none_or(|a| a == r.answer.letter()))
+        .filter(|r| {
+            wanted_answer
+                .as_deref()
+                .is_none_or(|a| a == r.answer.letter())
+        })
         .collect();
-    let start = usize::try_from(body.start).unwrap_or(usize::MAX).min(matching.len());
+    let start = usize::try_from(body.start)
+        .unwrap_or(usize::MAX)
+        .min(matching.len());
     let page = &matching[start..(start + per_page as usize).min(matching.len())];
     let results: Vec<Value> = page
         .iter()
@@ -272,7 +349,11 @@ fn invited_list(app: &App, value: &Value) -> Result<Value, Refusal> {
 /// `GET /respond/{event}/{contact}/{yes|no}`: what an invitation link does.
 fn respond(app: &App, method: &Method, rest: &str) -> Response {
     if method != Method::GET {
-        return (StatusCode::METHOD_NOT_ALLOWED, "invitation links are opened with GET\n").into_response();
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            "invitation links are opened with GET\n",
+        )
+            .into_response();
     }
     let mut parts = rest.split('/');
     let parsed = (
@@ -284,8 +365,15 @@ fn respond(app: &App, method: &Method, rest: &str) -> Response {
     let (Some(event), Some(contact), Some(answer @ ("yes" | "no")), None) = parsed else {
         return (StatusCode::NOT_FOUND, "no such invitation link\n").into_response();
     };
-    let answer = if answer == "yes" { Answer::Yes } else { Answer::No };
-    if app.store().answer(event, contact, answer, app.config.clock.now()) {
+    let answer = if answer == "yes" {
+        Answer::Yes
+    } else {
+        Answer::No
+    };
+    if app
+        .store()
+        .answer(event, contact, answer, app.config.clock.now())
+    {
         (StatusCode::OK, "Thank you: your answer is recorded.\n").into_response()
     } else {
         (StatusCode::NOT_FOUND, "no such invitation\n").into_response()

@@ -50,12 +50,19 @@ impl Operation {
         let mut invalid: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for error in self.request.iter_errors(body) {
             if let ValidationErrorKind::Required { property } = error.kind() {
-                let name = property.as_str().map_or_else(|| property.to_string(), str::to_string);
+                let name = property
+                    .as_str()
+                    .map_or_else(|| property.to_string(), str::to_string);
                 missing.get_or_insert(name);
                 continue;
             }
             let path = error.instance_path().to_string();
-            let field = path.trim_start_matches('/').split('/').next().unwrap_or("").to_string();
+            let field = path
+                .trim_start_matches('/')
+                .split('/')
+                .next()
+                .unwrap_or("")
+                .to_string();
             invalid.entry(field).or_default().push(error.to_string());
         }
         if let Some(name) = missing {
@@ -106,7 +113,8 @@ impl Operations {
     /// The operations of a spec given as text.
     pub fn from_text(text: &str) -> Result<Self, SpecError> {
         let spec: Value = serde_yaml::from_str(text).map_err(|e| SpecError(e.to_string()))?;
-        let components = openapi_to_json_schema(spec.get("components").cloned().unwrap_or(Value::Null));
+        let components =
+            openapi_to_json_schema(spec.get("components").cloned().unwrap_or(Value::Null));
         let paths = spec
             .get("paths")
             .and_then(Value::as_object)
@@ -124,7 +132,8 @@ impl Operations {
             let reply = &post["responses"]["200"]["content"]["application/json"];
             let validator = |schema: &Value, what: &str| {
                 let root = json!({ "allOf": [schema], "components": components });
-                jsonschema::draft4::new(&root).map_err(|e| SpecError(format!("{path}: {what} schema: {e}")))
+                jsonschema::draft4::new(&root)
+                    .map_err(|e| SpecError(format!("{path}: {what} schema: {e}")))
             };
             let operation = Operation {
                 namespace: namespace.to_string(),
@@ -142,7 +151,8 @@ impl Operations {
 
     /// The operation for a namespace and action.
     pub fn get(&self, namespace: &str, action: &str) -> Option<&Operation> {
-        self.by_route.get(&(namespace.to_string(), action.to_string()))
+        self.by_route
+            .get(&(namespace.to_string(), action.to_string()))
     }
 
     /// Every operation.
@@ -165,9 +175,15 @@ fn openapi_to_json_schema(value: Value) -> Value {
             }
             // `example` is documentation, not a constraint.
             map.remove("example");
-            Value::Object(map.into_iter().map(|(k, v)| (k, openapi_to_json_schema(v))).collect())
+            Value::Object(
+                map.into_iter()
+                    .map(|(k, v)| (k, openapi_to_json_schema(v)))
+                    .collect(),
+            )
         }
-        Value::Array(items) => Value::Array(items.into_iter().map(openapi_to_json_schema).collect()),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(openapi_to_json_schema).collect())
+        }
         other => other,
     }
 }
@@ -179,17 +195,24 @@ mod tests {
     fn invite() -> Operation {
         let mut ops = Operations::from_spec().expect("spec loads");
         let key = ("event".to_string(), "inviteContacts".to_string());
-        ops.by_route.remove(&key).expect("inviteContacts is in the spec")
+        ops.by_route
+            .remove(&key)
+            .expect("inviteContacts is in the spec")
     }
 
     #[test]
     fn the_docs_example_request_is_valid() {
-        assert_eq!(invite().check_request(&json!({"event": 4, "contacts": [1, 2, 3]})), Ok(()));
+        assert_eq!(
+            invite().check_request(&json!({"event": 4, "contacts": [1, 2, 3]})),
+            Ok(())
+        );
     }
 
     #[test]
     fn missing_field_is_23017() {
-        let refusal = invite().check_request(&json!({"contacts": [1]})).expect_err("missing");
+        let refusal = invite()
+            .check_request(&json!({"contacts": [1]}))
+            .expect_err("missing");
         assert_eq!(refusal.specific_code, Some(MISSING_PARAMETER));
         assert_eq!(refusal.message, "'event' is required");
     }

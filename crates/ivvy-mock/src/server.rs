@@ -23,7 +23,9 @@ pub struct MockServer {
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App").field("base_url", &self.base_url).finish_non_exhaustive()
+        f.debug_struct("App")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -46,8 +48,14 @@ impl MockServer {
         let operations = Operations::from_spec()?;
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))
             .await
-            .map_err(|source| MockError::Bind { port: config.port, source })?;
-        let addr = listener.local_addr().map_err(|source| MockError::Bind { port: config.port, source })?;
+            .map_err(|source| MockError::Bind {
+                port: config.port,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| MockError::Bind {
+            port: config.port,
+            source,
+        })?;
         let app = Arc::new(App {
             config,
             operations,
@@ -124,7 +132,9 @@ impl MockServer {
 
     /// Records an answer, as following an invitation link does.
     pub fn set_answer(&self, event: u64, contact: u64, answer: Answer) -> bool {
-        self.app.store().answer(event, contact, answer, self.app.config.clock.now())
+        self.app
+            .store()
+            .answer(event, contact, answer, self.app.config.clock.now())
     }
 
     /// Serves until Ctrl-C, then stops.

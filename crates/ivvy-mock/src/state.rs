@@ -22,7 +22,7 @@ pub fn event_exists(event: u64) -> bool {
 
 /// True when the contact exists.
 pub fn contact_exists(contact: u64) -> bool {
-    (1..=LAST_CONTACT).contains(&contact) && contact % 7 != 0
+    (1..=LAST_CONTACT).contains(&contact) && !contact.is_multiple_of(7)
 }
 
 /// A contact's answer, as iVvy writes it.
@@ -108,7 +108,12 @@ impl Store {
 
     /// The most times any contact was invited to any event.
     pub fn max_count(&self) -> u32 {
-        self.events.values().flatten().map(|r| r.count).max().unwrap_or(0)
+        self.events
+            .values()
+            .flatten()
+            .map(|r| r.count)
+            .max()
+            .unwrap_or(0)
     }
 
     /// Sets an invited contact's answer; false when there is no invitation.
@@ -133,8 +138,15 @@ mod tests {
 
     #[test]
     fn ids_follow_the_documented_rule() {
-        assert!(event_exists(1) && event_exists(LAST_EVENT) && !event_exists(0) && !event_exists(LAST_EVENT + 1));
-        assert!(contact_exists(1) && contact_exists(6) && !contact_exists(7) && !contact_exists(14));
+        assert!(
+            event_exists(1)
+                && event_exists(LAST_EVENT)
+                && !event_exists(0)
+                && !event_exists(LAST_EVENT + 1)
+        );
+        assert!(
+            contact_exists(1) && contact_exists(6) && !contact_exists(7) && !contact_exists(14)
+        );
         assert!(!contact_exists(0) && !contact_exists(LAST_CONTACT + 1));
     }
 

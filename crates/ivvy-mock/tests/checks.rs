@@ -3,8 +3,8 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ivvy::signing::{Credentials, Signer};
 use ivvy::ManualClock;
+use ivvy::signing::{Credentials, Signer};
 use ivvy_mock::auth::codes;
 use ivvy_mock::schema::{INVALID_PARAMETER, MISSING_PARAMETER};
 use ivvy_mock::{Faults, MockConfig, MockServer};
@@ -23,7 +23,13 @@ async fn server(faults: Faults) -> MockServer {
 }
 
 /// A request signed as the client signs it, dated `at`.
-fn signed(server: &MockServer, path: &str, body: &str, secret: &str, at: SystemTime) -> reqwest::Request {
+fn signed(
+    server: &MockServer,
+    path: &str,
+    body: &str,
+    secret: &str,
+    at: SystemTime,
+) -> reqwest::Request {
     let mut request = reqwest::Client::new()
         .post(format!("{}{path}", server.base_url()))
         .header("content-type", "application/json")
@@ -42,7 +48,10 @@ fn now() -> SystemTime {
 }
 
 async fn send(request: reqwest::Request) -> (u16, String, Value) {
-    let response = reqwest::Client::new().execute(request).await.expect("reply");
+    let response = reqwest::Client::new()
+        .execute(request)
+        .await
+        .expect("reply");
     let status = response.status().as_u16();
     let content_type = response
         .headers()
@@ -61,7 +70,8 @@ const DOCS_BODY: &str = r#"{"event":4,"contacts":[1,2,3]}"#;
 #[tokio::test]
 async fn a_correctly_signed_request_is_accepted() {
     let server = server(Faults::default()).await;
-    let (status, content_type, body) = send(signed(&server, INVITE, DOCS_BODY, "test-secret", now())).await;
+    let (status, content_type, body) =
+        send(signed(&server, INVITE, DOCS_BODY, "test-secret", now())).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(content_type, "application/json");
     assert_eq!(body["results"][0]["contact"], 1);
@@ -85,32 +95,47 @@ async fn each_broken_check_has_its_own_code() {
     let mut tampered = signed(&server, INVITE, DOCS_BODY, "test-secret", now());
     *tampered.body_mut() = Some(r#"{"event":4,"contacts":[1,2,5]}"#.into());
     let (status, code, body) = refusal(tampered).await;
-    assert_eq!((status, code), (401, json!(codes::BAD_CONTENT_MD5)), "{body}");
+    assert_eq!(
+        (status, code),
+        (401, json!(codes::BAD_CONTENT_MD5)),
+        "{body}"
+    );
 
     let mut tampered_both = signed(&server, INVITE, DOCS_BODY, "test-secret", now());
     let other = r#"{"event":4,"contacts":[1,2,5]}"#;
     *tampered_both.body_mut() = Some(other.into());
     tampered_both.headers_mut().insert(
         "content-md5",
-        ivvy::signing::content_md5(other.as_bytes()).parse().expect("header"),
+        ivvy::signing::content_md5(other.as_bytes())
+            .parse()
+            .expect("header"),
     );
     let (status, code, _) = refusal(tampered_both).await;
     assert_eq!((status, code), (401, json!(codes::BAD_SIGNATURE)));
 
-    let (status, code, body) = refusal(signed(&server, INVITE, DOCS_BODY, "wrong-secret", now())).await;
+    let (status, code, body) =
+        refusal(signed(&server, INVITE, DOCS_BODY, "wrong-secret", now())).await;
     assert_eq!((status, code), (401, json!(codes::BAD_SIGNATURE)));
     assert_eq!(body["errorCode"], 401);
     assert_eq!(body["message"], "the signature does not match the request");
 
     let stale = now() - Duration::from_secs(5 * 60 + 1);
-    let (status, code, body) = refusal(signed(&server, INVITE, DOCS_BODY, "test-secret", stale)).await;
+    let (status, code, body) =
+        refusal(signed(&server, INVITE, DOCS_BODY, "test-secret", stale)).await;
     assert_eq!((status, code), (401, json!(23005)));
     assert_eq!(body["message"], "Request is stale");
     let future = now() + Duration::from_secs(5 * 60 + 1);
     let (_, code, _) = refusal(signed(&server, INVITE, DOCS_BODY, "test-secret", future)).await;
     assert_eq!(code, json!(23005));
     let ping = "/api/1.0/test?action=ping";
-    let (status, _, _) = refusal(signed(&server, ping, "{}", "test-secret", now() - Duration::from_secs(299))).await;
+    let (status, _, _) = refusal(signed(
+        &server,
+        ping,
+        "{}",
+        "test-secret",
+        now() - Duration::from_secs(299),
+    ))
+    .await;
     assert_eq!(status, 200, "a date within 5 minutes is accepted");
 
     for (header, expected) in [
@@ -121,16 +146,29 @@ async fn each_broken_check_has_its_own_code() {
         let mut request = signed(&server, INVITE, DOCS_BODY, "test-secret", now());
         request.headers_mut().remove(header);
         let (status, code, body) = refusal(request).await;
-        assert_eq!((status, code), (401, json!(expected)), "without {header}: {body}");
+        assert_eq!(
+            (status, code),
+            (401, json!(expected)),
+            "without {header}: {body}"
+        );
     }
 
     let mut unknown_key = signed(&server, INVITE, DOCS_BODY, "test-secret", now());
-    let auth = unknown_key.headers()["x-api-authorization"].to_str().expect("text").replace("test-key", "other-key");
-    unknown_key.headers_mut().insert("x-api-authorization", auth.parse().expect("header"));
+    let auth = unknown_key.headers()["x-api-authorization"]
+        .to_str()
+        .expect("text")
+        .replace("test-key", "other-key");
+    unknown_key
+        .headers_mut()
+        .insert("x-api-authorization", auth.parse().expect("header"));
     let (_, code, _) = refusal(unknown_key).await;
     assert_eq!(code, json!(codes::UNKNOWN_KEY));
 
-    assert_eq!(server.max_invite_count(), 0, "no refused request invited anyone");
+    assert_eq!(
+        server.max_invite_count(),
+        0,
+        "no refused request invited anyone"
+    );
 }
 
 #[tokio::test]
@@ -157,7 +195,10 @@ async fn a_date_header_is_accepted_in_place_of_ivvy_date() {
     let signature = ivvy::signing::hmac_sha1_hex(b"test-secret", to_sign.as_bytes());
     let headers = request.headers_mut();
     headers.insert("content-md5", md5.parse().expect("header"));
-    headers.insert("x-api-authorization", format!("IWS test-key:{signature}").parse().expect("header"));
+    headers.insert(
+        "x-api-authorization",
+        format!("IWS test-key:{signature}").parse().expect("header"),
+    );
     let (status, _, body) = send(request).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["ack"], "2025-11-24 16:00:00 UTC");
@@ -166,15 +207,33 @@ async fn a_date_header_is_accepted_in_place_of_ivvy_date() {
 #[tokio::test]
 async fn bodies_are_checked_against_the_spec() {
     let server = server(Faults::default()).await;
-    let (status, code, body) = refusal(signed(&server, INVITE, r#"{"contacts":[1]}"#, "test-secret", now())).await;
+    let (status, code, body) = refusal(signed(
+        &server,
+        INVITE,
+        r#"{"contacts":[1]}"#,
+        "test-secret",
+        now(),
+    ))
+    .await;
     assert_eq!((status, code), (400, json!(MISSING_PARAMETER)));
     assert_eq!(body["message"], "'event' is required");
 
-    let (status, code, body) =
-        refusal(signed(&server, INVITE, r#"{"event":"four","contacts":[1]}"#, "test-secret", now())).await;
+    let (status, code, body) = refusal(signed(
+        &server,
+        INVITE,
+        r#"{"event":"four","contacts":[1]}"#,
+        "test-secret",
+        now(),
+    ))
+    .await;
     assert_eq!((status, code), (400, json!(INVALID_PARAMETER)));
     assert_eq!(body["message"], "'event' does not validate");
-    assert!(body["additionalMessages"].as_array().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(
+        body["additionalMessages"]
+            .as_array()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
 
     for bad in [
         "not json",
@@ -182,14 +241,22 @@ async fn bodies_are_checked_against_the_spec() {
         r#"{"event":99999999999999999999999,"contacts":[1]}"#,
         "\u{0}\u{1}",
     ] {
-        let (status, code, body) = refusal(signed(&server, INVITE, bad, "test-secret", now())).await;
-        assert_eq!((status, code), (400, json!(INVALID_PARAMETER)), "{bad:?}: {body}");
+        let (status, code, body) =
+            refusal(signed(&server, INVITE, bad, "test-secret", now())).await;
+        assert_eq!(
+            (status, code),
+            (400, json!(INVALID_PARAMETER)),
+            "{bad:?}: {body}"
+        );
     }
 
     let mut non_utf8 = signed(&server, INVITE, "", "test-secret", now());
     let bytes: &[u8] = &[0xff, 0xfe, b'{'];
     *non_utf8.body_mut() = Some(bytes.into());
-    non_utf8.headers_mut().insert("content-md5", ivvy::signing::content_md5(bytes).parse().expect("header"));
+    non_utf8.headers_mut().insert(
+        "content-md5",
+        ivvy::signing::content_md5(bytes).parse().expect("header"),
+    );
     let (status, _, _) = refusal(non_utf8).await;
     assert_eq!(status, 401, "re-hashed but not re-signed");
 }
@@ -198,8 +265,17 @@ async fn bodies_are_checked_against_the_spec() {
 async fn routing_answers_404_and_405_in_ivvy_shape() {
     let server = server(Faults::default()).await;
     let client = reqwest::Client::new();
-    for path in ["/api/1.0/event?action=nope", "/api/1.0/nope?action=ping", "/api/2.0/test?action=ping", "/elsewhere"] {
-        let reply = client.post(format!("{}{path}", server.base_url())).send().await.expect("reply");
+    for path in [
+        "/api/1.0/event?action=nope",
+        "/api/1.0/nope?action=ping",
+        "/api/2.0/test?action=ping",
+        "/elsewhere",
+    ] {
+        let reply = client
+            .post(format!("{}{path}", server.base_url()))
+            .send()
+            .await
+            .expect("reply");
         assert_eq!(reply.status(), 404, "{path}");
         let body: Value = reply.json().await.expect("json");
         assert_eq!(body["errorCode"], 404, "{path}");
@@ -225,11 +301,19 @@ async fn routing_answers_404_and_405_in_ivvy_shape() {
 #[tokio::test]
 async fn state_pages_and_answers() {
     let server = server(Faults::default()).await;
-    let client = server.client_builder().clock(clock()).page_size(500).build().expect("client");
+    let client = server
+        .client_builder()
+        .clock(clock())
+        .page_size(500)
+        .build()
+        .expect("client");
     let contacts: Vec<i64> = (1..=250).collect();
     let invited = client.invite_contacts(9, contacts).await.expect("invites");
     let existing = (1..=250).filter(|c| c % 7 != 0).count();
-    assert_eq!(invited.iter().filter(|i| i.outcome.is_invited()).count(), existing);
+    assert_eq!(
+        invited.iter().filter(|i| i.outcome.is_invited()).count(),
+        existing
+    );
 
     let links = invited[0].outcome.links().expect("links").clone();
     let answered = reqwest::get(links.yes.clone()).await.expect("reply");
@@ -237,7 +321,11 @@ async fn state_pages_and_answers() {
     assert!(server.set_answer(9, 2, ivvy_mock::state::Answer::No));
 
     use futures::TryStreamExt;
-    let listed: Vec<ivvy::InvitedContact> = client.invited_contacts(9).try_collect().await.expect("lists");
+    let listed: Vec<ivvy::InvitedContact> = client
+        .invited_contacts(9)
+        .try_collect()
+        .await
+        .expect("lists");
     assert_eq!(listed.len(), existing, "paged past the 100-a-page cap");
     assert_eq!(listed[0].answer, ivvy::Answer::Yes);
     assert_eq!(listed[0].registration_id, Some(1));
@@ -265,19 +353,30 @@ async fn faults_behave_as_configured() {
             .await
             .expect("reply");
         let status = response.status().as_u16();
-        let retry_after = response.headers().get("retry-after").map(|v| v.to_str().unwrap_or("").to_string());
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap_or("").to_string());
         let text = response.text().await.expect("body");
         seen.push((n, status, retry_after, text));
     }
     // 1: ok (invite call 1); 2: 429; 3: 502 html; 4: 429; 5: error in 200;
     // 6: 429; 7: invite call 2, fails after the work.
     let statuses: Vec<u16> = seen.iter().map(|s| s.1).collect();
-    assert_eq!(statuses, vec![200, 429, 502, 429, 200, 429, 500], "{seen:#?}");
+    assert_eq!(
+        statuses,
+        vec![200, 429, 502, 429, 200, 429, 500],
+        "{seen:#?}"
+    );
     assert_eq!(seen[1].2.as_deref(), Some("3"));
     assert!(seen[2].3.starts_with("<html>"));
     assert!(seen[4].3.contains("\"errorCode\""));
     assert_eq!(server.invite_count(4, 1), 1);
-    assert_eq!(server.invite_count(4, 5), 0, "an error in a 200 does no work");
+    assert_eq!(
+        server.invite_count(4, 5),
+        0,
+        "an error in a 200 does no work"
+    );
     assert_eq!(server.invite_count(4, 7), 0, "7 does not exist");
     assert_eq!(server.request_count(), 7);
 }
@@ -287,9 +386,13 @@ async fn a_cap_on_contacts_per_call_refuses_longer_lists() {
     let mut faults = Faults::default();
     faults.max_contacts_per_call = Some(2);
     let server = server(faults).await;
-    let (status, code, body) = refusal(signed(&server, INVITE, DOCS_BODY, "test-secret", now())).await;
+    let (status, code, body) =
+        refusal(signed(&server, INVITE, DOCS_BODY, "test-secret", now())).await;
     assert_eq!((status, code), (400, json!(INVALID_PARAMETER)), "{body}");
-    assert_eq!(body["additionalMessages"][0], "at most 2 contacts per call, got 3");
+    assert_eq!(
+        body["additionalMessages"][0],
+        "at most 2 contacts per call, got 3"
+    );
     assert_eq!(server.max_invite_count(), 0);
 }
 
@@ -312,10 +415,19 @@ async fn delays_reorder_concurrent_replies() {
     let order = Arc::new(std::sync::Mutex::new(Vec::new()));
     let tasks: Vec<_> = (1..=8_u64)
         .map(|n| {
-            let request = signed(&server, "/api/1.0/test?action=ping", "{}", "test-secret", now());
+            let request = signed(
+                &server,
+                "/api/1.0/test?action=ping",
+                "{}",
+                "test-secret",
+                now(),
+            );
             let order = order.clone();
             tokio::spawn(async move {
-                let reply = reqwest::Client::new().execute(request).await.expect("reply");
+                let reply = reqwest::Client::new()
+                    .execute(request)
+                    .await
+                    .expect("reply");
                 assert_eq!(reply.status(), 200);
                 order.lock().expect("lock").push(n);
             })
@@ -328,6 +440,10 @@ async fn delays_reorder_concurrent_replies() {
     assert_eq!(order.len(), 8);
     // The delays are a fixed function of the request number, so the
     // replies finish in a different order from the one they were sent in.
-    let sorted = { let mut s = order.clone(); s.sort(); s };
+    let sorted = {
+        let mut s = order.clone();
+        s.sort();
+        s
+    };
     assert_ne!(order, sorted, "replies came back in send order: {order:?}");
 }

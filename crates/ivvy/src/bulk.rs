@@ -229,7 +229,12 @@ impl Client {
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn invite_many<E, I>(&self, event: E, contacts: I, options: &BulkOptions) -> Result<BulkReport, Error>
+    pub async fn invite_many<E, I>(
+        &self,
+        event: E,
+        contacts: I,
+        options: &BulkOptions,
+    ) -> Result<BulkReport, Error>
     where
         E: TryInto<EventId>,
         E::Error: Into<InvalidId>,
@@ -246,7 +251,8 @@ impl Client {
 
         if options.skip_invited {
             let wanted: HashSet<ContactId> = contacts.iter().copied().collect();
-            let mut rng = fastrand::Rng::with_seed(options.seed.unwrap_or_else(|| fastrand::u64(..)));
+            let mut rng =
+                fastrand::Rng::with_seed(options.seed.unwrap_or_else(|| fastrand::u64(..)));
             let already = self.reconcile(event, &wanted, options, &mut rng).await?;
             for (slot, contact) in outcomes.iter_mut().zip(&contacts) {
                 if already.contains(contact) {
@@ -312,7 +318,10 @@ impl Client {
                     // under way may have been carried out: unknown, never invited.
                     debug_assert!(cancelled);
                     let chunk = position_in_pending / chunk_size;
-                    if started.get(chunk).is_some_and(|s| s.load(Ordering::Relaxed)) {
+                    if started
+                        .get(chunk)
+                        .is_some_and(|s| s.load(Ordering::Relaxed))
+                    {
                         Outcome::Unknown(cancelled_error.clone())
                     } else {
                         Outcome::Failed(cancelled_error.clone())
@@ -348,7 +357,12 @@ impl Client {
                 }
                 Err(error) => Arc::new(error),
             };
-            let elapsed = self.shared.clock.now().duration_since(first_try).unwrap_or_default();
+            let elapsed = self
+                .shared
+                .clock
+                .now()
+                .duration_since(first_try)
+                .unwrap_or_default();
             let may_retry = attempt < options.max_attempts && elapsed < options.max_retry_time;
 
             if error.is_ambiguous() {
@@ -408,14 +422,22 @@ impl Client {
                 attempt += 1;
                 match self.invitation_page(event, start).await {
                     Ok(page) => break page,
-                    Err(error) if attempt < options.max_attempts && (error.is_retryable() || error.is_ambiguous()) => {
+                    Err(error)
+                        if attempt < options.max_attempts
+                            && (error.is_retryable() || error.is_ambiguous()) =>
+                    {
                         tokio::time::sleep(options.delay(attempt, &error, rng)).await;
                     }
                     Err(error) => return Err(error),
                 }
             };
             start = next_start(start, page.contacts.len());
-            found.extend(page.contacts.iter().map(|c| c.contact).filter(|c| wanted.contains(c)));
+            found.extend(
+                page.contacts
+                    .iter()
+                    .map(|c| c.contact)
+                    .filter(|c| wanted.contains(c)),
+            );
             if start >= page.total {
                 return Ok(found);
             }
@@ -423,7 +445,11 @@ impl Client {
     }
 }
 
-fn settle_all(settled: &mut Vec<(usize, Outcome)>, pending: &[(usize, ContactId)], outcome: Outcome) {
+fn settle_all(
+    settled: &mut Vec<(usize, Outcome)>,
+    pending: &[(usize, ContactId)],
+    outcome: Outcome,
+) {
     settled.extend(pending.iter().map(|(i, _)| (*i, outcome.clone())));
 }
 
@@ -445,20 +471,28 @@ mod tests {
             (BulkOptions::new().max_attempts(0), "max_attempts"),
         ] {
             let e = options.check().expect_err("refused");
-            assert_eq!(e.to_string(), format!("invalid input: {field}: must be at least 1"));
+            assert_eq!(
+                e.to_string(),
+                format!("invalid input: {field}: must be at least 1")
+            );
         }
     }
 
     #[test]
     fn backoff_doubles_within_bounds_and_is_reproducible() {
-        let options = BulkOptions::new().backoff(Duration::from_millis(100), Duration::from_millis(350));
+        let options =
+            BulkOptions::new().backoff(Duration::from_millis(100), Duration::from_millis(350));
         let error = Error::Cancelled;
         let mut a = fastrand::Rng::with_seed(7);
         let mut b = fastrand::Rng::with_seed(7);
         for attempt in 1..=6 {
-            let ceiling = Duration::from_millis(100 * 2_u64.pow(attempt - 1)).min(Duration::from_millis(350));
+            let ceiling =
+                Duration::from_millis(100 * 2_u64.pow(attempt - 1)).min(Duration::from_millis(350));
             let delay = options.delay(attempt, &error, &mut a);
-            assert!(delay <= ceiling, "attempt {attempt}: {delay:?} > {ceiling:?}");
+            assert!(
+                delay <= ceiling,
+                "attempt {attempt}: {delay:?} > {ceiling:?}"
+            );
             assert_eq!(delay, options.delay(attempt, &error, &mut b));
         }
     }

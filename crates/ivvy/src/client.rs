@@ -277,9 +277,11 @@ pub(crate) async fn call<T>(
 async fn map_error(error: ivvy_api::Error<ApiErrorBody>, status: Option<StatusCode>) -> Error {
     use ivvy_api::Error as E;
     match error {
-        E::ErrorResponse(reply) => {
-            Error::Api(ApiError::from_generated(reply.status(), reply.headers(), &reply))
-        }
+        E::ErrorResponse(reply) => Error::Api(ApiError::from_generated(
+            reply.status(),
+            reply.headers(),
+            &reply,
+        )),
         E::CommunicationError(e) => classify_transport(e),
         E::InvalidUpgrade(e) | E::ResponseBodyError(e) => {
             if e.is_timeout() {
@@ -308,7 +310,10 @@ async fn map_error(error: ivvy_api::Error<ApiErrorBody>, status: Option<StatusCo
                     Some(api) => Error::Api(ApiError { retry_after, ..api }),
                     None => Error::UnexpectedReply {
                         status: Some(status),
-                        problem: format!("HTTP {} is not a reply the spec describes", status.as_u16()),
+                        problem: format!(
+                            "HTTP {} is not a reply the spec describes",
+                            status.as_u16()
+                        ),
                         excerpt: body_excerpt(&body),
                         source: None,
                     },
@@ -339,12 +344,20 @@ mod tests {
     use super::*;
 
     fn build(url: &str) -> Result<Client, Error> {
-        Client::builder().base_url(url).credentials("k", "s").build()
+        Client::builder()
+            .base_url(url)
+            .credentials("k", "s")
+            .build()
     }
 
     #[test]
     fn plain_http_is_refused_except_to_loopback() {
-        for ok in ["http://127.0.0.1:8080", "http://127.3.4.5", "http://[::1]:9", "http://localhost:1/"] {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://127.3.4.5",
+            "http://[::1]:9",
+            "http://localhost:1/",
+        ] {
             assert!(build(ok).is_ok(), "{ok} should be accepted");
         }
         let err = build("http://api.ap-southeast-2.ivvy.com").expect_err("clear text");
@@ -356,14 +369,23 @@ mod tests {
 
     #[test]
     fn trailing_slash_is_dropped() {
-        assert_eq!(build("http://127.0.0.1:8080/").expect("valid").base_url(), "http://127.0.0.1:8080");
+        assert_eq!(
+            build("http://127.0.0.1:8080/").expect("valid").base_url(),
+            "http://127.0.0.1:8080"
+        );
     }
 
     #[test]
     fn region_or_url_and_credentials_are_required() {
-        let e = Client::builder().credentials("k", "s").build().expect_err("no region");
+        let e = Client::builder()
+            .credentials("k", "s")
+            .build()
+            .expect_err("no region");
         assert!(e.to_string().contains("no region or base URL"), "{e}");
-        let e = Client::builder().region(Region::Us).build().expect_err("no credentials");
+        let e = Client::builder()
+            .region(Region::Us)
+            .build()
+            .expect_err("no credentials");
         assert!(e.to_string().contains("no API key and secret"), "{e}");
     }
 
@@ -385,6 +407,9 @@ mod tests {
         let e = Client::builder()
             .lookup(|name| (name == "IVVY_REGION").then(|| "mars".to_string()))
             .expect_err("bad region");
-        assert_eq!(e.to_string(), "invalid configuration: IVVY_REGION: unknown region \"mars\": expected au, us or uk");
+        assert_eq!(
+            e.to_string(),
+            "invalid configuration: IVVY_REGION: unknown region \"mars\": expected au, us or uk"
+        );
     }
 }

@@ -354,16 +354,33 @@ impl ApiError {
 /// (back-off applies instead).
 pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<std::time::Duration> {
     let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    value.trim().parse::<u64>().ok().map(std::time::Duration::from_secs)
+    value
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(std::time::Duration::from_secs)
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "iVvy error (HTTP {}, errorCode {}", self.status.as_u16(), self.error_code)?;
+        write!(
+            f,
+            "iVvy error (HTTP {}, errorCode {}",
+            self.status.as_u16(),
+            self.error_code
+        )?;
         if let Some(specific) = &self.specific_code {
             write!(f, ", specificCode {specific}")?;
         }
-        write!(f, "): {}", if self.message.is_empty() { "(no message)" } else { &self.message })?;
+        write!(
+            f,
+            "): {}",
+            if self.message.is_empty() {
+                "(no message)"
+            } else {
+                &self.message
+            }
+        )?;
         if !self.additional_messages.is_empty() {
             write!(f, " ({})", self.additional_messages.join("; "))?;
         }
@@ -399,7 +416,10 @@ mod tests {
 
     #[test]
     fn a_body_without_error_code_is_not_an_error() {
-        assert_eq!(ApiError::from_body(StatusCode::OK, br#"{"results":[]}"#), None);
+        assert_eq!(
+            ApiError::from_body(StatusCode::OK, br#"{"results":[]}"#),
+            None
+        );
         assert_eq!(ApiError::from_body(StatusCode::OK, b"<html>"), None);
     }
 
@@ -411,13 +431,19 @@ mod tests {
         )
         .expect("error body");
         assert_eq!(e.kind(), Some(ApiErrorKind::StaleRequest));
-        assert!(e.to_string().contains("clock is more than 5 minutes away"), "{e}");
+        assert!(
+            e.to_string().contains("clock is more than 5 minutes away"),
+            "{e}"
+        );
     }
 
     #[test]
     fn error_in_a_200_body_is_judged_by_its_error_code() {
-        let e = ApiError::from_body(StatusCode::OK, br#"{"errorCode":"429","message":"slow down"}"#)
-            .expect("error body");
+        let e = ApiError::from_body(
+            StatusCode::OK,
+            br#"{"errorCode":"429","message":"slow down"}"#,
+        )
+        .expect("error body");
         assert_eq!(e.effective_status(), 429);
         assert!(Error::Api(e).is_retryable());
         let e = ApiError::from_body(StatusCode::OK, br#"{"errorCode":401,"message":"no"}"#)
@@ -427,8 +453,14 @@ mod tests {
 
     #[test]
     fn mismatch_lists_at_most_ten_ids() {
-        let missing: Vec<ContactId> = (1..=12).map(|n| ContactId::new(n).expect("valid")).collect();
-        let text = Error::ReplyMismatch { missing, unexpected: vec![99] }.to_string();
+        let missing: Vec<ContactId> = (1..=12)
+            .map(|n| ContactId::new(n).expect("valid"))
+            .collect();
+        let text = Error::ReplyMismatch {
+            missing,
+            unexpected: vec![99],
+        }
+        .to_string();
         assert_eq!(
             text,
             "iVvy's reply does not match the request: no result for contact(s) 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 2 more; results for contact(s) not sent or listed twice: 99"

@@ -114,12 +114,19 @@ mod tests {
     fn accepts_positive_integers() {
         assert_eq!(ContactId::try_from(7).map(ContactId::get), Ok(7));
         assert_eq!(ContactId::new(1).map(ContactId::get), Ok(1));
-        assert_eq!(ContactId::try_from(i64::MAX).map(ContactId::get), Ok(i64::MAX as u64));
+        assert_eq!(
+            ContactId::try_from(i64::MAX).map(ContactId::get),
+            Ok(i64::MAX as u64)
+        );
     }
 
     #[test]
     fn refuses_zero_negative_and_too_large() {
-        for bad in [ContactId::new(0), ContactId::try_from(-3_i64), ContactId::new(u64::MAX)] {
+        for bad in [
+            ContactId::new(0),
+            ContactId::try_from(-3_i64),
+            ContactId::new(u64::MAX),
+        ] {
             let err = bad.expect_err("must be refused");
             assert_eq!(err.kind, "contact");
         }

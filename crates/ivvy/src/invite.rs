@@ -106,7 +106,10 @@ where
         }
     }
     if distinct.is_empty() {
-        return Err(Error::invalid("contacts", "the list is empty; give at least one contact"));
+        return Err(Error::invalid(
+            "contacts",
+            "the list is empty; give at least one contact",
+        ));
     }
     Ok(distinct)
 }
@@ -114,7 +117,10 @@ where
 /// Pairs each sent contact with its result. A reply that leaves out a sent
 /// contact, or lists one that was not sent, is an error: nothing is dropped
 /// silently.
-pub(crate) fn match_results(sent: &[ContactId], reply: InviteContactsReply) -> Result<Vec<Outcome>, Error> {
+pub(crate) fn match_results(
+    sent: &[ContactId],
+    reply: InviteContactsReply,
+) -> Result<Vec<Outcome>, Error> {
     let position: HashMap<u64, usize> =
         sent.iter().enumerate().map(|(i, c)| (c.get(), i)).collect();
     let mut outcomes: Vec<Option<Outcome>> = vec![None; sent.len()];
@@ -126,7 +132,11 @@ pub(crate) fn match_results(sent: &[ContactId], reply: InviteContactsReply) -> R
             .map(|&i| &mut outcomes[i]);
         match slot {
             Some(slot @ None) => {
-                *slot = Some(outcome_of(result.status, result.invite_link_yes, result.invite_link_no));
+                *slot = Some(outcome_of(
+                    result.status,
+                    result.invite_link_yes,
+                    result.invite_link_no,
+                ));
             }
             // not sent, or listed twice
             _ => unexpected.push(result.contact),
@@ -139,7 +149,10 @@ pub(crate) fn match_results(sent: &[ContactId], reply: InviteContactsReply) -> R
         .map(|(c, _)| *c)
         .collect();
     if !missing.is_empty() || !unexpected.is_empty() {
-        return Err(Error::ReplyMismatch { missing, unexpected });
+        return Err(Error::ReplyMismatch {
+            missing,
+            unexpected,
+        });
     }
     Ok(outcomes.into_iter().flatten().collect())
 }
@@ -166,7 +179,11 @@ impl Client {
     /// [`Invitation`] per distinct contact, in the order given. For long
     /// lists use [`invite_many`](Client::invite_many), which splits, retries
     /// and never invites a contact twice.
-    pub async fn invite_contacts<E, I>(&self, event: E, contacts: I) -> Result<Vec<Invitation>, Error>
+    pub async fn invite_contacts<E, I>(
+        &self,
+        event: E,
+        contacts: I,
+    ) -> Result<Vec<Invitation>, Error>
     where
         E: TryInto<EventId>,
         E::Error: Into<InvalidId>,
@@ -186,7 +203,11 @@ impl Client {
 
     /// One inviteContacts request for checked, distinct contacts; outcomes
     /// in the same order.
-    pub(crate) async fn send_invites(&self, event: EventId, contacts: &[ContactId]) -> Result<Vec<Outcome>, Error> {
+    pub(crate) async fn send_invites(
+        &self,
+        event: EventId,
+        contacts: &[ContactId],
+    ) -> Result<Vec<Outcome>, Error> {
         let body = InviteContactsRequest {
             event: event.non_zero(),
             contacts: contacts.iter().map(|c| c.non_zero()).collect(),
@@ -203,7 +224,9 @@ mod tests {
     use super::*;
 
     fn ids(ids: &[u64]) -> Vec<ContactId> {
-        ids.iter().map(|&i| ContactId::new(i).expect("valid")).collect()
+        ids.iter()
+            .map(|&i| ContactId::new(i).expect("valid"))
+            .collect()
     }
 
     fn result(contact: i64, status: bool) -> InviteResult {
@@ -229,24 +252,40 @@ mod tests {
             "invalid input: contacts[2]: 0 is not a valid contact id: ids are whole numbers from 1 to 9223372036854775807"
         );
         let e = distinct_contacts(Vec::<i64>::new()).expect_err("empty");
-        assert_eq!(e.to_string(), "invalid input: contacts: the list is empty; give at least one contact");
+        assert_eq!(
+            e.to_string(),
+            "invalid input: contacts: the list is empty; give at least one contact"
+        );
         let e = checked_event(-4_i64).expect_err("negative");
-        assert!(e.to_string().starts_with("invalid input: event: -4 is not a valid event id"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("invalid input: event: -4 is not a valid event id"),
+            "{e}"
+        );
     }
 
     #[test]
     fn results_are_matched_by_contact_not_by_position() {
-        let reply = InviteContactsReply { results: vec![result(2, false), result(1, true)] };
+        let reply = InviteContactsReply {
+            results: vec![result(2, false), result(1, true)],
+        };
         let outcomes = match_results(&ids(&[1, 2]), reply).expect("matches");
-        assert!(matches!(&outcomes[0], Outcome::Invited(l) if l.yes.as_str() == "https://x.test/1/yes"));
+        assert!(
+            matches!(&outcomes[0], Outcome::Invited(l) if l.yes.as_str() == "https://x.test/1/yes")
+        );
         assert!(matches!(outcomes[1], Outcome::NotInvited));
     }
 
     #[test]
     fn missing_extra_and_repeated_results_are_errors() {
-        let reply = InviteContactsReply { results: vec![result(1, true), result(1, true), result(9, true)] };
+        let reply = InviteContactsReply {
+            results: vec![result(1, true), result(1, true), result(9, true)],
+        };
         match match_results(&ids(&[1, 2]), reply) {
-            Err(Error::ReplyMismatch { missing, unexpected }) => {
+            Err(Error::ReplyMismatch {
+                missing,
+                unexpected,
+            }) => {
                 assert_eq!(missing, ids(&[2]));
                 assert_eq!(unexpected, vec![1, 9]);
             }
@@ -258,7 +297,8 @@ mod tests {
     fn invited_without_usable_links_is_still_invited() {
         let mut r = result(1, true);
         r.invite_link_no = Some("not a url".into());
-        let outcomes = match_results(&ids(&[1]), InviteContactsReply { results: vec![r] }).expect("matches");
+        let outcomes =
+            match_results(&ids(&[1]), InviteContactsReply { results: vec![r] }).expect("matches");
         assert!(matches!(outcomes[0], Outcome::InvitedLinksUnknown));
         assert!(outcomes[0].is_invited());
     }

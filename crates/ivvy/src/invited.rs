@@ -93,7 +93,10 @@ impl Client {
     /// println!("{} said yes", yes.len());
     /// # Ok(()) }
     /// ```
-    pub fn invited_contacts<E>(&self, event: E) -> impl Stream<Item = Result<InvitedContact, Error>> + Send + 'static
+    pub fn invited_contacts<E>(
+        &self,
+        event: E,
+    ) -> impl Stream<Item = Result<InvitedContact, Error>> + Send + 'static
     where
         E: TryInto<EventId>,
         E::Error: Into<InvalidId>,
@@ -108,7 +111,9 @@ impl Client {
             Ok(paging) => stream::try_unfold(paging, next_page).left_stream(),
             Err(e) => stream::once(async move { Err(e) }).right_stream(),
         };
-        pages.map_ok(|page| stream::iter(page.into_iter().map(Ok))).try_flatten()
+        pages
+            .map_ok(|page| stream::iter(page.into_iter().map(Ok)))
+            .try_flatten()
     }
 }
 
@@ -122,7 +127,8 @@ pub(crate) struct Page {
 impl Client {
     /// Fetches the page of invitations that starts at `start`.
     pub(crate) async fn invitation_page(&self, event: EventId, start: i64) -> Result<Page, Error> {
-        let per_page = std::num::NonZeroU32::new(self.shared.page_size).unwrap_or(std::num::NonZeroU32::MIN);
+        let per_page =
+            std::num::NonZeroU32::new(self.shared.page_size).unwrap_or(std::num::NonZeroU32::MIN);
         let body = GetInvitedContactListRequest {
             event_id: event.non_zero(),
             start,
@@ -170,7 +176,10 @@ async fn next_page(mut paging: Paging) -> Result<Option<(Vec<InvitedContact>, Pa
     if paging.done {
         return Ok(None);
     }
-    let page = paging.client.invitation_page(paging.event, paging.start).await?;
+    let page = paging
+        .client
+        .invitation_page(paging.event, paging.start)
+        .await?;
     paging.start = next_start(paging.start, page.contacts.len());
     paging.done = paging.start >= page.total;
     Ok(Some((page.contacts, paging)))

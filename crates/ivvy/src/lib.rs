@@ -48,12 +48,14 @@ pub mod signing;
 pub mod timestamp;
 
 pub use bulk::{BulkOptions, BulkReport, Progress};
-/// Cancels a running [`Client::invite_many`] (see [`BulkOptions::cancel_on`]).
-pub use tokio_util::sync::CancellationToken;
-pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, ApiErrorKind, Code, Error};
 pub use ids::{ContactId, EventId, InvalidId};
 pub use invite::{Invitation, InviteLinks, Outcome};
 pub use invited::{Answer, InvitedContact};
 pub use region::{Region, UnknownRegion};
+/// Cancels a running [`Client::invite_many`] (see [`BulkOptions::cancel_on`]).
+pub use tokio_util::sync::CancellationToken;

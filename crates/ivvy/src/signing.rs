@@ -218,9 +218,9 @@ impl Signer {
     pub fn sign(&self, request: &mut reqwest::Request) -> Result<(), Error> {
         let body: &[u8] = match request.body() {
             None => &[],
-            Some(body) => body
-                .as_bytes()
-                .ok_or_else(|| Error::Signing("a streamed body cannot be hashed before it is sent".into()))?,
+            Some(body) => body.as_bytes().ok_or_else(|| {
+                Error::Signing("a streamed body cannot be hashed before it is sent".into())
+            })?,
         };
         let md5 = content_md5(body);
         let date = timestamp::format(self.clock.now());
@@ -262,11 +262,12 @@ impl Signer {
             self.credentials.secret.expose_secret().as_bytes(),
             to_sign.as_bytes(),
         );
-        let mut authorization =
-            header_value(&format!("IWS {}:{signature}", self.credentials.key))?;
+        let mut authorization = header_value(&format!("IWS {}:{signature}", self.credentials.key))?;
         // Keeps the signature out of reqwest's and hyper's Debug output.
         authorization.set_sensitive(true);
-        request.headers_mut().insert(X_API_AUTHORIZATION, authorization);
+        request
+            .headers_mut()
+            .insert(X_API_AUTHORIZATION, authorization);
         // The signature and secret stay out of logs.
         tracing::debug!(method = %request.method(), url = %request.url(), date = %date, "signed request");
         Ok(())
@@ -274,7 +275,8 @@ impl Signer {
 }
 
 fn header_value(text: &str) -> Result<HeaderValue, Error> {
-    HeaderValue::from_str(text).map_err(|_| Error::Signing(format!("{text:?} cannot be a header value")))
+    HeaderValue::from_str(text)
+        .map_err(|_| Error::Signing(format!("{text:?} cannot be a header value")))
 }
 
 impl ivvy_api::hooks::RequestHooks for Signer {
@@ -300,7 +302,10 @@ mod tests {
         assert_eq!(content_md5(DOCS_BODY), "a09f600c77a6dbd947db24c61e8935ca");
         assert_eq!(content_md5(b""), "d41d8cd98f00b204e9800998ecf8427e");
         // calculating-md5.md: `echo -e "string to hash" | md5sum` (with its newline)
-        assert_eq!(content_md5(b"string to hash\n"), "2fcc83d76f9b2d8ef372271d807a3364");
+        assert_eq!(
+            content_md5(b"string to hash\n"),
+            "2fcc83d76f9b2d8ef372271d807a3364"
+        );
     }
 
     #[test]
@@ -338,10 +343,22 @@ mod tests {
     fn hmac_matches_the_reference_value_and_verifies() {
         let sig = hmac_sha1_hex(b"my secret key", b"string to sign");
         assert_eq!(sig, "a993876ea1218921a1c8551923473da7b310dfae");
-        assert!(verify_hmac_sha1_hex(b"my secret key", b"string to sign", &sig));
-        assert!(!verify_hmac_sha1_hex(b"my secret key", b"string to sign!", &sig));
+        assert!(verify_hmac_sha1_hex(
+            b"my secret key",
+            b"string to sign",
+            &sig
+        ));
+        assert!(!verify_hmac_sha1_hex(
+            b"my secret key",
+            b"string to sign!",
+            &sig
+        ));
         assert!(!verify_hmac_sha1_hex(b"other", b"string to sign", &sig));
-        assert!(!verify_hmac_sha1_hex(b"my secret key", b"string to sign", "not hex"));
+        assert!(!verify_hmac_sha1_hex(
+            b"my secret key",
+            b"string to sign",
+            "not hex"
+        ));
     }
 
     #[test]

@@ -15,15 +15,28 @@ const CONTACTS: [i64; 4] = [1, 2, 3, 7];
 pub async fn run() -> Result<(), CliError> {
     let server = MockServer::start(MockConfig::new()).await?;
     let client = server.client_builder().build()?;
-    println!("Started a fake iVvy server at {} (it checks signatures like iVvy).", server.base_url());
+    println!(
+        "Started a fake iVvy server at {} (it checks signatures like iVvy).",
+        server.base_url()
+    );
 
     let server_time = client.ping().await?;
-    println!("ping: credentials accepted; iVvy's time is {} UTC", ivvy::timestamp::format(server_time.into()));
+    println!(
+        "ping: credentials accepted; iVvy's time is {} UTC",
+        ivvy::timestamp::format(server_time.into())
+    );
 
     println!("\nInviting contacts 1, 2, 3 and 7 (7 does not exist) to event {EVENT}:");
-    let report = client.invite_many(EVENT, CONTACTS, &BulkOptions::new()).await?;
+    let report = client
+        .invite_many(EVENT, CONTACTS, &BulkOptions::new())
+        .await?;
     let mut stdout = std::io::stdout().lock();
-    output::invitations(&mut stdout, Format::Table, EVENT as u64, &report.invitations)?;
+    output::invitations(
+        &mut stdout,
+        Format::Table,
+        EVENT as u64,
+        &report.invitations,
+    )?;
 
     // Answer as contacts would, by opening their links.
     let http = reqwest::Client::new();
@@ -41,10 +54,16 @@ pub async fn run() -> Result<(), CliError> {
     let invited: Vec<ivvy::InvitedContact> = client.invited_contacts(EVENT).try_collect().await?;
     output::invited(&mut stdout, Format::Table, EVENT as u64, &invited)?;
 
-    println!("\nRunning the same invite again sends only contact 7: the others are already invited.");
-    let again = client.invite_many(EVENT, CONTACTS, &BulkOptions::new()).await?;
+    println!(
+        "\nRunning the same invite again sends only contact 7: the others are already invited."
+    );
+    let again = client
+        .invite_many(EVENT, CONTACTS, &BulkOptions::new())
+        .await?;
     output::invitations(&mut stdout, Format::Table, EVENT as u64, &again.invitations)?;
-    let twice = (1..=3).filter(|&c| server.invite_count(EVENT as u64, c) > 1).count();
+    let twice = (1..=3)
+        .filter(|&c| server.invite_count(EVENT as u64, c) > 1)
+        .count();
     println!("\nContacts invited twice: {twice}.");
     drop(stdout);
     server.stop().await;

@@ -54,11 +54,24 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs) -> Result<(), CliErro
     }
     let report = result?;
 
-    output::invitations(&mut std::io::stdout().lock(), format, args.event.get(), &report.invitations)?;
+    output::invitations(
+        &mut std::io::stdout().lock(),
+        format,
+        args.event.get(),
+        &report.invitations,
+    )?;
 
-    let failed: Vec<&ivvy::Invitation> = report.invitations.iter().filter(|i| i.outcome.error().is_some()).collect();
+    let failed: Vec<&ivvy::Invitation> = report
+        .invitations
+        .iter()
+        .filter(|i| i.outcome.error().is_some())
+        .collect();
     if let Some(first) = failed.first() {
-        let error = first.outcome.error().map(ToString::to_string).unwrap_or_default();
+        let error = first
+            .outcome
+            .error()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         return Err(CliError::Failed(format!(
             "{} of {} contacts were not invited because a request failed (first: contact {}: {error})",
             failed.len(),
@@ -82,4 +95,3 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs) -> Result<(), CliErro
     }
     Ok(())
 }
-

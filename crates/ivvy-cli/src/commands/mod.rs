@@ -23,7 +23,8 @@ pub fn client(connection: &Connection) -> Result<ivvy::Client, CliError> {
         (None, None) => {}
         _ => {
             return Err(CliError::Input(
-                "give both the API key and the API secret (IVVY_API_KEY and IVVY_API_SECRET)".into(),
+                "give both the API key and the API secret (IVVY_API_KEY and IVVY_API_SECRET)"
+                    .into(),
             ));
         }
     }

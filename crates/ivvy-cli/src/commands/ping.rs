@@ -17,10 +17,18 @@ pub async fn run(client: &ivvy::Client) -> Result<(), CliError> {
         s => format!("{} s behind iVvy", -s),
     };
     println!("credentials accepted by {}", client.base_url());
-    println!("iVvy's time:  {} UTC", ivvy::timestamp::format(server.into()));
-    println!("local clock:  {} UTC ({relation})", ivvy::timestamp::format(local.into()));
+    println!(
+        "iVvy's time:  {} UTC",
+        ivvy::timestamp::format(server.into())
+    );
+    println!(
+        "local clock:  {} UTC ({relation})",
+        ivvy::timestamp::format(local.into())
+    );
     if offset.abs() > MAX_SKEW_SECS {
-        eprintln!("warning: the local clock is more than 5 minutes off; iVvy will refuse requests as stale");
+        eprintln!(
+            "warning: the local clock is more than 5 minutes off; iVvy will refuse requests as stale"
+        );
     }
     Ok(())
 }

@@ -44,7 +44,12 @@ struct Args {
 
 fn parse_delay(text: &str) -> Result<(Duration, Duration), String> {
     let (min, max) = text.split_once('-').unwrap_or((text, text));
-    let ms = |s: &str| s.trim().parse::<u64>().map(Duration::from_millis).map_err(|e| format!("{s:?}: {e}"));
+    let ms = |s: &str| {
+        s.trim()
+            .parse::<u64>()
+            .map(Duration::from_millis)
+            .map_err(|e| format!("{s:?}: {e}"))
+    };
     let (min, max) = (ms(min)?, ms(max)?);
     if min > max {
         return Err(format!("{text}: MIN is larger than MAX"));
