@@ -1,6 +1,6 @@
 //! What runs around every generated operation.
 //!
-//! The generated [`Client`](crate::Client) carries an [`Inner`] value and
+//! The generated [`Client`] carries an [`Inner`] value and
 //! calls the [`ClientHooks`] implemented here before and after each request.
 //! Because the generator runs with `HooksMode::Expected`, removing this
 //! implementation is a compile error, never a silently unsigned client.
