@@ -7,14 +7,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///`ApiError`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ApiError {
         #[serde(
             rename = "additionalMessages",
@@ -32,14 +26,8 @@ pub mod types {
         pub specific_code: ::std::option::Option<ErrorCode>,
     }
     ///`CollectionMeta`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CollectionMeta {
         ///How many results this page holds.
         pub count: i64,
@@ -53,15 +41,9 @@ pub mod types {
         pub total_results: i64,
     }
     ///A numeric code; iVvy sends it as a JSON number or a string.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ErrorCode {
         Int64(i64),
         String(::std::string::String),
@@ -80,27 +62,15 @@ pub mod types {
         }
     }
     ///`GetInvitedContactListReply`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GetInvitedContactListReply {
         pub meta: CollectionMeta,
         pub results: ::std::vec::Vec<InvitedContact>,
     }
     ///`GetInvitedContactListRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GetInvitedContactListRequest {
         ///The event whose invitations to list.
         #[serde(rename = "eventId")]
@@ -127,9 +97,9 @@ modifier such as `__BEGINS` or `__NOT`.
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum InvitationResponse {
         U,
         Y,
@@ -174,26 +144,14 @@ modifier such as `__BEGINS` or `__NOT`.
         }
     }
     ///`InviteContactsReply`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct InviteContactsReply {
         pub results: ::std::vec::Vec<InviteResult>,
     }
     ///`InviteContactsRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct InviteContactsRequest {
         ///The contacts to invite, each listed once.
         pub contacts: ::std::vec::Vec<::std::num::NonZeroU64>,
@@ -201,14 +159,8 @@ modifier such as `__BEGINS` or `__NOT`.
         pub event: ::std::num::NonZeroU64,
     }
     ///`InviteResult`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct InviteResult {
         ///The contact this result is for.
         pub contact: i64,
@@ -228,14 +180,8 @@ modifier such as `__BEGINS` or `__NOT`.
         pub status: bool,
     }
     ///`InvitedContact`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct InvitedContact {
         #[serde(rename = "contactId")]
         pub contact_id: i64,
@@ -269,28 +215,16 @@ modifier such as `__BEGINS` or `__NOT`.
         pub response: InvitationResponse,
     }
     ///`PingReply`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PingReply {
         ///The server's time, `yyyy-mm-dd HH:mm:ss UTC`.
         pub ack: ::std::string::String,
     }
     ///The ping call takes no parameters.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PingRequest(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     );

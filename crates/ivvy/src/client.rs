@@ -164,6 +164,7 @@ impl ClientBuilder {
             return Err(Error::config("the page size must be at least 1"));
         }
 
+        install_tls_provider();
         let http = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
             .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
@@ -186,6 +187,15 @@ impl ClientBuilder {
                 base_url,
             }),
         })
+    }
+}
+
+/// With `tls-ring`, makes ring the process's rustls provider unless one is
+/// installed already (then that one is used, as reqwest does).
+fn install_tls_provider() {
+    #[cfg(feature = "tls-ring")]
+    {
+        let _ = rustls::crypto::ring::default_provider().install_default();
     }
 }
 
