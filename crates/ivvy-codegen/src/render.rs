@@ -66,7 +66,9 @@ fn move_schemars_derive(attrs: &mut Vec<syn::Attribute>) {
         if !attr.path().is_ident("derive") {
             continue;
         }
-        let Ok(derives) = attr.parse_args_with(Punctuated::<syn::Path, syn::Token![,]>::parse_terminated) else {
+        let Ok(derives) =
+            attr.parse_args_with(Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
+        else {
             continue;
         };
         if !derives.iter().any(is_schemars) {
@@ -77,7 +79,9 @@ fn move_schemars_derive(attrs: &mut Vec<syn::Attribute>) {
         *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
     }
     if found {
-        attrs.push(syn::parse_quote!(#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]));
+        attrs.push(
+            syn::parse_quote!(#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]),
+        );
     }
 }
 

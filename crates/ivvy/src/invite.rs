@@ -94,14 +94,24 @@ where
     I::Item: TryInto<ContactId>,
     <I::Item as TryInto<ContactId>>::Error: Into<InvalidId>,
 {
+    // Short lists are checked for repeats by scanning; a set pays off later.
+    const SCAN_UP_TO: usize = 32;
     let contacts = contacts.into_iter();
-    let mut seen = HashSet::with_capacity(contacts.size_hint().0);
+    let mut seen = HashSet::new();
     let mut distinct = Vec::with_capacity(contacts.size_hint().0);
     for (index, contact) in contacts.enumerate() {
         let contact = contact
             .try_into()
             .map_err(|e| Error::invalid(format!("contacts[{index}]"), e.into().to_string()))?;
-        if seen.insert(contact) {
+        let repeated = if distinct.len() < SCAN_UP_TO {
+            distinct.contains(&contact)
+        } else {
+            if seen.is_empty() {
+                seen.extend(distinct.iter().copied());
+            }
+            !seen.insert(contact)
+        };
+        if !repeated {
             distinct.push(contact);
         }
     }
@@ -121,6 +131,21 @@ pub(crate) fn match_results(
     sent: &[ContactId],
     reply: InviteContactsReply,
 ) -> Result<Vec<Outcome>, Error> {
+    // iVvy answers in the order it was asked: check that first, and fall
+    // back to matching by id only when the order differs.
+    let in_order = reply.results.len() == sent.len()
+        && reply
+            .results
+            .iter()
+            .zip(sent)
+            .all(|(r, c)| u64::try_from(r.contact).ok() == Some(c.get()));
+    if in_order {
+        return Ok(reply
+            .results
+            .into_iter()
+            .map(|r| outcome_of(r.status, r.invite_link_yes, r.invite_link_no))
+            .collect());
+    }
     let position: HashMap<u64, usize> =
         sent.iter().enumerate().map(|(i, c)| (c.get(), i)).collect();
     let mut outcomes: Vec<Option<Outcome>> = vec![None; sent.len()];
@@ -242,6 +267,14 @@ mod tests {
     fn duplicates_are_dropped_keeping_first_position() {
         let got = distinct_contacts([3, 1, 3, 2, 1]).expect("valid");
         assert_eq!(got, ids(&[3, 1, 2]));
+    }
+
+    #[test]
+    fn long_lists_with_repeats_keep_first_positions() {
+        let input: Vec<i64> = (1..=100).chain(1..=100).chain([500, 1]).collect();
+        let got = distinct_contacts(input).expect("valid");
+        let expected: Vec<u64> = (1..=100).chain([500]).collect();
+        assert_eq!(got.iter().map(|c| c.get()).collect::<Vec<_>>(), expected);
     }
 
     #[test]

@@ -73,21 +73,11 @@ pub fn content_md5(body: &[u8]) -> String {
 /// );
 /// ```
 pub fn string_to_sign(input: &SigningInput<'_>) -> String {
-    let mut headers: Vec<(String, &str)> = input
+    let headers_len: usize = input
         .ivvy_headers
         .iter()
-        .map(|(name, value)| {
-            let name: String = name
-                .chars()
-                .filter(|c| *c != '-' && *c != '_')
-                .map(|c| c.to_ascii_lowercase())
-                .collect();
-            (name, *value)
-        })
-        .collect();
-    headers.sort();
-
-    let headers_len: usize = headers.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
+        .map(|(n, v)| n.len() + v.len() + 2)
+        .sum();
     let mut out = String::with_capacity(
         input.method.len()
             + input.content_md5.len()
@@ -107,17 +97,41 @@ pub fn string_to_sign(input: &SigningInput<'_>) -> String {
     ] {
         out.push_str(part);
     }
-    for (i, (name, value)) in headers.iter().enumerate() {
-        if i > 0 {
-            out.push('&');
+    match input.ivvy_headers {
+        [] => {}
+        // The usual case, IVVY-Date alone: nothing to sort.
+        [(name, value)] => push_ivvy_header(&mut out, name, value),
+        many => {
+            let mut sorted: Vec<(String, &str)> = many
+                .iter()
+                .map(|(name, value)| (ivvy_header_name(name), *value))
+                .collect();
+            sorted.sort();
+            for (i, (name, value)) in sorted.iter().enumerate() {
+                if i > 0 {
+                    out.push('&');
+                }
+                push_ivvy_header(&mut out, name, value);
+            }
         }
-        out.push_str(name);
-        out.push('=');
-        out.push_str(value);
     }
     // iVvy lowercases with an ASCII-only rule; do the same.
     out.make_ascii_lowercase();
     out
+}
+
+/// The header name as signed: dashes and underscores removed, lowercase.
+fn ivvy_header_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| *c != '-' && *c != '_')
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+fn push_ivvy_header(out: &mut String, name: &str, value: &str) {
+    out.extend(name.chars().filter(|c| *c != '-' && *c != '_'));
+    out.push('=');
+    out.push_str(value);
 }
 
 fn mac(secret: &[u8]) -> Hmac<Sha1> {
@@ -201,16 +215,54 @@ impl fmt::Debug for Credentials {
 }
 
 /// Signs every request the generated client sends, from the final request.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Signer {
     credentials: Credentials,
     clock: Arc<dyn Clock>,
+    /// HMAC keyed with the secret once: each signature starts from a copy
+    /// instead of hashing the key again.
+    keyed: Hmac<Sha1>,
+    /// The last `IVVY-Date` made, by Unix second: requests in the same
+    /// second share it instead of formatting it again.
+    date: Arc<std::sync::Mutex<Option<(u64, HeaderValue)>>>,
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("credentials", &self.credentials)
+            .field("clock", &self.clock)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Signer {
     /// A signer that dates requests with `clock`.
     pub fn new(credentials: Credentials, clock: Arc<dyn Clock>) -> Self {
-        Self { credentials, clock }
+        let keyed = mac(credentials.secret.expose_secret().as_bytes());
+        Self {
+            credentials,
+            clock,
+            keyed,
+            date: Arc::default(),
+        }
+    }
+
+    /// `IVVY-Date` for now, from the clock.
+    fn date_header(&self) -> Result<HeaderValue, Error> {
+        let now = self.clock.now();
+        let second = now
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let mut cache = self.date.lock().unwrap_or_else(|p| p.into_inner());
+        match &*cache {
+            Some((cached, value)) if *cached == second => Ok(value.clone()),
+            _ => {
+                let value = header_value(timestamp::format(now))?;
+                *cache = Some((second, value.clone()));
+                Ok(value)
+            }
+        }
     }
 
     /// Adds `Content-MD5`, `IVVY-Date`, `X-Api-Version` and
@@ -223,12 +275,7 @@ impl Signer {
             })?,
         };
         let md5 = content_md5(body);
-        let date = timestamp::format(self.clock.now());
-
-        let headers = request.headers_mut();
-        headers.insert(CONTENT_MD5, header_value(&md5)?);
-        headers.insert(IVVY_DATE, header_value(&date)?);
-        headers.insert(X_API_VERSION, HeaderValue::from_static(API_VERSION));
+        request.headers_mut().insert(IVVY_DATE, self.date_header()?);
 
         let headers = request.headers();
         let content_type = match headers.get(CONTENT_TYPE) {
@@ -237,15 +284,26 @@ impl Signer {
                 .map_err(|_| Error::Signing("the Content-Type header is not text".into()))?,
             None => "",
         };
-        let mut ivvy_headers = Vec::with_capacity(1);
-        for (name, value) in headers.iter() {
-            if name.as_str().starts_with("ivvy") {
-                let value = value
-                    .to_str()
-                    .map_err(|_| Error::Signing(format!("the {name} header is not text")))?;
-                ivvy_headers.push((name.as_str(), value));
+        let mut ivvy = headers
+            .iter()
+            .filter(|(name, _)| name.as_str().starts_with("ivvy"));
+        // IVVY-Date is usually the only IVVY header: sign it without collecting.
+        let (first, rest): (Option<_>, Vec<_>) = (ivvy.next(), ivvy.collect());
+        let mut ivvy_headers = Vec::new();
+        let single;
+        let ivvy_headers: &[(&str, &str)] = match (first, rest.is_empty()) {
+            (None, _) => &[],
+            (Some((name, value)), true) => {
+                single = [(name.as_str(), header_text(name, value)?)];
+                &single
             }
-        }
+            (Some(first), false) => {
+                for (name, value) in std::iter::once(first).chain(rest) {
+                    ivvy_headers.push((name.as_str(), header_text(name, value)?));
+                }
+                &ivvy_headers
+            }
+        };
         let url = request.url();
         let path_and_query = &url[url::Position::BeforePath..url::Position::AfterQuery];
         let to_sign = string_to_sign(&SigningInput {
@@ -256,27 +314,34 @@ impl Signer {
             date: "",
             path_and_query,
             api_version: API_VERSION,
-            ivvy_headers: &ivvy_headers,
+            ivvy_headers,
         });
-        let signature = hmac_sha1_hex(
-            self.credentials.secret.expose_secret().as_bytes(),
-            to_sign.as_bytes(),
-        );
-        let mut authorization = header_value(&format!("IWS {}:{signature}", self.credentials.key))?;
+        let mut mac = self.keyed.clone();
+        mac.update(to_sign.as_bytes());
+        let signature = hex::encode(mac.finalize().into_bytes());
+        let mut authorization = header_value(format!("IWS {}:{signature}", self.credentials.key))?;
         // Keeps the signature out of reqwest's and hyper's Debug output.
         authorization.set_sensitive(true);
-        request
-            .headers_mut()
-            .insert(X_API_AUTHORIZATION, authorization);
         // The signature and secret stay out of logs.
-        tracing::debug!(method = %request.method(), url = %request.url(), date = %date, "signed request");
+        tracing::debug!(method = %request.method(), url = %request.url(), "signed request");
+        let headers = request.headers_mut();
+        headers.insert(CONTENT_MD5, header_value(md5)?);
+        headers.insert(X_API_VERSION, HeaderValue::from_static(API_VERSION));
+        headers.insert(X_API_AUTHORIZATION, authorization);
         Ok(())
     }
 }
 
-fn header_value(text: &str) -> Result<HeaderValue, Error> {
-    HeaderValue::from_str(text)
-        .map_err(|_| Error::Signing(format!("{text:?} cannot be a header value")))
+fn header_text<'a>(name: &HeaderName, value: &'a HeaderValue) -> Result<&'a str, Error> {
+    value
+        .to_str()
+        .map_err(|_| Error::Signing(format!("the {name} header is not text")))
+}
+
+/// Takes the string without copying it.
+fn header_value(text: String) -> Result<HeaderValue, Error> {
+    HeaderValue::try_from(text)
+        .map_err(|e| Error::Signing(format!("a header value is not valid: {e}")))
 }
 
 impl ivvy_api::hooks::RequestHooks for Signer {
@@ -381,6 +446,42 @@ mod tests {
         let expected = hmac_sha1_hex(b"my secret key", DOCS_STRING_TO_SIGN.as_bytes());
         assert_eq!(header("x-api-authorization"), format!("IWS key:{expected}"));
         assert!(request.headers()["x-api-authorization"].is_sensitive());
+    }
+
+    #[test]
+    fn the_date_follows_the_clock_from_second_to_second() {
+        let clock = Arc::new(ManualClock::new(
+            UNIX_EPOCH + Duration::from_secs(1_333_491_804),
+        ));
+        let signer = Signer::new(
+            Credentials::new("key", "secret").expect("valid"),
+            clock.clone(),
+        );
+        let mut request = reqwest::Client::new()
+            .post("http://127.0.0.1:9/api/1.0/test?action=ping")
+            .body("{}")
+            .build()
+            .expect("request builds");
+        let mut dates = Vec::new();
+        for step in [0, 0, 1, 59] {
+            clock.advance(Duration::from_secs(step));
+            signer.sign(&mut request).expect("signs");
+            dates.push(
+                request.headers()["ivvy-date"]
+                    .to_str()
+                    .expect("text")
+                    .to_string(),
+            );
+        }
+        assert_eq!(
+            dates,
+            [
+                "2012-04-03 22:23:24",
+                "2012-04-03 22:23:24",
+                "2012-04-03 22:23:25",
+                "2012-04-03 22:24:24"
+            ]
+        );
     }
 
     #[test]

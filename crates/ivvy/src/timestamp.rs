@@ -67,7 +67,12 @@ pub fn parse(text: &str) -> Option<OffsetDateTime> {
         part.parse().ok()
     };
     let month = Month::try_from(u8::try_from(num(5, 7)?).ok()?).ok()?;
-    let date = Date::from_calendar_date(i32::try_from(num(0, 4)?).ok()?, month, u8::try_from(num(8, 10)?).ok()?).ok()?;
+    let date = Date::from_calendar_date(
+        i32::try_from(num(0, 4)?).ok()?,
+        month,
+        u8::try_from(num(8, 10)?).ok()?,
+    )
+    .ok()?;
     let time = Time::from_hms(
         u8::try_from(num(11, 13)?).ok()?,
         u8::try_from(num(14, 16)?).ok()?,
@@ -101,7 +106,13 @@ mod tests {
 
     #[test]
     fn format_and_parse_round_trip() {
-        for secs in [0_u64, 951_782_400, 1_333_491_804, 1_764_000_000, 4_102_444_799] {
+        for secs in [
+            0_u64,
+            951_782_400,
+            1_333_491_804,
+            1_764_000_000,
+            4_102_444_799,
+        ] {
             let at = UNIX_EPOCH + Duration::from_secs(secs);
             let parsed = parse(&format(at)).expect("parses");
             assert_eq!(parsed.unix_timestamp(), secs as i64);
@@ -110,7 +121,15 @@ mod tests {
 
     #[test]
     fn rejects_other_shapes() {
-        for bad in ["13/05/2021", "2021-13-01 00:00:00", "2021-02-30 00:00:00", "2021-01-01 24:00:00", "", "2021-01-01T00:00:00", "+021-01-01 00:00:00"] {
+        for bad in [
+            "13/05/2021",
+            "2021-13-01 00:00:00",
+            "2021-02-30 00:00:00",
+            "2021-01-01 24:00:00",
+            "",
+            "2021-01-01T00:00:00",
+            "+021-01-01 00:00:00",
+        ] {
             assert_eq!(parse(bad), None, "{bad:?}");
         }
     }
