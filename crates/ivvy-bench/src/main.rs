@@ -92,7 +92,7 @@ where
     Ok((per_task * tasks) as f64 / start.elapsed().as_secs_f64())
 }
 
-/// 1. Per-call overhead: `invite_contacts` through `ivvy` against the
+/// Benchmark 1, per-call overhead: `invite_contacts` through `ivvy` against the
 /// hand-written baseline, both against one fixed-reply loopback server.
 async fn per_call(runs: usize) -> Result<(), String> {
     println!(
@@ -171,7 +171,7 @@ const BULK_CONTACTS: u64 = 100_000;
 const BULK_CHUNK: usize = 100;
 const BULK_CONCURRENCY: usize = 4;
 
-/// 2. Bulk: 100,000 contacts against the fake server, each run in a child
+/// Benchmark 2, bulk: 100,000 contacts against the fake server, each run in a child
 /// process so its peak memory is its own.
 async fn bulk(runs: usize) -> Result<(), String> {
     println!(
@@ -325,7 +325,7 @@ fn peak_rss_kib() -> Option<f64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// 3. Signing alone, against computing MD5 + HMAC-SHA1 of the same bytes.
+/// Benchmark 3, signing alone, against computing MD5 + HMAC-SHA1 of the same bytes.
 fn signing(runs: usize) -> Result<(), String> {
     println!("\n3. signing one request, against MD5 of the body + HMAC-SHA1 of the string to sign");
     let clock = Arc::new(ManualClock::new(
@@ -380,7 +380,7 @@ fn signing(runs: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// 4. Build cost: a clean build of a tiny program using `ivvy`, against the
+/// Benchmark 4, build cost: a clean build of a tiny program using `ivvy`, against the
 /// same program generating its client with `progenitor::generate_api!`.
 fn build_cost(runs: usize) -> Result<(), String> {
     println!("\n4. build cost: clean `cargo build` of a tiny program (debug profile)");
