@@ -44,11 +44,11 @@ async fn invite_returns_one_outcome_per_distinct_contact_in_input_order() {
         let links = invited[i].outcome.links().expect("links");
         let contact = invited[i].contact;
         assert_eq!(
-            links.yes.as_str(),
+            links.yes(),
             format!("{}/respond/4/{contact}/yes", server.base_url())
         );
         assert_eq!(
-            links.no.as_str(),
+            links.no(),
             format!("{}/respond/4/{contact}/no", server.base_url())
         );
     }

@@ -6,10 +6,12 @@ use std::process::ExitCode;
 
 use ivvy_codegen::{GENERATED_PATH, Header, SPEC_PATH};
 
-const USAGE: &str = "usage: cargo xtask codegen [--check]
+const USAGE: &str = "usage: cargo xtask codegen [--check] | bench [BENCH] [--runs N]
 
   codegen           regenerate crates/ivvy-api/src/generated.rs from spec/ivvy.yaml
-  codegen --check   fail, with a diff, when the generated file is stale";
+  codegen --check   fail, with a diff, when the generated file is stale
+  bench             run the benchmarks in release mode and print every figure and ratio
+                    (BENCH: all, per-call, bulk, signing or build; default all)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -17,6 +19,7 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["codegen"] => codegen(false),
         ["codegen", "--check"] => codegen(true),
+        ["bench", rest @ ..] => bench(rest),
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
             Ok(())
@@ -29,6 +32,22 @@ fn main() -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Runs `ivvy-bench` built with optimisations, passing the arguments on.
+fn bench(args: &[&str]) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args(["run", "--release", "--quiet", "-p", "ivvy-bench", "--"])
+        .args(args)
+        .current_dir(workspace_root())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err("the benchmarks failed".into())
     }
 }
 

@@ -59,8 +59,8 @@ pub fn invitations(
                     let (status, _, error) = describe(&i.outcome);
                     let mut entry = json!({ "contact": i.contact.get(), "status": status });
                     if let Some(links) = i.outcome.links() {
-                        entry["inviteLinkYes"] = json!(links.yes.as_str());
-                        entry["inviteLinkNo"] = json!(links.no.as_str());
+                        entry["inviteLinkYes"] = json!(links.yes());
+                        entry["inviteLinkNo"] = json!(links.no());
                     }
                     if let Some(error) = error {
                         entry["error"] = json!(error);
@@ -90,7 +90,7 @@ pub fn invitations(
                     .outcome
                     .links()
                     .map_or((String::new(), String::new()), |l| {
-                        (l.yes.to_string(), l.no.to_string())
+                        (l.yes().to_string(), l.no().to_string())
                     });
                 let error = error
                     .or_else(|| note(&i.outcome).map(str::to_string))
@@ -107,7 +107,7 @@ pub fn invitations(
                     let detail = match (&i.outcome, error) {
                         (_, Some(error)) => error,
                         (Outcome::Invited(links), None) => {
-                            format!("yes: {}  no: {}", links.yes, links.no)
+                            format!("yes: {}  no: {}", links.yes(), links.no())
                         }
                         (outcome, None) => note(outcome).unwrap_or("").to_string(),
                     };

@@ -316,7 +316,7 @@ async fn state_pages_and_answers() {
     );
 
     let links = invited[0].outcome.links().expect("links").clone();
-    let answered = reqwest::get(links.yes.clone()).await.expect("reply");
+    let answered = reqwest::get(links.yes()).await.expect("reply");
     assert_eq!(answered.status(), 200);
     assert!(server.set_answer(9, 2, ivvy_mock::state::Answer::No));
 

@@ -197,12 +197,6 @@ impl BulkReport {
     }
 }
 
-/// One request's worth of contacts, with their positions in the input.
-struct Chunk {
-    number: usize,
-    contacts: Vec<(usize, ContactId)>,
-}
-
 impl Client {
     /// Invites a long list of contacts: split into requests of
     /// `chunk_size`, `concurrency` at once, retried where that is safe,
@@ -246,93 +240,84 @@ impl Client {
         let event = checked_event(event)?;
         let contacts = distinct_contacts(contacts)?;
         let total = contacts.len();
-        let mut outcomes: Vec<Option<Outcome>> = vec![None; total];
+        // Every contact starts as "not sent, cancelled": the outcome of a
+        // contact whose request never starts. Requests overwrite it.
+        let cancelled_error = Arc::new(Error::Cancelled);
+        let mut invitations: Vec<Invitation> = contacts
+            .iter()
+            .map(|&contact| Invitation {
+                contact,
+                outcome: Outcome::Failed(cancelled_error.clone()),
+            })
+            .collect();
         let mut done = 0;
 
         if options.skip_invited {
-            let wanted: HashSet<ContactId> = contacts.iter().copied().collect();
             let mut rng =
                 fastrand::Rng::with_seed(options.seed.unwrap_or_else(|| fastrand::u64(..)));
-            let already = self.reconcile(event, &wanted, options, &mut rng).await?;
-            for (slot, contact) in outcomes.iter_mut().zip(&contacts) {
-                if already.contains(contact) {
-                    *slot = Some(Outcome::AlreadyInvited);
+            let already = self
+                .already_invited(event, &contacts, options, &mut rng)
+                .await?;
+            for invitation in &mut invitations {
+                if already.contains(&invitation.contact) {
+                    invitation.outcome = Outcome::AlreadyInvited;
                     done += 1;
                 }
             }
         }
         report_progress(options, done, total);
 
-        let pending: Vec<(usize, ContactId)> = contacts
+        // Positions of the contacts still to send; chunk n is
+        // pending[n * chunk_size..][..chunk_size].
+        let pending: Vec<usize> = invitations
             .iter()
             .enumerate()
-            .filter(|(i, _)| outcomes[*i].is_none())
-            .map(|(i, c)| (i, *c))
+            .filter(|(_, i)| !matches!(i.outcome, Outcome::AlreadyInvited))
+            .map(|(i, _)| i)
             .collect();
-        let chunks: Vec<Chunk> = pending
-            .chunks(options.chunk_size)
-            .enumerate()
-            .map(|(number, contacts)| Chunk {
-                number,
-                contacts: contacts.to_vec(),
-            })
-            .collect();
-        drop(pending);
-        tracing::info!(event = %event, contacts = total, requests = chunks.len(), "inviting");
-        let started: Arc<[AtomicBool]> = chunks.iter().map(|_| AtomicBool::new(false)).collect();
+        let chunk_count = pending.len().div_ceil(options.chunk_size);
+        tracing::info!(event = %event, contacts = total, requests = chunk_count, "inviting");
+        let mut settled_chunks = vec![false; chunk_count];
         let seed = options.seed.unwrap_or_else(|| fastrand::u64(..));
 
-        let mut settled = stream::iter(chunks)
-            .map(|chunk| {
-                started[chunk.number].store(true, Ordering::Relaxed);
-                let rng = fastrand::Rng::with_seed(seed ^ chunk.number as u64);
-                self.run_chunk(event, chunk.contacts, options, rng)
+        let started_flags: Arc<[AtomicBool]> =
+            (0..chunk_count).map(|_| AtomicBool::new(false)).collect();
+        let mut settled = stream::iter(pending.chunks(options.chunk_size).enumerate())
+            .map(|(number, positions)| {
+                started_flags[number].store(true, Ordering::Relaxed);
+                let chunk = positions.iter().map(|&i| (i, contacts[i])).collect();
+                let rng = fastrand::Rng::with_seed(seed ^ number as u64);
+                let run = self.run_chunk(event, chunk, options, rng);
+                async move { (number, run.await) }
             })
             .buffer_unordered(options.concurrency);
 
         let cancel = options.cancel.clone().unwrap_or_default();
-        let cancelled = loop {
+        loop {
             let next = tokio::select! {
                 biased;
-                () = cancel.cancelled() => break true,
+                () = cancel.cancelled() => break,
                 next = settled.next() => next,
             };
-            let Some(results) = next else { break false };
+            let Some((number, results)) = next else { break };
+            settled_chunks[number] = true;
             for (index, outcome) in results {
-                outcomes[index] = Some(outcome);
+                invitations[index].outcome = outcome;
                 done += 1;
             }
             report_progress(options, done, total);
-        };
+        }
         drop(settled);
 
-        let cancelled_error = Arc::new(Error::Cancelled);
-        let chunk_size = options.chunk_size;
-        let mut position_in_pending = 0;
-        let invitations = contacts
-            .into_iter()
-            .zip(outcomes)
-            .map(|(contact, outcome)| {
-                let outcome = outcome.unwrap_or_else(|| {
-                    // Only a cancelled run leaves gaps. Requests that were
-                    // under way may have been carried out: unknown, never invited.
-                    debug_assert!(cancelled);
-                    let chunk = position_in_pending / chunk_size;
-                    if started
-                        .get(chunk)
-                        .is_some_and(|s| s.load(Ordering::Relaxed))
-                    {
-                        Outcome::Unknown(cancelled_error.clone())
-                    } else {
-                        Outcome::Failed(cancelled_error.clone())
-                    }
-                });
-                if !matches!(outcome, Outcome::AlreadyInvited) {
-                    position_in_pending += 1;
+        // A cancelled run leaves chunks that started but did not settle:
+        // their requests may have been carried out, so unknown, never invited.
+        for (number, positions) in pending.chunks(options.chunk_size).enumerate() {
+            if started_flags[number].load(Ordering::Relaxed) && !settled_chunks[number] {
+                for &i in positions {
+                    invitations[i].outcome = Outcome::Unknown(cancelled_error.clone());
                 }
-                Invitation { contact, outcome }
-            })
-            .collect();
+            }
+        }
         Ok(BulkReport { event, invitations })
     }
 
@@ -404,9 +389,7 @@ impl Client {
         }
     }
 
-    /// Which of `wanted` the event's invitations hold. Each page is retried
-    /// on its own (reading is safe to repeat) within the same limits, so a
-    /// long listing survives the odd 429.
+    /// Which of `wanted` the event's invitations hold.
     async fn reconcile(
         &self,
         event: EventId,
@@ -415,6 +398,52 @@ impl Client {
         rng: &mut fastrand::Rng,
     ) -> Result<HashSet<ContactId>, Error> {
         let mut found = HashSet::new();
+        self.walk_invitations(event, options, rng, |invited| {
+            found.extend(
+                invited
+                    .iter()
+                    .map(|c| c.contact)
+                    .filter(|c| wanted.contains(c)),
+            );
+        })
+        .await?;
+        Ok(found)
+    }
+
+    /// Which of `contacts` are already invited to the event. The set of
+    /// contacts to look for is built only if the event has invitations.
+    async fn already_invited(
+        &self,
+        event: EventId,
+        contacts: &[ContactId],
+        options: &BulkOptions,
+        rng: &mut fastrand::Rng,
+    ) -> Result<HashSet<ContactId>, Error> {
+        let mut wanted: Option<HashSet<ContactId>> = None;
+        let mut found = HashSet::new();
+        self.walk_invitations(event, options, rng, |invited| {
+            let wanted = wanted.get_or_insert_with(|| contacts.iter().copied().collect());
+            found.extend(
+                invited
+                    .iter()
+                    .map(|c| c.contact)
+                    .filter(|c| wanted.contains(c)),
+            );
+        })
+        .await?;
+        Ok(found)
+    }
+
+    /// Reads every page of the event's invitations, handing each non-empty
+    /// page to `on_page`. Each page is retried on its own (reading is safe to
+    /// repeat) within the same limits, so a long listing survives the odd 429.
+    async fn walk_invitations(
+        &self,
+        event: EventId,
+        options: &BulkOptions,
+        rng: &mut fastrand::Rng,
+        mut on_page: impl FnMut(&[crate::InvitedContact]),
+    ) -> Result<(), Error> {
         let mut start = 0;
         loop {
             let mut attempt = 0;
@@ -431,15 +460,12 @@ impl Client {
                     Err(error) => return Err(error),
                 }
             };
+            if !page.contacts.is_empty() {
+                on_page(&page.contacts);
+            }
             start = next_start(start, page.contacts.len());
-            found.extend(
-                page.contacts
-                    .iter()
-                    .map(|c| c.contact)
-                    .filter(|c| wanted.contains(c)),
-            );
             if start >= page.total {
-                return Ok(found);
+                return Ok(());
             }
         }
     }

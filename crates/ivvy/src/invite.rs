@@ -10,12 +10,56 @@ use crate::client::call;
 use crate::{Client, ContactId, Error, EventId, InvalidId};
 
 /// The links a contact follows to answer an invitation.
+///
+/// Kept as the text iVvy sent, checked to be absolute `http(s)` URLs; parse
+/// one into a [`Url`] when you need its parts. (Parsing every link of a long
+/// run up front was the largest cost of a bulk invite, and most links only
+/// go into an email as text.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InviteLinks {
-    /// Answers yes.
-    pub yes: Url,
-    /// Answers no.
-    pub no: Url,
+    yes: String,
+    no: String,
+}
+
+impl InviteLinks {
+    /// Checks that both links look like absolute `http(s)` URLs.
+    pub fn new(yes: String, no: String) -> Option<Self> {
+        (looks_like_url(&yes) && looks_like_url(&no)).then_some(Self { yes, no })
+    }
+
+    /// The link that answers yes.
+    pub fn yes(&self) -> &str {
+        &self.yes
+    }
+
+    /// The link that answers no.
+    pub fn no(&self) -> &str {
+        &self.no
+    }
+
+    /// The yes link, parsed.
+    pub fn yes_url(&self) -> Result<Url, url::ParseError> {
+        Url::parse(&self.yes)
+    }
+
+    /// The no link, parsed.
+    pub fn no_url(&self) -> Result<Url, url::ParseError> {
+        Url::parse(&self.no)
+    }
+}
+
+/// An absolute http(s) URL with a host and no spaces or control characters.
+fn looks_like_url(link: &str) -> bool {
+    let after = |scheme: &str| {
+        link.get(..scheme.len())
+            .filter(|head| head.eq_ignore_ascii_case(scheme))
+            .map(|_| &link[scheme.len()..])
+    };
+    let Some(rest) = after("https://").or_else(|| after("http://")) else {
+        return false;
+    };
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    host_end > 0 && link.chars().all(|c| !c.is_whitespace() && !c.is_control())
 }
 
 /// What became of one contact.
@@ -186,10 +230,9 @@ fn outcome_of(invited: bool, yes: Option<String>, no: Option<String>) -> Outcome
     if !invited {
         return Outcome::NotInvited;
     }
-    let parse = |link: Option<String>| link.and_then(|l| Url::parse(&l).ok());
-    match (parse(yes), parse(no)) {
-        (Some(yes), Some(no)) => Outcome::Invited(InviteLinks { yes, no }),
-        _ => {
+    match yes.zip(no).and_then(|(yes, no)| InviteLinks::new(yes, no)) {
+        Some(links) => Outcome::Invited(links),
+        None => {
             tracing::warn!("iVvy invited a contact but gave no usable answer links");
             Outcome::InvitedLinksUnknown
         }
@@ -303,9 +346,7 @@ mod tests {
             results: vec![result(2, false), result(1, true)],
         };
         let outcomes = match_results(&ids(&[1, 2]), reply).expect("matches");
-        assert!(
-            matches!(&outcomes[0], Outcome::Invited(l) if l.yes.as_str() == "https://x.test/1/yes")
-        );
+        assert!(matches!(&outcomes[0], Outcome::Invited(l) if l.yes() == "https://x.test/1/yes"));
         assert!(matches!(outcomes[1], Outcome::NotInvited));
     }
 
@@ -323,6 +364,31 @@ mod tests {
                 assert_eq!(unexpected, vec![1, 9]);
             }
             other => panic!("expected a mismatch, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn links_are_checked_and_parse_on_demand() {
+        let links = InviteLinks::new("https://a.test/y?t=1".into(), "HTTP://a.test/n".into())
+            .expect("valid");
+        assert_eq!(
+            links.yes_url().map(|u| u.host_str().map(str::to_string)),
+            Ok(Some("a.test".into()))
+        );
+        for bad in [
+            "",
+            "a.test/y",
+            "https://",
+            "https:///path",
+            "https://a.test/with space",
+            "ftp://a.test/y",
+            "mailto:x@a.test",
+        ] {
+            assert_eq!(
+                InviteLinks::new(bad.into(), "https://a.test/n".into()),
+                None,
+                "{bad:?}"
+            );
         }
     }
 

@@ -18,7 +18,7 @@
 //! // 2. Invite contacts 1, 2 and 3 to event 4.
 //! for invitation in client.invite_contacts(4, [1, 2, 3]).await? {
 //!     match invitation.outcome.links() {
-//!         Some(links) => println!("{} invited: yes {}", invitation.contact, links.yes),
+//!         Some(links) => println!("{} invited: yes {}", invitation.contact, links.yes()),
 //!         None => println!("{}: {:?}", invitation.contact, invitation.outcome),
 //!     }
 //! }

@@ -42,8 +42,8 @@ pub async fn run() -> Result<(), CliError> {
     let http = reqwest::Client::new();
     for (invitation, pick_yes) in report.invitations.iter().zip([true, false]) {
         if let Some(links) = invitation.outcome.links() {
-            let link = if pick_yes { &links.yes } else { &links.no };
-            http.get(link.clone())
+            let link = if pick_yes { links.yes() } else { links.no() };
+            http.get(link)
                 .send()
                 .await
                 .and_then(reqwest::Response::error_for_status)
