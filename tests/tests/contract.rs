@@ -8,8 +8,8 @@ use ivvy_mock::schema::Operations;
 use ivvy_mock::{MockConfig, MockServer};
 use serde_json::Value;
 
-#[tokio::test]
-async fn every_operation_and_example_in_the_spec_is_served_as_specified() {
+/// A fake server, the spec's operations, and a signer for the server's key.
+async fn setup() -> (MockServer, Operations, Signer) {
     let server = MockServer::start(MockConfig::new())
         .await
         .expect("server starts");
@@ -18,6 +18,12 @@ async fn every_operation_and_example_in_the_spec_is_served_as_specified() {
         Credentials::new(server.key(), server.secret()).expect("credentials"),
         Arc::new(ivvy::SystemClock),
     );
+    (server, operations, signer)
+}
+
+#[tokio::test]
+async fn every_operation_and_example_in_the_spec_is_served_as_specified() {
+    let (server, operations, signer) = setup().await;
     // The listing example reads event 1: give it invitations to page over.
     let client = server.client_builder().build().expect("client");
     client.invite_contacts(1, [1, 2, 3]).await.expect("invites");
@@ -56,14 +62,7 @@ async fn every_operation_and_example_in_the_spec_is_served_as_specified() {
 
 #[tokio::test]
 async fn every_operation_refuses_an_empty_body_in_ivvy_shape() {
-    let server = MockServer::start(MockConfig::new())
-        .await
-        .expect("server starts");
-    let operations = Operations::from_spec().expect("spec loads");
-    let signer = Signer::new(
-        Credentials::new(server.key(), server.secret()).expect("credentials"),
-        Arc::new(ivvy::SystemClock),
-    );
+    let (server, operations, signer) = setup().await;
     for op in operations.iter().filter(|op| op.action != "ping") {
         let mut request = reqwest::Client::new()
             .post(format!("{}{}", server.base_url(), op.path))

@@ -71,9 +71,7 @@ pub fn invitations(
                     entry
                 })
                 .collect();
-            serde_json::to_writer_pretty(&mut *out, &json!({ "event": event, "results": results }))
-                .map_err(|e| CliError::Output(e.to_string()))?;
-            writeln!(out)?;
+            write_json(out, event, results)?;
         }
         Format::Csv => {
             let mut csv = csv::Writer::from_writer(out);
@@ -145,9 +143,7 @@ pub fn invited(
                     })
                 })
                 .collect();
-            serde_json::to_writer_pretty(&mut *out, &json!({ "event": event, "results": results }))
-                .map_err(|e| CliError::Output(e.to_string()))?;
-            writeln!(out)?;
+            write_json(out, event, results)?;
         }
         Format::Csv => {
             let mut csv = csv::Writer::from_writer(out);
@@ -206,6 +202,14 @@ pub fn invited(
             )?;
         }
     }
+    Ok(())
+}
+
+/// `{"event": N, "results": [...]}`, the API's own collection shape.
+fn write_json(out: &mut impl Write, event: u64, results: Vec<Value>) -> Result<(), CliError> {
+    serde_json::to_writer_pretty(&mut *out, &json!({ "event": event, "results": results }))
+        .map_err(|e| CliError::Output(e.to_string()))?;
+    writeln!(out)?;
     Ok(())
 }
 

@@ -256,7 +256,7 @@ impl Client {
             let mut rng =
                 fastrand::Rng::with_seed(options.seed.unwrap_or_else(|| fastrand::u64(..)));
             let already = self
-                .already_invited(event, &contacts, options, &mut rng)
+                .invited_among(event, &contacts, options, &mut rng)
                 .await?;
             for invitation in &mut invitations {
                 if already.contains(&invitation.contact) {
@@ -354,8 +354,7 @@ impl Client {
                 tracing::debug!(%error, contacts = ids.len(), "request fate unknown; reconciling");
                 // Give a request that is still being processed time to land.
                 tokio::time::sleep(options.delay(attempt, &error, &mut rng)).await;
-                let wanted: HashSet<ContactId> = ids.iter().copied().collect();
-                match self.reconcile(event, &wanted, options, &mut rng).await {
+                match self.invited_among(event, &ids, options, &mut rng).await {
                     Ok(found) => {
                         pending.retain(|(i, c)| {
                             let invited = found.contains(c);
@@ -389,30 +388,9 @@ impl Client {
         }
     }
 
-    /// Which of `wanted` the event's invitations hold.
-    async fn reconcile(
-        &self,
-        event: EventId,
-        wanted: &HashSet<ContactId>,
-        options: &BulkOptions,
-        rng: &mut fastrand::Rng,
-    ) -> Result<HashSet<ContactId>, Error> {
-        let mut found = HashSet::new();
-        self.walk_invitations(event, options, rng, |invited| {
-            found.extend(
-                invited
-                    .iter()
-                    .map(|c| c.contact)
-                    .filter(|c| wanted.contains(c)),
-            );
-        })
-        .await?;
-        Ok(found)
-    }
-
-    /// Which of `contacts` are already invited to the event. The set of
-    /// contacts to look for is built only if the event has invitations.
-    async fn already_invited(
+    /// Which of `contacts` the event's invitations hold. The set of contacts
+    /// to look for is built only once the event turns out to have any.
+    async fn invited_among(
         &self,
         event: EventId,
         contacts: &[ContactId],
