@@ -46,12 +46,12 @@ fn main() -> ExitCode {
     );
     let result = match what.as_str() {
         "per-call" => runtime.block_on(per_call(runs)),
-        "bulk" => runtime.block_on(bulk(runs)),
+        "bulk" => runtime.block_on(bulk(runs.max(9))),
         "signing" => signing(runs),
         "build" => build_cost(runs.min(3)),
         "all" => runtime
             .block_on(per_call(runs))
-            .and_then(|()| runtime.block_on(bulk(runs.min(3))))
+            .and_then(|()| runtime.block_on(bulk(runs.max(9))))
             .and_then(|()| signing(runs))
             .and_then(|()| build_cost(runs.min(3))),
         other => Err(format!(

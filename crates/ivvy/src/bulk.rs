@@ -5,7 +5,6 @@
 //! sent again blindly: the event's invitations are read first, the contacts
 //! found there are marked invited, and only the rest are sent again.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,7 +13,7 @@ use std::time::Duration;
 use futures::{StreamExt, stream};
 use tokio_util::sync::CancellationToken;
 
-use crate::invite::{checked_event, distinct_contacts};
+use crate::invite::{HashSet, checked_event, distinct_contacts};
 use crate::invited::next_start;
 use crate::{Client, ContactId, Error, EventId, InvalidId, Invitation, Outcome};
 
@@ -240,14 +239,13 @@ impl Client {
         let event = checked_event(event)?;
         let contacts = distinct_contacts(contacts)?;
         let total = contacts.len();
-        // Every contact starts as "not sent, cancelled": the outcome of a
-        // contact whose request never starts. Requests overwrite it.
-        let cancelled_error = Arc::new(Error::Cancelled);
+        // A placeholder outcome: every contact's is set below, by its chunk
+        // or, for chunks a cancellation left unsettled, at the end.
         let mut invitations: Vec<Invitation> = contacts
             .iter()
             .map(|&contact| Invitation {
                 contact,
-                outcome: Outcome::Failed(cancelled_error.clone()),
+                outcome: Outcome::NotInvited,
             })
             .collect();
         let mut done = 0;
@@ -309,13 +307,21 @@ impl Client {
         }
         drop(settled);
 
-        // A cancelled run leaves chunks that started but did not settle:
-        // their requests may have been carried out, so unknown, never invited.
+        // Only a cancelled run leaves chunks unsettled. Those that started
+        // may have been carried out: unknown, never invited. Those that did
+        // not start were not sent.
+        let cancelled_error = Arc::new(Error::Cancelled);
         for (number, positions) in pending.chunks(options.chunk_size).enumerate() {
-            if started_flags[number].load(Ordering::Relaxed) && !settled_chunks[number] {
-                for &i in positions {
-                    invitations[i].outcome = Outcome::Unknown(cancelled_error.clone());
-                }
+            if settled_chunks[number] {
+                continue;
+            }
+            let outcome = if started_flags[number].load(Ordering::Relaxed) {
+                Outcome::Unknown(cancelled_error.clone())
+            } else {
+                Outcome::Failed(cancelled_error.clone())
+            };
+            for &i in positions {
+                invitations[i].outcome = outcome.clone();
             }
         }
         Ok(BulkReport { event, invitations })
@@ -398,7 +404,7 @@ impl Client {
         rng: &mut fastrand::Rng,
     ) -> Result<HashSet<ContactId>, Error> {
         let mut wanted: Option<HashSet<ContactId>> = None;
-        let mut found = HashSet::new();
+        let mut found = HashSet::default();
         self.walk_invitations(event, options, rng, |invited| {
             let wanted = wanted.get_or_insert_with(|| contacts.iter().copied().collect());
             found.extend(
