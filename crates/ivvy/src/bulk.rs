@@ -249,10 +249,10 @@ impl Client {
             })
             .collect();
         let mut done = 0;
+        let seed = options.seed.unwrap_or_else(|| fastrand::u64(..));
 
         if options.skip_invited {
-            let mut rng =
-                fastrand::Rng::with_seed(options.seed.unwrap_or_else(|| fastrand::u64(..)));
+            let mut rng = fastrand::Rng::with_seed(seed);
             let already = self
                 .invited_among(event, &contacts, options, &mut rng)
                 .await?;
@@ -276,7 +276,6 @@ impl Client {
         let chunk_count = pending.len().div_ceil(options.chunk_size);
         tracing::info!(event = %event, contacts = total, requests = chunk_count, "inviting");
         let mut settled_chunks = vec![false; chunk_count];
-        let seed = options.seed.unwrap_or_else(|| fastrand::u64(..));
 
         let started_flags: Arc<[AtomicBool]> =
             (0..chunk_count).map(|_| AtomicBool::new(false)).collect();
