@@ -21,6 +21,27 @@ async fn setup() -> (MockServer, Operations, Signer) {
     (server, operations, signer)
 }
 
+/// Sends `body` to `path`, signed, and returns the status and JSON reply.
+async fn post_signed(
+    server: &MockServer,
+    signer: &Signer,
+    path: &str,
+    body: &Value,
+) -> (u16, Value) {
+    let mut request = reqwest::Client::new()
+        .post(format!("{}{path}", server.base_url()))
+        .json(body)
+        .build()
+        .expect("request builds");
+    signer.sign(&mut request).expect("signs");
+    let reply = reqwest::Client::new()
+        .execute(request)
+        .await
+        .expect("reply");
+    let status = reply.status().as_u16();
+    (status, reply.json().await.expect("JSON reply"))
+}
+
 #[tokio::test]
 async fn every_operation_and_example_in_the_spec_is_served_as_specified() {
     let (server, operations, signer) = setup().await;
@@ -33,18 +54,8 @@ async fn every_operation_and_example_in_the_spec_is_served_as_specified() {
             .request_example
             .as_ref()
             .unwrap_or_else(|| panic!("{} has no request example", op.path));
-        let mut request = reqwest::Client::new()
-            .post(format!("{}{}", server.base_url(), op.path))
-            .json(example)
-            .build()
-            .expect("request builds");
-        signer.sign(&mut request).expect("signs");
-        let reply = reqwest::Client::new()
-            .execute(request)
-            .await
-            .expect("reply");
-        assert_eq!(reply.status(), 200, "{}", op.path);
-        let body: Value = reply.json().await.expect("JSON reply");
+        let (status, body) = post_signed(&server, &signer, &op.path, example).await;
+        assert_eq!(status, 200, "{}", op.path);
         assert_eq!(
             op.reply_errors(&body),
             Vec::<String>::new(),
@@ -64,18 +75,8 @@ async fn every_operation_and_example_in_the_spec_is_served_as_specified() {
 async fn every_operation_refuses_an_empty_body_in_ivvy_shape() {
     let (server, operations, signer) = setup().await;
     for op in operations.iter().filter(|op| op.action != "ping") {
-        let mut request = reqwest::Client::new()
-            .post(format!("{}{}", server.base_url(), op.path))
-            .json(&serde_json::json!({}))
-            .build()
-            .expect("request builds");
-        signer.sign(&mut request).expect("signs");
-        let reply = reqwest::Client::new()
-            .execute(request)
-            .await
-            .expect("reply");
-        assert_eq!(reply.status(), 400, "{}", op.path);
-        let body: Value = reply.json().await.expect("JSON");
+        let (status, body) = post_signed(&server, &signer, &op.path, &serde_json::json!({})).await;
+        assert_eq!(status, 400, "{}", op.path);
         assert_eq!(body["specificCode"], 23017, "{}: {body}", op.path);
     }
 }
