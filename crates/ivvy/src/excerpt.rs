@@ -8,8 +8,11 @@ const EXCERPT_CHARS: usize = 120;
 pub(crate) fn body_excerpt(body: &[u8]) -> String {
     let head = &body[..body.len().min(EXCERPT_CHARS * 4)];
     let text = String::from_utf8_lossy(head);
-    let mut excerpt: String = text.chars().take(EXCERPT_CHARS).collect();
-    if excerpt.len() < body.len() {
+    let mut chars = text.chars();
+    let mut excerpt: String = chars.by_ref().take(EXCERPT_CHARS).collect();
+    // Cut if characters were left over, or bytes were never read. (Comparing
+    // byte lengths would miss cuts where U+FFFD replaced shorter bytes.)
+    if chars.next().is_some() || head.len() < body.len() {
         excerpt.push('…');
     }
     excerpt
@@ -44,6 +47,13 @@ mod tests {
     fn long_bodies_are_cut_and_marked() {
         let body = "x".repeat(1000);
         let excerpt = body_excerpt(body.as_bytes());
+        assert_eq!(excerpt.chars().count(), EXCERPT_CHARS + 1);
+        assert!(excerpt.ends_with('…'));
+    }
+
+    #[test]
+    fn a_cut_through_invalid_utf8_is_marked() {
+        let excerpt = body_excerpt(&[0xff; 200]);
         assert_eq!(excerpt.chars().count(), EXCERPT_CHARS + 1);
         assert!(excerpt.ends_with('…'));
     }
