@@ -45,7 +45,6 @@ pub(crate) struct Shared {
     pub(crate) api: ivvy_api::Client,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) page_size: u32,
-    base_url: String,
 }
 
 /// Builds a [`Client`]. Needs credentials and a region or base URL.
@@ -184,7 +183,6 @@ impl ClientBuilder {
                 api,
                 clock,
                 page_size,
-                base_url,
             }),
         })
     }
@@ -252,7 +250,8 @@ impl Client {
 
     /// The base URL requests go to, without a trailing slash.
     pub fn base_url(&self) -> &str {
-        &self.shared.base_url
+        // the generated client keeps it
+        ivvy_api::ClientInfo::baseurl(&self.shared.api)
     }
 
     /// The clock that dates requests.
