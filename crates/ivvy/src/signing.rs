@@ -133,20 +133,21 @@ pub fn string_to_sign(input: &SigningInput<'_>) -> String {
     out
 }
 
-/// The header name as signed: dashes and underscores removed, lowercase.
+/// The header name as signed, lowercase, for sorting.
 fn ivvy_header_name(name: &str) -> String {
-    name.chars()
-        .filter(|c| *c != '-' && *c != '_')
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+    let mut out = String::with_capacity(name.len());
+    push_header_name(&mut out, name);
+    out.make_ascii_lowercase();
+    out
+}
+
+/// The header name with its dashes and underscores left out.
+fn push_header_name(out: &mut String, name: &str) {
+    out.extend(name.split(['-', '_']));
 }
 
 fn push_ivvy_header(out: &mut String, name: &str, value: &str) {
-    for c in name.chars() {
-        if c != '-' && c != '_' {
-            out.push(c);
-        }
-    }
+    push_header_name(out, name);
     out.push('=');
     out.push_str(value);
 }
