@@ -1,11 +1,12 @@
-//! Where the time comes from. Signing and retry back-off read the time only
-//! through [`Clock`], so tests can fix it and get exact signatures.
+//! Where the wall-clock time comes from. Signing dates requests and the
+//! fake server checks them against the time read through [`Clock`], so
+//! tests can fix it and get exact signatures.
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-/// A source of the current time.
+/// A source of the current wall-clock time.
 pub trait Clock: Send + Sync + fmt::Debug {
     /// The current time.
     fn now(&self) -> SystemTime;
@@ -26,7 +27,7 @@ impl Clock for SystemClock {
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use ivvy::{Clock, ManualClock};
+/// use ivvy_iws::{Clock, ManualClock};
 ///
 /// let clock = ManualClock::new(UNIX_EPOCH + Duration::from_secs(1_333_491_804));
 /// clock.advance(Duration::from_secs(60));
