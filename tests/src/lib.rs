@@ -172,6 +172,8 @@ impl FixedServer {
             .base_url(self.base_url())
             .credentials(TEST_KEY, TEST_SECRET)
             .clock(fixed_clock())
+            // Pinned, so the wire snapshot does not move with the version.
+            .user_agent("ivvy-rs/test")
             .build()
             .expect("client builds")
     }
@@ -213,4 +215,58 @@ async fn answer(State(canned): State<Canned>, request: Request) -> Response {
         HeaderValue::from_static(canned.content_type),
     );
     response
+}
+
+/// A reply as a test reads it: status and JSON body (`Null` when the body
+/// is not JSON).
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body as JSON.
+    pub body: serde_json::Value,
+}
+
+/// Posts `body` to `{base_url}{path}` with `headers` exactly as given (no
+/// signing here: the caller sends what a client would), and reads the reply.
+pub async fn post_raw(base_url: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+    let mut request = reqwest::Client::new()
+        .post(format!("{base_url}{path}"))
+        .body(body.to_vec());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.expect("the server replies");
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.expect("the body arrives");
+    Reply {
+        status,
+        body: serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    }
+}
+
+/// Posts `body` to `{base_url}{path}` signed as `ivvy-iws` signs, with
+/// `Content-Type: application/json`, dated `at`.
+pub async fn post_signed(
+    base_url: &str,
+    path: &str,
+    body: &[u8],
+    credentials: &ivvy_iws::Credentials,
+    at: SystemTime,
+) -> Reply {
+    let content_type = ("content-type", "application/json");
+    let output = ivvy_iws::sign(
+        &ivvy_iws::SignableRequest {
+            method: "POST",
+            path_and_query: path,
+            headers: &[(content_type.0, content_type.1.as_bytes())],
+            body,
+        },
+        credentials,
+        at,
+    )
+    .expect("signs");
+    let mut headers = vec![content_type];
+    headers.extend(output.headers().map(|h| (h.name, h.value)));
+    post_raw(base_url, path, &headers, body).await
 }

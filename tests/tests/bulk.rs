@@ -63,11 +63,11 @@ fn check_invariants(server: &MockServer, input: &[i64], report: &BulkReport) {
 
 #[tokio::test]
 async fn a_thousand_contacts_through_rate_limits_failures_and_reordering() {
-    let mut faults = Faults::default();
-    faults.max_contacts_per_call = Some(100);
-    faults.rate_limit_every = Some(3);
-    faults.fail_after_work_every = Some(4);
-    faults.delay = Some((Duration::ZERO, Duration::from_millis(15)));
+    let faults = Faults::new()
+        .max_contacts_per_call(100)
+        .rate_limit_every(3)
+        .fail_after_work_every(4)
+        .delay(Duration::ZERO, Duration::from_millis(15));
     let server = mock(faults).await;
     let client = server.client_builder().build().expect("client");
 
@@ -154,8 +154,7 @@ async fn running_the_same_list_twice_invites_nobody_twice() {
 
 #[tokio::test]
 async fn other_4xx_errors_fail_their_chunk_and_the_rest_go_on() {
-    let mut faults = Faults::default();
-    faults.error_in_200_every = Some(3);
+    let faults = Faults::new().error_in_200_every(3);
     let server = mock(faults).await;
     let client = server.client_builder().build().expect("client");
     let input: Vec<i64> = (1..=600).collect();
@@ -185,8 +184,7 @@ async fn other_4xx_errors_fail_their_chunk_and_the_rest_go_on() {
 
 #[tokio::test]
 async fn retries_are_bounded() {
-    let mut faults = Faults::default();
-    faults.rate_limit_every = Some(1);
+    let faults = Faults::new().rate_limit_every(1);
     let server = mock(faults).await;
     let client = server.client_builder().build().expect("client");
     let options = fast_retries().max_attempts(3).skip_invited(false);
@@ -207,8 +205,7 @@ async fn retries_are_bounded() {
 
 #[tokio::test]
 async fn cancelling_reports_in_flight_contacts_as_unknown() {
-    let mut faults = Faults::default();
-    faults.delay = Some((Duration::from_millis(200), Duration::from_millis(200)));
+    let faults = Faults::new().delay(Duration::from_millis(200), Duration::from_millis(200));
     let server = mock(faults).await;
     let client = server.client_builder().build().expect("client");
     let token = CancellationToken::new();
@@ -248,8 +245,7 @@ async fn cancelling_reports_in_flight_contacts_as_unknown() {
 
 #[tokio::test]
 async fn dropping_the_future_stops_new_requests() {
-    let mut faults = Faults::default();
-    faults.delay = Some((Duration::from_millis(50), Duration::from_millis(50)));
+    let faults = Faults::new().delay(Duration::from_millis(50), Duration::from_millis(50));
     let server = mock(faults).await;
     let client = server.client_builder().build().expect("client");
     let input: Vec<i64> = (1..=1000).collect();

@@ -2,7 +2,9 @@
 //! fake iVvy server, and against fixed replies for what it cannot produce.
 
 use futures::TryStreamExt;
-use ivvy::{Answer, ApiErrorKind, Error, Outcome};
+use std::time::{Duration, UNIX_EPOCH};
+
+use ivvy::{Answer, ApiErrorKind, Error, Outcome, RetryPolicy};
 use ivvy_mock::{Faults, MockConfig, MockServer};
 use ivvy_tests::{DOCS_INVITE_REPLY_BROKEN, DOCS_INVITE_REPLY_CORRECTED, FixedServer, fixed_clock};
 
@@ -20,11 +22,23 @@ fn client(server: &MockServer) -> ivvy::Client {
         .expect("client")
 }
 
+/// A client that tries each read once, for tests of one reply's meaning.
+fn one_try(builder: ivvy::ClientBuilder) -> ivvy::Client {
+    builder
+        .clock(fixed_clock())
+        .retry_policy(RetryPolicy::new().max_attempts(1))
+        .build()
+        .expect("client")
+}
+
 #[tokio::test]
 async fn ping_returns_the_servers_time() {
     let server = mock(Faults::default()).await;
     let time = client(&server).ping().await.expect("pings");
-    assert_eq!(time.unix_timestamp(), ivvy_tests::FIXED_NOW as i64);
+    assert_eq!(
+        time,
+        UNIX_EPOCH + Duration::from_secs(ivvy_tests::FIXED_NOW)
+    );
 }
 
 #[tokio::test]
@@ -126,8 +140,7 @@ async fn a_stale_clock_says_so() {
 
 #[tokio::test]
 async fn an_error_body_in_a_200_reply_is_an_error() {
-    let mut faults = Faults::default();
-    faults.error_in_200_every = Some(1);
+    let faults = Faults::new().error_in_200_every(1);
     let server = mock(faults).await;
     let e = client(&server)
         .invite_contacts(4, [1])
@@ -152,8 +165,7 @@ async fn an_error_body_with_string_codes_is_read() {
 
 #[tokio::test]
 async fn an_html_502_page_is_an_unexpected_retryable_reply() {
-    let mut faults = Faults::default();
-    faults.html_502_every = Some(1);
+    let faults = Faults::new().html_502_every(1);
     let server = mock(faults).await;
     let e = client(&server)
         .invite_contacts(4, [1])
@@ -236,11 +248,12 @@ async fn a_reply_that_drops_or_adds_a_contact_is_an_error() {
 
 #[tokio::test]
 async fn a_429_is_retryable_and_keeps_retry_after() {
-    let mut faults = Faults::default();
-    faults.rate_limit_every = Some(1);
-    faults.retry_after_secs = Some(7);
+    let faults = Faults::new().rate_limit_every(1).retry_after_secs(7);
     let server = mock(faults).await;
-    let e = client(&server).ping().await.expect_err("rate limited");
+    let e = one_try(server.client_builder())
+        .ping()
+        .await
+        .expect_err("rate limited");
     assert!(e.is_retryable());
     assert_eq!(
         e.api().and_then(|a| a.retry_after),
@@ -256,11 +269,11 @@ async fn a_refused_connection_is_retryable_and_not_ambiguous() {
         .local_addr()
         .expect("addr")
         .port();
-    let client = ivvy::Client::builder()
-        .base_url(format!("http://127.0.0.1:{port}"))
-        .credentials("k", "s")
-        .build()
-        .expect("client");
+    let client = one_try(
+        ivvy::Client::builder()
+            .base_url(format!("http://127.0.0.1:{port}"))
+            .credentials("k", "s"),
+    );
     let e = client.ping().await.expect_err("refused");
     assert!(matches!(e, Error::Connect { .. }), "{e:?}");
     assert!(e.is_retryable());
@@ -273,18 +286,9 @@ async fn a_refused_connection_is_retryable_and_not_ambiguous() {
 
 #[tokio::test]
 async fn a_slow_reply_is_an_ambiguous_timeout() {
-    let mut faults = Faults::default();
-    faults.delay = Some((
-        std::time::Duration::from_millis(500),
-        std::time::Duration::from_millis(500),
-    ));
+    let faults = Faults::new().delay(Duration::from_millis(500), Duration::from_millis(500));
     let server = mock(faults).await;
-    let client = server
-        .client_builder()
-        .clock(fixed_clock())
-        .timeout(std::time::Duration::from_millis(100))
-        .build()
-        .expect("client");
+    let client = one_try(server.client_builder().timeout(Duration::from_millis(100)));
     let e = client.ping().await.expect_err("times out");
     assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
     assert!(e.is_ambiguous());
@@ -316,10 +320,7 @@ async fn invited_contacts_streams_every_page_with_answers() {
     assert_eq!(listed[1].answer, Answer::No);
     assert_eq!(listed[2].answer, Answer::Undecided);
     assert_eq!(listed[0].email.as_deref(), Some("contact1@example.test"));
-    assert_eq!(
-        listed[0].modified_at().map(|t| t.unix_timestamp()),
-        Some(ivvy_tests::FIXED_NOW as i64)
-    );
+    assert_eq!(listed[0].modified_at(), Some(ivvy_tests::fixed_time()));
     assert_eq!(
         server.request_count(),
         1 + 5,
@@ -344,7 +345,7 @@ async fn invited_contacts_of_an_empty_event_is_empty_and_bad_event_errors() {
         .expect_err("event 0");
     assert!(matches!(e, Error::InvalidInput { .. }));
     let e = client
-        .invited_contacts(2_000_000)
+        .invited_contacts(2_000_000_000)
         .try_collect::<Vec<_>>()
         .await
         .expect_err("no such event");
@@ -363,4 +364,68 @@ async fn debug_and_errors_never_show_the_secret() {
     let e = client.ping().await.expect_err("wrong secret");
     assert!(!format!("{e:?}").contains("s3cr3t-value"));
     assert!(!e.to_string().contains("s3cr3t-value"));
+}
+
+#[tokio::test]
+async fn reads_retry_a_429_and_a_502_then_succeed() {
+    // Requests 2 and 4 get a 429 (Retry-After 0), request 3 an HTML 502.
+    let faults = Faults::new()
+        .rate_limit_every(2)
+        .retry_after_secs(0)
+        .html_502_every(3);
+    let server = mock(faults).await;
+    let client = server
+        .client_builder()
+        .clock(fixed_clock())
+        .retry_policy(
+            RetryPolicy::new().backoff(Duration::from_millis(1), Duration::from_millis(5)),
+        )
+        .build()
+        .expect("client");
+    client.ping().await.expect("request 1");
+    client
+        .ping()
+        .await
+        .expect("requests 2 to 4 fail, 5 succeeds");
+    assert_eq!(server.request_count(), 5);
+}
+
+#[tokio::test]
+async fn every_page_of_a_listing_is_retried_on_its_own() {
+    // Every 3rd request is refused with a 429: the invite is request 1, and
+    // the 43 pages of 6 invitations need 65 requests in all.
+    let server = mock(Faults::new().rate_limit_every(3).retry_after_secs(0)).await;
+    let contacts: Vec<i64> = (1..=300).collect();
+    client(&server)
+        .invite_contacts(8, contacts)
+        .await
+        .expect("invites");
+    let reader = server
+        .client_builder()
+        .clock(fixed_clock())
+        .page_size(6)
+        .retry_policy(
+            RetryPolicy::new().backoff(Duration::from_millis(1), Duration::from_millis(5)),
+        )
+        .build()
+        .expect("client");
+    let listed: Vec<_> = reader
+        .invited_contacts(8)
+        .try_collect()
+        .await
+        .expect("lists");
+    let existing = (1..=300).filter(|c| c % 7 != 0).count();
+    assert_eq!(listed.len(), existing);
+    let pages = existing.div_ceil(6) as u64;
+    // The requests it takes for 1 + pages to get through when every 3rd is refused.
+    let needed = (1..)
+        .scan(0, |ok, n: u64| {
+            if !n.is_multiple_of(3) {
+                *ok += 1;
+            }
+            Some((n, *ok))
+        })
+        .find(|(_, ok)| *ok == 1 + pages)
+        .map(|(n, _)| n);
+    assert_eq!(Some(server.request_count()), needed);
 }

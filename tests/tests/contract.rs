@@ -1,50 +1,36 @@
 //! Keeps the fake server faithful to the spec: every operation's example
-//! request, signed, gets a 200 whose body fits the spec's reply schema.
+//! request, signed, gets a 200 whose body fits the spec's reply schema, and
+//! what the spec leaves optional may be left out.
 
-use std::sync::Arc;
-
-use ivvy::signing::{Credentials, Signer};
+use ivvy_iws::{Clock, Credentials, SystemClock};
 use ivvy_mock::schema::Operations;
 use ivvy_mock::{MockConfig, MockServer};
-use serde_json::Value;
+use ivvy_tests::{Reply, post_signed};
 
-/// A fake server, the spec's operations, and a signer for the server's key.
-async fn setup() -> (MockServer, Operations, Signer) {
+/// A fake server, the spec's operations, and the server's credentials.
+async fn setup() -> (MockServer, Operations, Credentials) {
     let server = MockServer::start(MockConfig::new())
         .await
         .expect("server starts");
     let operations = Operations::from_spec().expect("spec loads");
-    let signer = Signer::new(
-        Credentials::new(server.key(), server.secret()).expect("credentials"),
-        Arc::new(ivvy::SystemClock),
-    );
-    (server, operations, signer)
+    let credentials = Credentials::new(server.key(), server.secret()).expect("credentials");
+    (server, operations, credentials)
 }
 
-/// Sends `body` to `path`, signed, and returns the status and JSON reply.
-async fn post_signed(
-    server: &MockServer,
-    signer: &Signer,
-    path: &str,
-    body: &Value,
-) -> (u16, Value) {
-    let mut request = reqwest::Client::new()
-        .post(format!("{}{path}", server.base_url()))
-        .json(body)
-        .build()
-        .expect("request builds");
-    signer.sign(&mut request).expect("signs");
-    let reply = reqwest::Client::new()
-        .execute(request)
-        .await
-        .expect("reply");
-    let status = reply.status().as_u16();
-    (status, reply.json().await.expect("JSON reply"))
+async fn post(server: &MockServer, credentials: &Credentials, path: &str, body: &[u8]) -> Reply {
+    post_signed(
+        server.base_url(),
+        path,
+        body,
+        credentials,
+        SystemClock.now(),
+    )
+    .await
 }
 
 #[tokio::test]
 async fn every_operation_and_example_in_the_spec_is_served_as_specified() {
-    let (server, operations, signer) = setup().await;
+    let (server, operations, credentials) = setup().await;
     // The listing example reads event 1: give it invitations to page over.
     let client = server.client_builder().build().expect("client");
     client.invite_contacts(1, [1, 2, 3]).await.expect("invites");
@@ -54,16 +40,27 @@ async fn every_operation_and_example_in_the_spec_is_served_as_specified() {
             .request_example
             .as_ref()
             .unwrap_or_else(|| panic!("{} has no request example", op.path));
-        let (status, body) = post_signed(&server, &signer, &op.path, example).await;
-        assert_eq!(status, 200, "{}", op.path);
+        let reply = post(
+            &server,
+            &credentials,
+            &op.path,
+            example.to_string().as_bytes(),
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{}", op.path);
         assert_eq!(
-            op.reply_errors(&body),
+            op.reply_errors(&reply.body),
             Vec::<String>::new(),
-            "{}: {body}",
-            op.path
+            "{}: {}",
+            op.path,
+            reply.body
         );
         if op.action == "getInvitedContactList" {
-            assert!(body["meta"]["totalResults"].as_u64() > Some(0), "{body}");
+            assert!(
+                reply.body["meta"]["totalResults"].as_u64() > Some(0),
+                "{}",
+                reply.body
+            );
         }
         served.push(op.action.clone());
     }
@@ -72,11 +69,114 @@ async fn every_operation_and_example_in_the_spec_is_served_as_specified() {
 }
 
 #[tokio::test]
-async fn every_operation_refuses_an_empty_body_in_ivvy_shape() {
-    let (server, operations, signer) = setup().await;
-    for op in operations.iter().filter(|op| op.action != "ping") {
-        let (status, body) = post_signed(&server, &signer, &op.path, &serde_json::json!({})).await;
-        assert_eq!(status, 400, "{}", op.path);
-        assert_eq!(body["specificCode"], 23017, "{}: {body}", op.path);
+async fn an_empty_body_reads_as_an_empty_object() {
+    let (server, operations, credentials) = setup().await;
+    for op in operations.iter() {
+        let empty = post(&server, &credentials, &op.path, b"").await;
+        let object = post(&server, &credentials, &op.path, b"{}").await;
+        assert_eq!(empty.status, object.status, "{}", op.path);
+        if op.action == "ping" {
+            assert_eq!(empty.status, 200, "{}: {}", op.path, empty.body);
+        } else {
+            // Each has a required field, named in iVvy's missing-field error.
+            assert_eq!(empty.status, 400, "{}", op.path);
+            assert_eq!(
+                empty.body["specificCode"], 23017,
+                "{}: {}",
+                op.path, empty.body
+            );
+            assert_eq!(empty.body["message"], object.body["message"], "{}", op.path);
+        }
     }
+}
+
+#[tokio::test]
+async fn paging_fields_default_to_the_first_page_at_the_cap() {
+    let (server, _, credentials) = setup().await;
+    let client = server.client_builder().build().expect("client");
+    let contacts: Vec<i64> = (1..=150).collect();
+    client.invite_contacts(5, contacts).await.expect("invites");
+    let path = "/api/1.0/event?action=getInvitedContactList";
+    let reply = post(&server, &credentials, path, br#"{"eventId":5}"#).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let existing = (1..=150).filter(|c| c % 7 != 0).count();
+    assert_eq!(reply.body["meta"]["totalResults"], existing);
+    assert_eq!(reply.body["meta"]["start"], 0);
+    assert_eq!(
+        reply.body["meta"]["perPage"],
+        ivvy_mock::state::MAX_PER_PAGE
+    );
+    assert_eq!(reply.body["results"].as_array().map(Vec::len), Some(100));
+    assert_eq!(reply.body["results"][0]["contactId"], 1);
+}
+
+#[tokio::test]
+async fn filters_take_ivvy_modifiers_and_refuse_unknown_fields() {
+    let (server, _, credentials) = setup().await;
+    let client = server.client_builder().build().expect("client");
+    client.invite_contacts(6, [1, 2, 3]).await.expect("invites");
+    assert!(server.set_answer(6, 2, ivvy_mock::state::Answer::Yes));
+    let path = "/api/1.0/event?action=getInvitedContactList";
+    let reply = post(
+        &server,
+        &credentials,
+        path,
+        br#"{"eventId":6,"filter":{"response__NOT":"Y"}}"#,
+    )
+    .await;
+    let ids: Vec<u64> = reply.body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["contactId"].as_u64())
+        .collect();
+    assert_eq!(ids, [1, 3], "{}", reply.body);
+    let reply = post(
+        &server,
+        &credentials,
+        path,
+        br#"{"eventId":6,"filter":{"shoeSize":"9"}}"#,
+    )
+    .await;
+    assert_eq!(
+        (reply.status, reply.body["specificCode"].clone()),
+        (400, 23016.into()),
+        "{}",
+        reply.body
+    );
+}
+
+#[tokio::test]
+async fn ids_past_i64_are_refused_and_repeats_are_invited_and_counted() {
+    let (server, _, credentials) = setup().await;
+    let path = "/api/1.0/event?action=inviteContacts";
+    let reply = post(
+        &server,
+        &credentials,
+        path,
+        br#"{"event":4,"contacts":[9223372036854775808]}"#,
+    )
+    .await;
+    assert_eq!(
+        (reply.status, reply.body["specificCode"].clone()),
+        (400, 23016.into()),
+        "{}",
+        reply.body
+    );
+    let reply = post(&server, &credentials, path, br#"{"event":4,"contacts":[]}"#).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["results"], serde_json::json!([]));
+    let reply = post(
+        &server,
+        &credentials,
+        path,
+        br#"{"event":4,"contacts":[2,2]}"#,
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        server.invite_count(4, 2),
+        2,
+        "a repeat in one call is a second invitation"
+    );
 }

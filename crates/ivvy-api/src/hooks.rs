@@ -1,32 +1,42 @@
-//! What runs around every generated operation.
+//! What runs around every generated operation, and nothing else.
 //!
-//! The generated [`Client`] carries an [`Inner`] value and
-//! calls the [`ClientHooks`] implemented here before and after each request.
-//! Because the generator runs with `HooksMode::Expected`, removing this
-//! implementation is a compile error, never a silently unsigned client.
+//! The generated [`Client`] carries an [`Inner`] value and calls the
+//! [`ClientHooks`] implemented here: `pre` hands the final request to
+//! [`RequestHooks::before_send`] (signing), `exec` sends it and reads the
+//! reply body whole but never past [`RequestHooks::max_reply_bytes`], and
+//! `post` hands every reply other than a 200 back to the caller as
+//! [`Error::UnexpectedResponse`] with its status, headers and body intact.
+//! So a caller's error mapping gets everything by return value; nothing
+//! travels on the side. Because the generator runs with
+//! `HooksMode::Expected`, removing this implementation is a compile error,
+//! never a silently unsigned client.
 
-use std::cell::Cell;
-use std::future::Future;
 use std::sync::Arc;
 
+use bytes::{Bytes, BytesMut};
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 
 use crate::Client;
 
-/// Work done on the final request just before it is sent, such as signing.
-///
-/// The request is complete when this runs: method, URL, headers and body
-/// bytes are exactly what will go on the wire.
+/// Work done around each request: signing it, and the reply-size limit.
 pub trait RequestHooks: Send + Sync + std::fmt::Debug + 'static {
-    /// Inspects or amends the request; an `Err` aborts the call with
-    /// [`Error::Custom`] carrying the message.
+    /// Inspects or amends the request just before it is sent; an `Err`
+    /// aborts the call with [`Error::Custom`] carrying the message.
+    ///
+    /// The request is complete when this runs: method, URL, headers and
+    /// body bytes are exactly what will go on the wire.
     fn before_send(&self, request: &mut reqwest::Request) -> Result<(), String>;
+
+    /// The largest reply body read, in bytes; reading stops there and the
+    /// reply comes back marked [`ReplyTooLarge`].
+    fn max_reply_bytes(&self) -> usize;
 }
 
 /// The value the generated client hands to the hooks.
 pub type Inner = Arc<dyn RequestHooks>;
 
-/// Hooks that leave requests untouched, for tests of the bindings alone.
+/// Hooks that leave requests untouched and read replies up to 16 MiB, for
+/// tests of the bindings alone.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoHooks;
 
@@ -34,6 +44,23 @@ impl RequestHooks for NoHooks {
     fn before_send(&self, _request: &mut reqwest::Request) -> Result<(), String> {
         Ok(())
     }
+
+    fn max_reply_bytes(&self) -> usize {
+        16 << 20
+    }
+}
+
+/// Response extension: the body as read, so it can be handed back whole in
+/// [`Error::UnexpectedResponse`] without reading the network again.
+#[derive(Debug, Clone)]
+pub struct ReadBody(pub Bytes);
+
+/// Response extension: the body was longer than the limit; [`ReadBody`]
+/// holds the part read before reading stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplyTooLarge {
+    /// The limit, in bytes.
+    pub limit: usize,
 }
 
 impl ClientHooks<Inner> for Client {
@@ -45,33 +72,80 @@ impl ClientHooks<Inner> for Client {
         self.inner().before_send(request).map_err(Error::Custom)
     }
 
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = self.client().execute(request).await?;
+        read_capped(response, self.inner().max_reply_bytes()).await
+    }
+
     async fn post<E>(
         &self,
         result: &reqwest::Result<reqwest::Response>,
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
-        if let Ok(response) = result {
-            // Outside `with_reply_status` there is nobody to tell; that is fine.
-            let _ = REPLY_STATUS.try_with(|cell| cell.set(Some(response.status())));
+        match result {
+            Ok(response)
+                if response.status() != reqwest::StatusCode::OK
+                    || response.extensions().get::<ReplyTooLarge>().is_some() =>
+            {
+                Err(Error::UnexpectedResponse(copy(response)))
+            }
+            _ => Ok(()),
         }
-        Ok(())
     }
 }
 
-tokio::task_local! {
-    static REPLY_STATUS: Cell<Option<reqwest::StatusCode>>;
+/// Reads the body into memory, stopping once it passes `limit` bytes (a
+/// `Content-Length` over the limit stops it before reading), and returns
+/// the reply rebuilt around what was read.
+async fn read_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> reqwest::Result<reqwest::Response> {
+    let declared = response
+        .content_length()
+        .and_then(|n| usize::try_from(n).ok());
+    let mut too_large = declared.is_some_and(|n| n > limit);
+    let mut body = BytesMut::with_capacity(declared.unwrap_or(0).min(limit).min(1 << 20));
+    while !too_large && let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            let room = limit - body.len();
+            body.extend_from_slice(&chunk[..room]);
+            too_large = true;
+        } else {
+            body.extend_from_slice(&chunk);
+        }
+    }
+    let mut rebuilt = http::Response::new(body.freeze());
+    *rebuilt.status_mut() = response.status();
+    *rebuilt.version_mut() = response.version();
+    *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
+    let read = rebuilt.body().clone();
+    rebuilt.extensions_mut().insert(ReadBody(read));
+    if too_large {
+        rebuilt.extensions_mut().insert(ReplyTooLarge { limit });
+    }
+    Ok(reqwest::Response::from(rebuilt))
 }
 
-/// Runs one generated call and also returns the HTTP status of its reply,
-/// if a reply came.
-///
-/// progenitor's `Error::InvalidResponsePayload` keeps the body but not the
-/// status; callers that report undecodable replies need both.
-pub async fn with_reply_status<F: Future>(call: F) -> (F::Output, Option<reqwest::StatusCode>) {
-    REPLY_STATUS
-        .scope(Cell::new(None), async move {
-            let output = call.await;
-            (output, REPLY_STATUS.with(Cell::get))
-        })
-        .await
+/// A copy of a reply that [`read_capped`] rebuilt (cheap: the body is
+/// shared, not copied).
+fn copy(response: &reqwest::Response) -> reqwest::Response {
+    let body = response
+        .extensions()
+        .get::<ReadBody>()
+        .map(|read| read.0.clone())
+        .unwrap_or_default();
+    let mut copy = http::Response::new(body.clone());
+    *copy.status_mut() = response.status();
+    *copy.version_mut() = response.version();
+    *copy.headers_mut() = response.headers().clone();
+    copy.extensions_mut().insert(ReadBody(body));
+    if let Some(too_large) = response.extensions().get::<ReplyTooLarge>() {
+        copy.extensions_mut().insert(*too_large);
+    }
+    reqwest::Response::from(copy)
 }

@@ -4,15 +4,14 @@
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use futures::{StreamExt, stream};
-use ivvy::signing::{Credentials, Signer};
-use ivvy::{BulkOptions, ManualClock};
+use ivvy::BulkOptions;
 use ivvy_bench::baseline::Baseline;
 use ivvy_bench::fixed_server;
 use ivvy_bench::stats::{median, report_ratio};
+use ivvy_iws::{Credentials, SignableRequest};
 use ivvy_mock::{MockConfig, MockServer};
 
 const KEY: &str = "bench-key";
@@ -330,13 +329,8 @@ fn peak_rss_kib() -> Option<f64> {
 /// Benchmark 3, signing alone, against computing MD5 + HMAC-SHA1 of the same bytes.
 fn signing(runs: usize) -> Result<(), String> {
     println!("\n3. signing one request, against MD5 of the body + HMAC-SHA1 of the string to sign");
-    let clock = Arc::new(ManualClock::new(
-        UNIX_EPOCH + Duration::from_secs(1_764_000_000),
-    ));
-    let signer = Signer::new(
-        Credentials::new(KEY, SECRET).map_err(|e| e.to_string())?,
-        clock,
-    );
+    let now = UNIX_EPOCH + Duration::from_secs(1_764_000_000);
+    let credentials = Credentials::new(KEY, SECRET).map_err(|e| e.to_string())?;
     let to_sign = "post58d244a1885867e985f79aff3231f83bapplication/json/api/1.0/event?action=invitecontacts1.0ivvydate=2025-11-24 16:00:00";
     for (label, size, iterations) in [
         ("30 B", 30, 200_000),
@@ -344,12 +338,18 @@ fn signing(runs: usize) -> Result<(), String> {
         ("100 KB", 100 * 1_024, 2_000),
     ] {
         let body = vec![b'7'; size];
-        let mut request = reqwest::Client::new()
-            .post("http://127.0.0.1:9/api/1.0/event?action=inviteContacts")
-            .header("content-type", "application/json")
-            .body(body.clone())
-            .build()
-            .map_err(|e| e.to_string())?;
+        // What the client hands to the signer: the request as it will be sent.
+        let headers = [
+            ("accept", b"application/json".as_slice()),
+            ("content-type", b"application/json".as_slice()),
+            ("api-version", b"1.0".as_slice()),
+        ];
+        let request = SignableRequest {
+            method: "POST",
+            path_and_query: "/api/1.0/event?action=inviteContacts",
+            headers: &headers,
+            body: &body,
+        };
         // Short interleaved blocks, so both sides see the same machine.
         const BLOCKS: usize = 20;
         let per_block = iterations / BLOCKS;
@@ -359,19 +359,18 @@ fn signing(runs: usize) -> Result<(), String> {
             for _ in 0..BLOCKS {
                 let start = Instant::now();
                 for _ in 0..per_block {
-                    signer
-                        .sign(black_box(&mut request))
-                        .map_err(|e| e.to_string())?;
+                    black_box(
+                        ivvy_iws::sign(black_box(&request), &credentials, now)
+                            .map_err(|e| e.to_string())?,
+                    );
                 }
                 ours_ns += start.elapsed().as_nanos() as f64;
 
                 let start = Instant::now();
                 for _ in 0..per_block {
-                    let md5 = ivvy::signing::content_md5(black_box(&body));
-                    let signature = ivvy::signing::hmac_sha1_hex(
-                        SECRET.as_bytes(),
-                        black_box(to_sign.as_bytes()),
-                    );
+                    let md5 = ivvy_iws::content_md5(black_box(&body));
+                    let signature =
+                        ivvy_iws::hmac_sha1_hex(SECRET.as_bytes(), black_box(to_sign.as_bytes()));
                     black_box((md5, signature));
                 }
                 direct_ns += start.elapsed().as_nanos() as f64;

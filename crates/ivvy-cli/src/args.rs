@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ivvy::{EventId, Region};
+use ivvy_mock::cli::MockArgs;
 
 /// Invite contacts to iVvy events and follow who answered.
 ///
@@ -133,13 +134,6 @@ pub enum Format {
     Json,
     /// A header row, then one row per contact.
     Csv,
-}
-
-#[derive(Debug, Args)]
-pub struct MockArgs {
-    /// Port on 127.0.0.1 (0 picks a free one).
-    #[arg(long, default_value_t = 8080)]
-    pub port: u16,
 }
 
 fn parse_event(text: &str) -> Result<EventId, String> {

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use heck::ToSnakeCase;
+use ivvy_iws::RpcPath;
 use openapiv3::{OpenAPI, Operation, ReferenceOr, StatusCode};
 
 /// One broken rule, with the place in the spec where it is broken.
@@ -47,9 +48,17 @@ pub fn check(spec: &OpenAPI) -> Result<(), Vec<Problem>> {
             }
         };
         let shape = match RpcPath::parse(path) {
-            Ok(shape) => Some(shape),
+            // The key is the canonical form: `action` is the only parameter.
+            Ok(shape) if shape.to_string() == *path => Some(shape),
+            Ok(_) => {
+                report(
+                    path.clone(),
+                    "is not of the form /api/{version}/{namespace}?action={action}: the query must be exactly action={action}".into(),
+                );
+                None
+            }
             Err(why) => {
-                report(path.clone(), why);
+                report(path.clone(), why.to_string());
                 None
             }
         };
@@ -83,54 +92,6 @@ pub fn check(spec: &OpenAPI) -> Result<(), Vec<Problem>> {
     } else {
         Err(problems)
     }
-}
-
-/// A path key of the form `/api/{version}/{namespace}?action={action}`.
-#[derive(Debug, PartialEq, Eq)]
-struct RpcPath<'a> {
-    namespace: &'a str,
-    action: &'a str,
-}
-
-impl<'a> RpcPath<'a> {
-    fn parse(path: &'a str) -> Result<Self, String> {
-        let expected = "is not of the form /api/{version}/{namespace}?action={action}";
-        let (route, query) = path
-            .split_once('?')
-            .ok_or_else(|| format!("{expected}: no ?action="))?;
-        let action = query
-            .strip_prefix("action=")
-            .filter(|a| is_word(a))
-            .ok_or_else(|| format!("{expected}: the query must be exactly action={{action}}"))?;
-        let mut segments = route.split('/');
-        let (Some(""), Some("api"), Some(version), Some(namespace), None) = (
-            segments.next(),
-            segments.next(),
-            segments.next(),
-            segments.next(),
-            segments.next(),
-        ) else {
-            return Err(format!(
-                "{expected}: the route must be /api/{{version}}/{{namespace}}"
-            ));
-        };
-        if !version
-            .split('.')
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return Err(format!(
-                "{expected}: `{version}` is not a version such as 1.0"
-            ));
-        }
-        if !is_word(namespace) {
-            return Err(format!("{expected}: `{namespace}` is not a namespace name"));
-        }
-        Ok(Self { namespace, action })
-    }
-}
-
-fn is_word(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 fn operation_problems(op: &Operation, shape: Option<&RpcPath<'_>>) -> Vec<String> {

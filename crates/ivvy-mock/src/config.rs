@@ -1,9 +1,9 @@
-//! How a fake server is set up.
+//! How a fake server is set up: [`MockConfig`] and its defaults.
 
 use std::fmt;
 use std::sync::Arc;
 
-use ivvy::{Clock, SystemClock};
+use ivvy_iws::{Clock, SystemClock};
 
 use crate::Faults;
 

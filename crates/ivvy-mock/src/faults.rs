@@ -1,8 +1,20 @@
-//! Faults the fake server can inject, to test retries and reconciliation.
+//! Faults the fake server can inject, to test retries and reconciliation:
+//! the [`Faults`] settings and the pure rules that say which request meets
+//! which fault. Injecting them is `routes`'.
 
 use std::time::Duration;
 
 /// Which faults to inject. Counting starts at 1 with the first API request.
+///
+/// ```
+/// use std::time::Duration;
+/// let faults = ivvy_mock::Faults::new()
+///     .rate_limit_every(3)
+///     .retry_after_secs(1)
+///     .fail_after_work_every(4)
+///     .delay(Duration::ZERO, Duration::from_millis(15));
+/// assert_eq!(faults.rate_limit_every, Some(3));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Faults {
@@ -38,6 +50,53 @@ fn every(n: u64, every: Option<u64>) -> bool {
 }
 
 impl Faults {
+    /// No faults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Answers every `n`th API request with 429, before any work or checks.
+    pub fn rate_limit_every(mut self, n: u64) -> Self {
+        self.rate_limit_every = Some(n);
+        self
+    }
+
+    /// Sends `Retry-After: secs` with each 429.
+    pub fn retry_after_secs(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs);
+        self
+    }
+
+    /// Fails every `n`th inviteContacts call with a 500 after recording it.
+    pub fn fail_after_work_every(mut self, n: u64) -> Self {
+        self.fail_after_work_every = Some(n);
+        self
+    }
+
+    /// Answers every `n`th API request with an iVvy error body and HTTP 200.
+    pub fn error_in_200_every(mut self, n: u64) -> Self {
+        self.error_in_200_every = Some(n);
+        self
+    }
+
+    /// Answers every `n`th API request with an HTML 502 page.
+    pub fn html_502_every(mut self, n: u64) -> Self {
+        self.html_502_every = Some(n);
+        self
+    }
+
+    /// Delays every reply by a time between `min` and `max`.
+    pub fn delay(mut self, min: Duration, max: Duration) -> Self {
+        self.delay = Some((min, max));
+        self
+    }
+
+    /// Refuses inviteContacts calls with more than `cap` contacts.
+    pub fn max_contacts_per_call(mut self, cap: usize) -> Self {
+        self.max_contacts_per_call = Some(cap);
+        self
+    }
+
     /// The fault that replaces request `n`'s reply, if any; rate limiting
     /// wins over a 502, which wins over an error in a 200.
     pub(crate) fn front(&self, n: u64) -> Option<FrontFault> {
@@ -59,7 +118,7 @@ impl Faults {
 
     /// The delay for request `n`: spread over the bounds by a fixed hash, so
     /// runs repeat exactly.
-    pub(crate) fn delay(&self, n: u64) -> Duration {
+    pub(crate) fn delay_for(&self, n: u64) -> Duration {
         let Some((min, max)) = self.delay else {
             return Duration::ZERO;
         };
@@ -82,12 +141,10 @@ mod tests {
 
     #[test]
     fn every_nth_request_and_priorities() {
-        let faults = Faults {
-            rate_limit_every: Some(3),
-            html_502_every: Some(2),
-            error_in_200_every: Some(5),
-            ..Faults::default()
-        };
+        let faults = Faults::new()
+            .rate_limit_every(3)
+            .html_502_every(2)
+            .error_in_200_every(5);
         let seen: Vec<Option<FrontFault>> = (1..=6).map(|n| faults.front(n)).collect();
         assert_eq!(
             seen,
@@ -105,17 +162,14 @@ mod tests {
 
     #[test]
     fn delays_stay_within_bounds_and_vary() {
-        let faults = Faults {
-            delay: Some((Duration::from_millis(1), Duration::from_millis(9))),
-            ..Faults::default()
-        };
-        let delays: Vec<Duration> = (1..=50).map(|n| faults.delay(n)).collect();
+        let faults = Faults::new().delay(Duration::from_millis(1), Duration::from_millis(9));
+        let delays: Vec<Duration> = (1..=50).map(|n| faults.delay_for(n)).collect();
         assert!(
             delays
                 .iter()
                 .all(|d| *d >= Duration::from_millis(1) && *d <= Duration::from_millis(9))
         );
         assert!(delays.windows(2).any(|w| w[0] != w[1]));
-        assert_eq!(faults.delay(7), faults.delay(7));
+        assert_eq!(faults.delay_for(7), faults.delay_for(7));
     }
 }

@@ -1,26 +1,37 @@
 //! A fake iVvy server for tests and demos, stricter than a stub: it checks
 //! what real iVvy checks, keeps state, and injects faults on request.
 //!
+//! - Handles each request in named steps (see `routes`): route, faults
+//!   before, read body, verify, validate, dispatch, faults after.
 //! - Routes on the path and `action`, serving `test.ping`,
 //!   `event.inviteContacts` and `event.getInvitedContactList` as
 //!   `spec/ivvy.yaml` describes. Unknown namespace or action: 404 in iVvy's
 //!   error shape; a method other than POST: 405.
-//! - Verifies every request's IWS signature, Content-MD5 and date (see
-//!   [`auth`]); each failed check is a 401 with its own `specificCode`.
+//! - Verifies every request's IWS signature, Content-MD5 and date with
+//!   `ivvy-iws`, the same scheme description the client signs with but
+//!   none of the client's code (see [`auth`]); each failed check is a 401
+//!   with its own `specificCode`.
 //! - Validates bodies against the spec's schemas: a missing field is 400
-//!   with 23017, a wrong one 400 with 23016 and `additionalMessages`.
+//!   with 23017, a wrong one 400 with 23016 and `additionalMessages`. An
+//!   empty body is read as `{}`, as iVvy does for its own SDK's ping.
+//! - Applies iVvy's `filter` modifiers (`__BEGINS`, `__NOT`, `ISNULL`, ...)
+//!   to listings; `start` and `perPage` default to 0 and the cap.
 //! - Keeps invitations per event, counted, so tests can assert nobody was
 //!   invited twice. Which ids exist is fixed (see [`state`]): events 1 to
-//!   1,000,000; contacts 1 to 1,000,000,000 except multiples of 7.
+//!   1,000,000,000; contacts 1 to 1,000,000,000 except multiples of 7.
 //!   getInvitedContactList caps `perPage` at [`state::MAX_PER_PAGE`].
 //!   Invitation links are `{base}/respond/{event}/{contact}/yes|no`, and
 //!   opening one with GET records the answer.
 //! - Injects [`Faults`]: 429s, 5xx after the work is done, delays, error
 //!   bodies with HTTP 200, HTML 502 pages, a cap on contacts per call.
 
+mod actions;
 pub mod auth;
+#[cfg(feature = "cli")]
+pub mod cli;
 mod config;
 mod faults;
+mod filter;
 mod reply;
 mod routes;
 pub mod schema;
@@ -48,4 +59,7 @@ pub enum MockError {
     /// The built-in spec could not be read.
     #[error(transparent)]
     Spec(#[from] schema::SpecError),
+    /// The key or secret cannot sign requests (empty, or a key with `:`).
+    #[error("the fake server's credentials are not usable: {0}")]
+    Credentials(#[from] ivvy_iws::SigningError),
 }

@@ -1,25 +1,34 @@
-//! Request handling: routing on path and `action`, the checks, the actions.
+//! Request handling as named steps, in the order iVvy takes them:
+//! route -> faults before -> read body -> verify -> validate -> dispatch
+//! (one handler per operation, in `actions`) -> faults after. Each step
+//! either passes what the next needs or ends the request with its reply.
 
+// A step's error is the finished reply, built once per request: its size
+// costs nothing worth boxing for.
+#![allow(clippy::result_large_err)]
+
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Value, json};
-use std::sync::Arc;
+use ivvy_iws::{Credentials, RpcPath, SignableRequest};
+use serde_json::Value;
 
 use crate::MockConfig;
-use crate::auth::{Received, Verifier};
+use crate::actions::{self, Action};
 use crate::faults::FrontFault;
 use crate::reply::{Refusal, json_reply};
-use crate::schema::{INVALID_PARAMETER, Operations};
-use crate::state::{self, Answer, Store};
+use crate::schema::{INVALID_PARAMETER, Operation, Operations};
+use crate::state::Store;
 
 pub(crate) struct App {
     pub(crate) config: MockConfig,
+    pub(crate) credentials: Credentials,
     pub(crate) operations: Operations,
     pub(crate) store: Mutex<Store>,
     pub(crate) requests: AtomicU64,
@@ -35,51 +44,63 @@ impl App {
     }
 }
 
+/// A step's early reply.
+type Step<T> = Result<T, Response>;
+
 pub(crate) async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let path = parts.uri.path().to_string();
-    if let Some(rest) = path.strip_prefix("/respond/") {
-        return respond(&app, &parts.method, rest);
+    if let Some(rest) = parts.uri.path().strip_prefix("/respond/") {
+        return actions::respond(&app, &parts.method, rest);
     }
     match api(&app, parts, body).await {
         Ok(response) | Err(response) => response,
     }
 }
 
-async fn api(
-    app: &App,
-    parts: axum::http::request::Parts,
-    body: Body,
-) -> Result<Response, Response> {
+async fn api(app: &App, parts: Parts, body: Body) -> Step<Response> {
+    let (operation, action) = route(app, &parts)?;
+    let n = app.requests.fetch_add(1, Ordering::Relaxed) + 1;
+    faults_before(app, n).await?;
+    let body = read_body(app, body).await?;
+    verify(app, &parts, &body)?;
+    let request = validate(operation, &body)?;
+    let reply = actions::dispatch(app, action, &request)?;
+    faults_after(app, action)?;
+    Ok(json_reply(StatusCode::OK, &reply))
+}
+
+/// Finds the operation from the path and `action`; 404 for an unknown one
+/// (naming it), 405 for a method other than POST.
+fn route<'a>(app: &'a App, parts: &Parts) -> Step<(&'a Operation, Action)> {
     let not_found = |what: String| Refusal::new(StatusCode::NOT_FOUND, None, what).into_response();
-    let path = parts.uri.path();
-    let mut segments = path.split('/');
-    let (Some(""), Some("api"), Some(version), Some(namespace), None) = (
-        segments.next(),
-        segments.next(),
-        segments.next(),
-        segments.next(),
-        segments.next(),
-    ) else {
-        return Err(not_found(format!("no API call at {path}")));
-    };
-    if version != ivvy::signing::API_VERSION {
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map_or(parts.uri.path(), |pq| pq.as_str());
+    let path = RpcPath::parse(path_and_query)
+        .map_err(|e| not_found(format!("no API call at {}: it {e}", parts.uri.path())))?;
+    if path.version != ivvy_iws::API_VERSION {
         return Err(not_found(format!(
-            "API version {version} is not supported; use 1.0"
+            "API version {} is not supported; use {}",
+            path.version,
+            ivvy_iws::API_VERSION
         )));
     }
-    let action = parts
-        .uri
-        .query()
-        .unwrap_or("")
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("action="))
-        .unwrap_or("");
-    let Some(operation) = app.operations.get(namespace, action) else {
-        return Err(not_found(format!(
-            "unknown namespace or action: {namespace}?action={action}"
-        )));
-    };
+    let operation = app
+        .operations
+        .get(path.namespace, path.action)
+        .ok_or_else(|| {
+            not_found(format!(
+                "unknown namespace or action: {}?action={} (this fake server serves only the calls in its spec)",
+                path.namespace, path.action
+            ))
+        })?;
+    let action = Action::of(path.namespace, path.action).ok_or_else(|| {
+        not_found(format!(
+            "{}?action={} is in the spec but not served",
+            path.namespace, path.action
+        ))
+    })?;
     if parts.method != Method::POST {
         let mut response = Refusal::new(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -92,15 +113,18 @@ async fn api(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return Err(response);
     }
+    Ok((operation, action))
+}
 
-    let n = app.requests.fetch_add(1, Ordering::Relaxed) + 1;
+/// Delays, then the faults that replace request `n`'s reply before any
+/// work: 429, an HTML 502, an iVvy error in a 200.
+async fn faults_before(app: &App, n: u64) -> Step<()> {
     let faults = &app.config.faults;
-    let delay = faults.delay(n);
+    let delay = faults.delay_for(n);
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let front = faults.front(n);
-    match front {
+    match faults.front(n) {
         Some(FrontFault::RateLimited) => {
             let mut response =
                 Refusal::new(StatusCode::TOO_MANY_REQUESTS, None, "Too Many Requests")
@@ -110,13 +134,23 @@ async fn api(
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }
-            return Err(response);
+            Err(response)
         }
-        Some(FrontFault::Html502) => return Err(html_502()),
-        _ => {}
+        Some(FrontFault::Html502) => Err(html_502()),
+        Some(FrontFault::ErrorIn200) => {
+            let refusal = Refusal::new(
+                StatusCode::BAD_REQUEST,
+                Some(INVALID_PARAMETER),
+                "Simulated error in a 200 reply",
+            );
+            Err(json_reply(StatusCode::OK, &refusal.body()))
+        }
+        None => Ok(()),
     }
+}
 
-    let body = axum::body::to_bytes(body, app.config.body_limit)
+async fn read_body(app: &App, body: Body) -> Step<Bytes> {
+    axum::body::to_bytes(body, app.config.body_limit)
         .await
         .map_err(|_| {
             Refusal::new(
@@ -128,72 +162,67 @@ async fn api(
                 ),
             )
             .into_response()
-        })?;
-    let path_and_query = parts.uri.path_and_query().map_or(path, |pq| pq.as_str());
-    let verifier = Verifier {
-        key: &app.config.key,
-        secret: &app.config.secret,
-        now: app.config.clock.now(),
-    };
-    verifier
-        .verify(&Received {
-            method: parts.method.as_str(),
-            path_and_query,
-            version,
-            headers: &parts.headers,
-            body: &body,
         })
-        .map_err(IntoResponse::into_response)?;
+}
 
-    if front == Some(FrontFault::ErrorIn200) {
-        let refusal = Refusal::new(
-            StatusCode::BAD_REQUEST,
-            Some(INVALID_PARAMETER),
-            "Simulated error in a 200 reply",
-        );
-        return Err(json_reply(StatusCode::OK, &refusal.body()));
-    }
+/// The signature, MD5 and date, checked on the request exactly as received.
+fn verify(app: &App, parts: &Parts, body: &[u8]) -> Step<()> {
+    let headers: Vec<(&str, &[u8])> = parts
+        .headers
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_bytes()))
+        .collect();
+    let request = SignableRequest {
+        method: parts.method.as_str(),
+        path_and_query: parts
+            .uri
+            .path_and_query()
+            .map_or(parts.uri.path(), |pq| pq.as_str()),
+        headers: &headers,
+        body,
+    };
+    ivvy_iws::verify(&request, &app.credentials, app.config.clock.now())
+        .map_err(|rejection| crate::auth::refusal(&rejection).into_response())
+}
 
-    let value: Value = serde_json::from_slice(&body).map_err(|e| {
-        let mut refusal = Refusal::new(
-            StatusCode::BAD_REQUEST,
-            Some(INVALID_PARAMETER),
-            "the request body is not valid JSON",
-        );
-        refusal.additional.push(e.to_string());
-        refusal.into_response()
-    })?;
+/// The body as JSON, checked against the operation's request schema. An
+/// empty body is read as `{}` (iVvy's own SDK sends one for ping).
+fn validate(operation: &Operation, body: &[u8]) -> Step<Value> {
+    let value: Value = if body.is_empty() {
+        Value::Object(serde_json::Map::new())
+    } else {
+        serde_json::from_slice(body).map_err(|e| {
+            let mut refusal = Refusal::new(
+                StatusCode::BAD_REQUEST,
+                Some(INVALID_PARAMETER),
+                "the request body is not valid JSON",
+            );
+            refusal.additional.push(e.to_string());
+            refusal.into_response()
+        })?
+    };
     operation
         .check_request(&value)
         .map_err(IntoResponse::into_response)?;
+    Ok(value)
+}
 
-    let reply = match (namespace, action) {
-        ("test", "ping") => {
-            json!({ "ack": format!("{} UTC", ivvy::timestamp::format(app.config.clock.now())) })
-        }
-        ("event", "inviteContacts") => {
-            let reply = invite(app, &value).map_err(IntoResponse::into_response)?;
-            let call = app.invite_calls.fetch_add(1, Ordering::Relaxed) + 1;
-            if faults.fails_after_work(call) {
-                return Err(Refusal::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    None,
-                    "Internal Server Error (after the invitations were made)",
-                )
-                .into_response());
-            }
-            reply
-        }
-        ("event", "getInvitedContactList") => {
-            invited_list(app, &value).map_err(IntoResponse::into_response)?
-        }
-        _ => {
-            return Err(not_found(format!(
-                "{namespace}?action={action} is in the spec but not served"
-            )));
-        }
-    };
-    Ok(json_reply(StatusCode::OK, &reply))
+/// Faults that strike after the work is done: a 500 for an invite whose
+/// invitations were recorded (an ambiguous failure).
+fn faults_after(app: &App, action: Action) -> Step<()> {
+    if action != Action::InviteContacts {
+        return Ok(());
+    }
+    let call = app.invite_calls.fetch_add(1, Ordering::Relaxed) + 1;
+    if app.config.faults.fails_after_work(call) {
+        return Err(Refusal::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            None,
+            "Internal Server Error (after the invitations were made)",
+        )
+        .into_response());
+    }
+    Ok(())
 }
 
 fn html_502() -> Response {
@@ -206,176 +235,4 @@ fn html_502() -> Response {
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
     response
-}
-
-/// Parses a body the schema has accepted; numbers too large for the field
-/// still fail here, and are reported as iVvy would.
-fn typed<T: for<'de> Deserialize<'de>>(value: &Value) -> Result<T, Refusal> {
-    T::deserialize(value).map_err(|e| {
-        let mut refusal = Refusal::new(
-            StatusCode::BAD_REQUEST,
-            Some(INVALID_PARAMETER),
-            "the request body does not validate",
-        );
-        refusal.additional.push(e.to_string());
-        refusal
-    })
-}
-
-fn unknown_event(event: u64) -> Refusal {
-    Refusal::new(
-        StatusCode::NOT_FOUND,
-        None,
-        format!("event {event} was not found"),
-    )
-}
-
-#[derive(Deserialize)]
-struct InviteBody {
-    event: u64,
-    contacts: Vec<u64>,
-}
-
-fn invite(app: &App, value: &Value) -> Result<Value, Refusal> {
-    let body: InviteBody = typed(value)?;
-    if !state::event_exists(body.event) {
-        return Err(unknown_event(body.event));
-    }
-    if let Some(cap) = app.config.faults.max_contacts_per_call
-        && body.contacts.len() > cap
-    {
-        let mut refusal = Refusal::new(
-            StatusCode::BAD_REQUEST,
-            Some(INVALID_PARAMETER),
-            "'contacts' does not validate",
-        );
-        refusal.additional.push(format!(
-            "at most {cap} contacts per call, got {}",
-            body.contacts.len()
-        ));
-        return Err(refusal);
-    }
-    let now = app.config.clock.now();
-    let mut store = app.store();
-    let results: Vec<Value> = body
-        .contacts
-        .iter()
-        .map(|&contact| {
-            if state::contact_exists(contact) {
-                store.invite(body.event, contact, now);
-                let link = |answer: &str| format!("{}/respond/{}/{contact}/{answer}", app.base_url, body.event);
-                json!({ "contact": contact, "status": true, "inviteLinkYes": link("yes"), "inviteLinkNo": link("no") })
-            } else {
-                json!({ "contact": contact, "status": false })
-            }
-        })
-        .collect();
-    Ok(json!({ "results": results }))
-}
-
-#[derive(Deserialize)]
-struct ListBody {
-    #[serde(rename = "eventId")]
-    event_id: u64,
-    start: u64,
-    #[serde(rename = "perPage")]
-    per_page: u64,
-    #[serde(default)]
-    filter: serde_json::Map<String, Value>,
-}
-
-fn invited_list(app: &App, value: &Value) -> Result<Value, Refusal> {
-    let body: ListBody = typed(value)?;
-    if !state::event_exists(body.event_id) {
-        return Err(unknown_event(body.event_id));
-    }
-    let mut wanted_answer = None;
-    for (key, value) in &body.filter {
-        match (key.as_str(), value.as_str()) {
-            ("response", Some(letter @ ("U" | "Y" | "N"))) => {
-                wanted_answer = Some(letter.to_string())
-            }
-            _ => {
-                let mut refusal = Refusal::new(
-                    StatusCode::BAD_REQUEST,
-                    Some(INVALID_PARAMETER),
-                    "'filter' does not validate",
-                );
-                refusal.additional.push(format!(
-                    "the fake server filters only on response (U, Y or N), not {key}"
-                ));
-                return Err(refusal);
-            }
-        }
-    }
-    let per_page = body.per_page.min(state::MAX_PER_PAGE);
-    let store = app.store();
-    let matching: Vec<&state::Recorded> = store
-        .invitations(body.event_id)
-        .iter()
-        .filter(|r| {
-            wanted_answer
-                .as_deref()
-                .is_none_or(|a| a == r.answer.letter())
-        })
-        .collect();
-    let start = usize::try_from(body.start)
-        .unwrap_or(usize::MAX)
-        .min(matching.len());
-    let page = &matching[start..(start + per_page as usize).min(matching.len())];
-    let results: Vec<Value> = page
-        .iter()
-        .map(|r| {
-            json!({
-                "eventId": body.event_id,
-                "contactId": r.contact,
-                "firstName": "Contact",
-                "lastName": r.contact.to_string(),
-                "email": format!("contact{}@example.test", r.contact),
-                // every other contact has no phone, as real records often don't
-                "phone": if r.contact % 2 == 1 { json!(format!("+61 400 {:06}", r.contact % 1_000_000)) } else { Value::Null },
-                "response": r.answer.letter(),
-                "registrationId": if r.answer == Answer::Yes { json!(r.contact) } else { Value::Null },
-                "modifiedDate": format!("{} UTC", ivvy::timestamp::format(r.modified)),
-            })
-        })
-        .collect();
-    Ok(json!({
-        "meta": { "totalResults": matching.len(), "start": body.start, "perPage": per_page, "count": results.len() },
-        "results": results,
-    }))
-}
-
-/// `GET /respond/{event}/{contact}/{yes|no}`: what an invitation link does.
-fn respond(app: &App, method: &Method, rest: &str) -> Response {
-    if method != Method::GET {
-        return (
-            StatusCode::METHOD_NOT_ALLOWED,
-            "invitation links are opened with GET\n",
-        )
-            .into_response();
-    }
-    let mut parts = rest.split('/');
-    let parsed = (
-        parts.next().and_then(|e| e.parse::<u64>().ok()),
-        parts.next().and_then(|c| c.parse::<u64>().ok()),
-        parts.next(),
-        parts.next(),
-    );
-    let (Some(event), Some(contact), Some(answer @ ("yes" | "no")), None) = parsed else {
-        return (StatusCode::NOT_FOUND, "no such invitation link\n").into_response();
-    };
-    let answer = if answer == "yes" {
-        Answer::Yes
-    } else {
-        Answer::No
-    };
-    if app
-        .store()
-        .answer(event, contact, answer, app.config.clock.now())
-    {
-        (StatusCode::OK, "Thank you: your answer is recorded.\n").into_response()
-    } else {
-        (StatusCode::NOT_FOUND, "no such invitation\n").into_response()
-    }
 }

@@ -1,4 +1,4 @@
-//! Starting, reading and stopping a fake server.
+//! Starting, reading and stopping a fake server: [`MockServer`].
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -36,16 +36,14 @@ impl MockServer {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let server = ivvy_mock::MockServer::start(ivvy_mock::MockConfig::new()).await?;
-    /// let client = server.client_builder().build()?;
-    /// let invited = client.invite_contacts(4, [1, 2, 7]).await?;
-    /// assert!(invited[0].outcome.is_invited());
-    /// assert!(!invited[2].outcome.is_invited()); // contact 7 does not exist
-    /// assert_eq!(server.invite_count(4, 1), 1);
+    /// assert!(server.base_url().starts_with("http://127.0.0.1:"));
+    /// assert_eq!(server.request_count(), 0);
     /// server.stop().await;
     /// # Ok(()) }
     /// ```
     pub async fn start(config: MockConfig) -> Result<Self, MockError> {
         let operations = Operations::from_spec()?;
+        let credentials = ivvy_iws::Credentials::new(config.key.clone(), config.secret.clone())?;
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))
             .await
             .map_err(|source| MockError::Bind {
@@ -58,6 +56,7 @@ impl MockServer {
         })?;
         let app = Arc::new(App {
             config,
+            credentials,
             operations,
             store: Mutex::new(Store::default()),
             requests: AtomicU64::new(0),
@@ -102,7 +101,22 @@ impl MockServer {
         &self.app.config.secret
     }
 
-    /// A client builder pointed at this server with its credentials.
+    /// A client builder pointed at this server with its credentials (with
+    /// the `client` feature).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = ivvy_mock::MockServer::start(ivvy_mock::MockConfig::new()).await?;
+    /// let client = server.client_builder().build()?;
+    /// let invited = client.invite_contacts(4, [1, 2, 7]).await?;
+    /// assert!(invited[0].outcome.is_invited());
+    /// assert!(!invited[2].outcome.is_invited()); // contact 7 does not exist
+    /// assert_eq!(server.invite_count(4, 1), 1);
+    /// server.stop().await;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "client")]
     pub fn client_builder(&self) -> ivvy::ClientBuilder {
         ivvy::Client::builder()
             .base_url(self.base_url())

@@ -1,7 +1,7 @@
 //! The fake server's data: which ids exist, and the invitations made.
 //!
 //! The rule for which ids exist is fixed, so tests can rely on it:
-//! - events 1 to 1,000,000 exist;
+//! - events 1 to 1,000,000,000 exist;
 //! - contacts 1 to 1,000,000,000 exist, except multiples of 7, which never
 //!   do (inviting one gives `status: false`).
 
@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::time::SystemTime;
 
 /// Largest event id that exists.
-pub const LAST_EVENT: u64 = 1_000_000;
+pub const LAST_EVENT: u64 = 1_000_000_000;
 /// Largest contact id that exists (multiples of 7 excepted).
 pub const LAST_CONTACT: u64 = 1_000_000_000;
 /// getInvitedContactList returns at most this many invitations a page.

@@ -3,8 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ivvy::ManualClock;
-use ivvy::signing::{Credentials, Signer};
+use ivvy_iws::{Credentials, ManualClock, SignableRequest};
 use ivvy_mock::auth::codes;
 use ivvy_mock::schema::{INVALID_PARAMETER, MISSING_PARAMETER};
 use ivvy_mock::{Faults, MockConfig, MockServer};
@@ -37,9 +36,22 @@ fn signed(
         .build()
         .expect("request builds");
     let credentials = Credentials::new(server.key(), secret).expect("valid credentials");
-    Signer::new(credentials, Arc::new(ManualClock::new(at)))
-        .sign(&mut request)
-        .expect("signs");
+    let output = ivvy_iws::sign(
+        &SignableRequest {
+            method: "POST",
+            path_and_query: path,
+            headers: &[("content-type", b"application/json")],
+            body: body.as_bytes(),
+        },
+        &credentials,
+        at,
+    )
+    .expect("signs");
+    for header in output.headers() {
+        request
+            .headers_mut()
+            .insert(header.name, header.value.parse().expect("header"));
+    }
     request
 }
 
@@ -106,7 +118,7 @@ async fn each_broken_check_has_its_own_code() {
     *tampered_both.body_mut() = Some(other.into());
     tampered_both.headers_mut().insert(
         "content-md5",
-        ivvy::signing::content_md5(other.as_bytes())
+        ivvy_iws::content_md5(other.as_bytes())
             .parse()
             .expect("header"),
     );
@@ -182,8 +194,8 @@ async fn a_date_header_is_accepted_in_place_of_ivvy_date() {
         .build()
         .expect("request builds");
     // Sign by hand as the docs describe: the Date value takes the date part.
-    let md5 = ivvy::signing::content_md5(b"{}");
-    let to_sign = ivvy::signing::string_to_sign(&ivvy::signing::SigningInput {
+    let md5 = ivvy_iws::content_md5(b"{}");
+    let to_sign = ivvy_iws::string_to_sign(&ivvy_iws::SigningInput {
         method: "POST",
         content_md5: &md5,
         content_type: "application/json; charset=utf-8",
@@ -192,7 +204,7 @@ async fn a_date_header_is_accepted_in_place_of_ivvy_date() {
         api_version: "1.0",
         ivvy_headers: &[],
     });
-    let signature = ivvy::signing::hmac_sha1_hex(b"test-secret", to_sign.as_bytes());
+    let signature = ivvy_iws::hmac_sha1_hex(b"test-secret", to_sign.as_bytes());
     let headers = request.headers_mut();
     headers.insert("content-md5", md5.parse().expect("header"));
     headers.insert(
@@ -255,7 +267,7 @@ async fn bodies_are_checked_against_the_spec() {
     *non_utf8.body_mut() = Some(bytes.into());
     non_utf8.headers_mut().insert(
         "content-md5",
-        ivvy::signing::content_md5(bytes).parse().expect("header"),
+        ivvy_iws::content_md5(bytes).parse().expect("header"),
     );
     let (status, _, _) = refusal(non_utf8).await;
     assert_eq!(status, 401, "re-hashed but not re-signed");
@@ -301,8 +313,9 @@ async fn routing_answers_404_and_405_in_ivvy_shape() {
 #[tokio::test]
 async fn state_pages_and_answers() {
     let server = server(Faults::default()).await;
-    let client = server
-        .client_builder()
+    let client = ivvy::Client::builder()
+        .base_url(server.base_url())
+        .credentials(server.key(), server.secret())
         .clock(clock())
         .page_size(500)
         .build()
@@ -338,12 +351,12 @@ async fn state_pages_and_answers() {
 
 #[tokio::test]
 async fn faults_behave_as_configured() {
-    let mut faults = Faults::default();
-    faults.rate_limit_every = Some(2);
-    faults.retry_after_secs = Some(3);
-    faults.html_502_every = Some(3);
-    faults.error_in_200_every = Some(5);
-    faults.fail_after_work_every = Some(2);
+    let faults = Faults::new()
+        .rate_limit_every(2)
+        .retry_after_secs(3)
+        .html_502_every(3)
+        .error_in_200_every(5)
+        .fail_after_work_every(2);
     let server = server(faults).await;
     let mut seen = Vec::new();
     for n in 1..=7_u64 {
@@ -383,9 +396,7 @@ async fn faults_behave_as_configured() {
 
 #[tokio::test]
 async fn a_cap_on_contacts_per_call_refuses_longer_lists() {
-    let mut faults = Faults::default();
-    faults.max_contacts_per_call = Some(2);
-    let server = server(faults).await;
+    let server = server(Faults::new().max_contacts_per_call(2)).await;
     let (status, code, body) =
         refusal(signed(&server, INVITE, DOCS_BODY, "test-secret", now())).await;
     assert_eq!((status, code), (400, json!(INVALID_PARAMETER)), "{body}");
@@ -398,9 +409,7 @@ async fn a_cap_on_contacts_per_call_refuses_longer_lists() {
 
 #[tokio::test]
 async fn the_failure_after_work_did_the_work() {
-    let mut faults = Faults::default();
-    faults.fail_after_work_every = Some(1);
-    let server = server(faults).await;
+    let server = server(Faults::new().fail_after_work_every(1)).await;
     let (status, _, _) = send(signed(&server, INVITE, DOCS_BODY, "test-secret", now())).await;
     assert_eq!(status, 500);
     assert_eq!(server.invite_count(4, 1), 1);
@@ -409,9 +418,8 @@ async fn the_failure_after_work_did_the_work() {
 
 #[tokio::test]
 async fn delays_reorder_concurrent_replies() {
-    let mut faults = Faults::default();
-    faults.delay = Some((Duration::from_millis(1), Duration::from_millis(60)));
-    let server = server(faults).await;
+    let server =
+        server(Faults::new().delay(Duration::from_millis(1), Duration::from_millis(60))).await;
     let order = Arc::new(std::sync::Mutex::new(Vec::new()));
     let tasks: Vec<_> = (1..=8_u64)
         .map(|n| {

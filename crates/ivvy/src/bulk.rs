@@ -1,4 +1,7 @@
-//! Inviting long lists: chunks, concurrency, safe retries, reconciliation.
+//! Inviting long lists: the orchestration only. Splits the list into
+//! chunks, runs them `concurrency` at a time, and settles every contact.
+//! When to retry is [`RetryPolicy`]'s; reading the event's invitations is
+//! `invitations`'.
 //!
 //! inviteContacts is not idempotent, so a request whose fate is unknown (a
 //! 5xx, a timeout, a broken connection, a reply that does not match) is never
@@ -10,12 +13,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use futures::{StreamExt, stream};
+use futures::{StreamExt, TryStreamExt, stream};
 use tokio_util::sync::CancellationToken;
 
+use crate::ids::IntoId;
 use crate::invite::{HashSet, checked_event, distinct_contacts};
-use crate::invited::next_start;
-use crate::{Client, ContactId, Error, EventId, InvalidId, Invitation, Outcome};
+use crate::retry::{Decision, log_wait};
+use crate::{Client, ContactId, Error, EventId, Invitation, Outcome, RetryPolicy};
 
 /// How far a bulk invite has got: contacts with a final outcome, of all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,12 +38,8 @@ type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
 pub struct BulkOptions {
     chunk_size: usize,
     concurrency: usize,
-    max_attempts: u32,
-    max_retry_time: Duration,
-    base_delay: Duration,
-    max_delay: Duration,
+    retry: RetryPolicy,
     skip_invited: bool,
-    seed: Option<u64>,
     progress: Option<ProgressFn>,
     cancel: Option<CancellationToken>,
 }
@@ -49,12 +49,8 @@ impl Default for BulkOptions {
         Self {
             chunk_size: 100,
             concurrency: 4,
-            max_attempts: 6,
-            max_retry_time: Duration::from_secs(120),
-            base_delay: Duration::from_millis(250),
-            max_delay: Duration::from_secs(20),
+            retry: RetryPolicy::default(),
             skip_invited: true,
-            seed: None,
             progress: None,
             cancel: None,
         }
@@ -66,12 +62,8 @@ impl fmt::Debug for BulkOptions {
         f.debug_struct("BulkOptions")
             .field("chunk_size", &self.chunk_size)
             .field("concurrency", &self.concurrency)
-            .field("max_attempts", &self.max_attempts)
-            .field("max_retry_time", &self.max_retry_time)
-            .field("base_delay", &self.base_delay)
-            .field("max_delay", &self.max_delay)
+            .field("retry", &self.retry)
             .field("skip_invited", &self.skip_invited)
-            .field("seed", &self.seed)
             .field("progress", &self.progress.is_some())
             .field("cancel", &self.cancel)
             .finish()
@@ -79,9 +71,8 @@ impl fmt::Debug for BulkOptions {
 }
 
 impl BulkOptions {
-    /// The defaults: 100 contacts a request, 4 requests at once, up to 6
-    /// attempts and 2 minutes of retrying per request, back-off from 250 ms
-    /// to 20 s, contacts already invited to the event skipped.
+    /// The defaults: 100 contacts a request, 4 requests at once, the default
+    /// [`RetryPolicy`], contacts already invited to the event skipped.
     pub fn new() -> Self {
         Self::default()
     }
@@ -98,25 +89,35 @@ impl BulkOptions {
         self
     }
 
-    /// Attempts per request, the first included (default 6).
+    /// How each request is retried (see [`RetryPolicy`] for the rules).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Attempts per request, the first included (default 6); see
+    /// [`RetryPolicy::max_attempts`].
     pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.max_attempts = attempts;
+        self.retry = self.retry.max_attempts(attempts);
         self
     }
 
     /// Time after a request's first attempt past which it is not retried
-    /// (default 2 minutes), measured on the client's clock.
+    /// (default 2 minutes); see [`RetryPolicy::max_retry_time`].
     pub fn max_retry_time(mut self, time: Duration) -> Self {
-        self.max_retry_time = time;
+        self.retry = self.retry.max_retry_time(time);
         self
     }
 
-    /// Back-off bounds: the first retry waits up to `base`, doubling per
-    /// attempt, never more than `max` (defaults 250 ms and 20 s). A
-    /// `Retry-After` from iVvy is honoured, capped at `max`.
+    /// Back-off bounds (defaults 250 ms and 20 s); see [`RetryPolicy::backoff`].
     pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
-        self.base_delay = base;
-        self.max_delay = max;
+        self.retry = self.retry.backoff(base, max);
+        self
+    }
+
+    /// Seeds the back-off jitter; see [`RetryPolicy::jitter_seed`].
+    pub fn jitter_seed(mut self, seed: u64) -> Self {
+        self.retry = self.retry.jitter_seed(seed);
         self
     }
 
@@ -124,12 +125,6 @@ impl BulkOptions {
     /// (default true), so running the same list twice invites nobody twice.
     pub fn skip_invited(mut self, skip: bool) -> Self {
         self.skip_invited = skip;
-        self
-    }
-
-    /// Seeds the back-off jitter, so a run's delays can be reproduced.
-    pub fn jitter_seed(mut self, seed: u64) -> Self {
-        self.seed = Some(seed);
         self
     }
 
@@ -155,22 +150,13 @@ impl BulkOptions {
         if self.concurrency == 0 {
             return Err(Error::invalid("concurrency", "must be at least 1"));
         }
-        if self.max_attempts == 0 {
-            return Err(Error::invalid("max_attempts", "must be at least 1"));
-        }
-        Ok(())
+        self.retry.check()
     }
 
-    /// Full-jitter exponential back-off, or the server's `Retry-After`.
-    fn delay(&self, attempt: u32, error: &Error, rng: &mut fastrand::Rng) -> Duration {
-        if let Some(after) = error.api().and_then(|api| api.retry_after) {
-            return after.min(self.max_delay);
+    fn report(&self, done: usize, total: usize) {
+        if let Some(progress) = &self.progress {
+            progress(Progress { done, total });
         }
-        let ceiling = self
-            .base_delay
-            .saturating_mul(2_u32.saturating_pow(attempt.saturating_sub(1)))
-            .min(self.max_delay);
-        ceiling.mul_f64(rng.f64())
     }
 }
 
@@ -222,18 +208,15 @@ impl Client {
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn invite_many<E, I>(
+    pub async fn invite_many<I>(
         &self,
-        event: E,
+        event: impl IntoId<EventId>,
         contacts: I,
         options: &BulkOptions,
     ) -> Result<BulkReport, Error>
     where
-        E: TryInto<EventId>,
-        E::Error: Into<InvalidId>,
         I: IntoIterator,
-        I::Item: TryInto<ContactId>,
-        <I::Item as TryInto<ContactId>>::Error: Into<InvalidId>,
+        I::Item: IntoId<ContactId>,
     {
         options.check()?;
         let event = checked_event(event)?;
@@ -249,13 +232,9 @@ impl Client {
             })
             .collect();
         let mut done = 0;
-        let seed = options.seed.unwrap_or_else(|| fastrand::u64(..));
 
         if options.skip_invited {
-            let mut rng = fastrand::Rng::with_seed(seed);
-            let already = self
-                .invited_among(event, &contacts, options, &mut rng)
-                .await?;
+            let already = self.invited_among(event, &contacts, &options.retry).await?;
             for invitation in &mut invitations {
                 if already.contains(&invitation.contact) {
                     invitation.outcome = Outcome::AlreadyInvited;
@@ -263,7 +242,7 @@ impl Client {
                 }
             }
         }
-        report_progress(options, done, total);
+        options.report(done, total);
 
         // Positions of the contacts still to send; chunk n is
         // pending[n * chunk_size..][..chunk_size].
@@ -283,8 +262,7 @@ impl Client {
             .map(|(number, positions)| {
                 started_flags[number].store(true, Ordering::Relaxed);
                 let chunk = positions.iter().map(|&i| (i, contacts[i])).collect();
-                let rng = fastrand::Rng::with_seed(seed ^ number as u64);
-                let run = self.run_chunk(event, chunk, options, rng);
+                let run = self.run_chunk(event, chunk, options, number as u64);
                 async move { (number, run.await) }
             })
             .buffer_unordered(options.concurrency);
@@ -302,7 +280,7 @@ impl Client {
                 invitations[index].outcome = outcome;
                 done += 1;
             }
-            report_progress(options, done, total);
+            options.report(done, total);
         }
         drop(settled);
 
@@ -332,10 +310,12 @@ impl Client {
         event: EventId,
         mut pending: Vec<(usize, ContactId)>,
         options: &BulkOptions,
-        mut rng: fastrand::Rng,
+        number: u64,
     ) -> Vec<(usize, Outcome)> {
+        let policy = &options.retry;
+        let mut rng = policy.rng(number);
         let mut settled = Vec::with_capacity(pending.len());
-        let first_try = self.shared.clock.now();
+        let first_try = tokio::time::Instant::now();
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -347,19 +327,15 @@ impl Client {
                 }
                 Err(error) => Arc::new(error),
             };
-            let elapsed = self
-                .shared
-                .clock
-                .now()
-                .duration_since(first_try)
-                .unwrap_or_default();
-            let may_retry = attempt < options.max_attempts && elapsed < options.max_retry_time;
+            let decision = policy.decide(attempt, first_try.elapsed(), &error, &mut rng);
 
             if error.is_ambiguous() {
                 tracing::debug!(%error, contacts = ids.len(), "request fate unknown; reconciling");
                 // Give a request that is still being processed time to land.
-                tokio::time::sleep(options.delay(attempt, &error, &mut rng)).await;
-                match self.invited_among(event, &ids, options, &mut rng).await {
+                let wait = policy.wait(attempt, &error, &mut rng);
+                log_wait(wait, &error);
+                tokio::time::sleep(wait).await;
+                match self.invited_among(event, &ids, policy).await {
                     Ok(found) => {
                         pending.retain(|(i, c)| {
                             let invited = found.contains(c);
@@ -371,7 +347,7 @@ impl Client {
                         if pending.is_empty() {
                             return settled;
                         }
-                        if !may_retry {
+                        if decision == Decision::GiveUp {
                             // Reconciled: the rest are known not to be invited.
                             settle_all(&mut settled, &pending, Outcome::Failed(error));
                             return settled;
@@ -383,9 +359,9 @@ impl Client {
                         return settled;
                     }
                 }
-            } else if error.is_retryable() && may_retry {
-                tracing::debug!(%error, attempt, "retrying");
-                tokio::time::sleep(options.delay(attempt, &error, &mut rng)).await;
+            } else if let (true, Decision::RetryAfter(wait)) = (error.is_retryable(), decision) {
+                log_wait(wait, &error);
+                tokio::time::sleep(wait).await;
             } else {
                 settle_all(&mut settled, &pending, Outcome::Failed(error));
                 return settled;
@@ -399,58 +375,18 @@ impl Client {
         &self,
         event: EventId,
         contacts: &[ContactId],
-        options: &BulkOptions,
-        rng: &mut fastrand::Rng,
+        policy: &RetryPolicy,
     ) -> Result<HashSet<ContactId>, Error> {
         let mut wanted: Option<HashSet<ContactId>> = None;
         let mut found = HashSet::default();
-        self.walk_invitations(event, options, rng, |invited| {
+        let mut invited = std::pin::pin!(self.invitations_with(event, policy.clone()));
+        while let Some(invitation) = invited.try_next().await? {
             let wanted = wanted.get_or_insert_with(|| contacts.iter().copied().collect());
-            found.extend(
-                invited
-                    .iter()
-                    .map(|c| c.contact)
-                    .filter(|c| wanted.contains(c)),
-            );
-        })
-        .await?;
-        Ok(found)
-    }
-
-    /// Reads every page of the event's invitations, handing each non-empty
-    /// page to `on_page`. Each page is retried on its own (reading is safe to
-    /// repeat) within the same limits, so a long listing survives the odd 429.
-    async fn walk_invitations(
-        &self,
-        event: EventId,
-        options: &BulkOptions,
-        rng: &mut fastrand::Rng,
-        mut on_page: impl FnMut(&[crate::InvitedContact]),
-    ) -> Result<(), Error> {
-        let mut start = 0;
-        loop {
-            let mut attempt = 0;
-            let page = loop {
-                attempt += 1;
-                match self.invitation_page(event, start).await {
-                    Ok(page) => break page,
-                    Err(error)
-                        if attempt < options.max_attempts
-                            && (error.is_retryable() || error.is_ambiguous()) =>
-                    {
-                        tokio::time::sleep(options.delay(attempt, &error, rng)).await;
-                    }
-                    Err(error) => return Err(error),
-                }
-            };
-            if !page.contacts.is_empty() {
-                on_page(&page.contacts);
-            }
-            start = next_start(start, page.contacts.len());
-            if start >= page.total {
-                return Ok(());
+            if wanted.contains(&invitation.contact) {
+                found.insert(invitation.contact);
             }
         }
+        Ok(found)
     }
 }
 
@@ -460,12 +396,6 @@ fn settle_all(
     outcome: Outcome,
 ) {
     settled.extend(pending.iter().map(|(i, _)| (*i, outcome.clone())));
-}
-
-fn report_progress(options: &BulkOptions, done: usize, total: usize) {
-    if let Some(progress) = &options.progress {
-        progress(Progress { done, total });
-    }
 }
 
 #[cfg(test)]
@@ -484,25 +414,6 @@ mod tests {
                 e.to_string(),
                 format!("invalid input: {field}: must be at least 1")
             );
-        }
-    }
-
-    #[test]
-    fn backoff_doubles_within_bounds_and_is_reproducible() {
-        let options =
-            BulkOptions::new().backoff(Duration::from_millis(100), Duration::from_millis(350));
-        let error = Error::Cancelled;
-        let mut a = fastrand::Rng::with_seed(7);
-        let mut b = fastrand::Rng::with_seed(7);
-        for attempt in 1..=6 {
-            let ceiling =
-                Duration::from_millis(100 * 2_u64.pow(attempt - 1)).min(Duration::from_millis(350));
-            let delay = options.delay(attempt, &error, &mut a);
-            assert!(
-                delay <= ceiling,
-                "attempt {attempt}: {delay:?} > {ceiling:?}"
-            );
-            assert_eq!(delay, options.delay(attempt, &error, &mut b));
         }
     }
 

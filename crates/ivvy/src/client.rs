@@ -1,18 +1,17 @@
-//! The client: configuration, and turning the generated calls' results into
-//! this crate's types.
+//! The client and its configuration: [`Client`], [`ClientBuilder`], and
+//! the one call that needs nothing else, [`Client::ping`]. Mapping replies
+//! to errors is `call`'s; each operation lives in its own module.
 
-use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use ivvy_api::ResponseValue;
-use ivvy_api::types::ApiError as ApiErrorBody;
+use ivvy_iws::Credentials;
 use reqwest::StatusCode;
-use time::OffsetDateTime;
 
 use crate::excerpt::body_excerpt;
-use crate::signing::{Credentials, Signer};
-use crate::{ApiError, Clock, Error, Region, SystemClock, timestamp};
+use crate::retry::read_may_retry;
+use crate::signing::Signer;
+use crate::{Clock, Error, Region, RetryPolicy, SystemClock};
 
 /// Default time allowed to open a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -20,6 +19,9 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default number of invitations fetched per page when listing.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
+/// Default largest reply body read: 4 MiB, room for an inviteContacts
+/// reply of about 20,000 contacts.
+pub const DEFAULT_MAX_REPLY_BYTES: usize = 4 << 20;
 
 /// A signed client for iVvy's API. Cheap to clone; clones share one
 /// connection pool and can be used from many tasks at once.
@@ -45,6 +47,8 @@ pub(crate) struct Shared {
     pub(crate) api: ivvy_api::Client,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) page_size: u32,
+    /// How reads (ping, every page of a listing) are retried.
+    pub(crate) retry: RetryPolicy,
 }
 
 /// Builds a [`Client`]. Needs credentials and a region or base URL.
@@ -59,6 +63,8 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     clock: Option<Arc<dyn Clock>>,
     page_size: Option<u32>,
+    max_reply_bytes: Option<usize>,
+    retry: Option<RetryPolicy>,
 }
 
 impl ClientBuilder {
@@ -112,6 +118,23 @@ impl ClientBuilder {
         self
     }
 
+    /// The largest reply body read, in bytes (default
+    /// [`DEFAULT_MAX_REPLY_BYTES`]). A longer reply fails the call with
+    /// [`Error::ReplyTooLarge`] once the limit is reached, without reading
+    /// the rest.
+    pub fn max_reply_bytes(mut self, bytes: usize) -> Self {
+        self.max_reply_bytes = Some(bytes);
+        self
+    }
+
+    /// How reads (`ping`, each page of a listing) are retried (default
+    /// [`RetryPolicy::new`]). Invites take theirs from
+    /// [`BulkOptions`](crate::BulkOptions).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
     /// Fills what is not set yet from `IVVY_API_KEY`, `IVVY_API_SECRET`, and
     /// `IVVY_BASE_URL` or `IVVY_REGION`.
     pub fn env(self) -> Result<Self, Error> {
@@ -156,17 +179,32 @@ impl ClientBuilder {
         let (key, secret) = self.credentials.ok_or_else(|| {
             Error::config("no API key and secret: set them (IVVY_API_KEY and IVVY_API_SECRET)")
         })?;
-        let credentials = Credentials::new(key, secret.expose_secret())?;
+        let credentials =
+            Credentials::new(key, secret.expose_secret()).map_err(|e| Error::Config {
+                problem: e.to_string(),
+                source: Some(Box::new(e)),
+            })?;
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let page_size = self.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
         if page_size == 0 {
             return Err(Error::config("the page size must be at least 1"));
         }
+        let max_reply_bytes = self.max_reply_bytes.unwrap_or(DEFAULT_MAX_REPLY_BYTES);
+        if max_reply_bytes == 0 {
+            return Err(Error::config(
+                "the reply size limit must be at least 1 byte",
+            ));
+        }
+        let retry = self.retry.unwrap_or_default();
+        retry.check()?;
 
         install_tls_provider();
         let http = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
             .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
+            // A redirect would carry the signed request to another host;
+            // a 3xx comes back as an error instead.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(
                 self.user_agent
                     .unwrap_or_else(|| concat!("ivvy-rs/", env!("CARGO_PKG_VERSION")).to_string()),
@@ -176,13 +214,14 @@ impl ClientBuilder {
                 problem: "the HTTP client could not be built".into(),
                 source: Some(Box::new(e)),
             })?;
-        let signer = Signer::new(credentials, clock.clone());
+        let signer = Signer::new(credentials, clock.clone(), max_reply_bytes);
         let api = ivvy_api::Client::new_with_client(&base_url, http, Arc::new(signer));
         Ok(Client {
             shared: Arc::new(Shared {
                 api,
                 clock,
                 page_size,
+                retry,
             }),
         })
     }
@@ -199,28 +238,40 @@ fn install_tls_provider() {
 
 /// Parses a base URL, refusing clear text to anything but loopback.
 fn checked_base_url(text: &str) -> Result<String, Error> {
+    // A URL with user info may hold a password: it is never echoed.
+    let shown = if text.contains('@') {
+        "(not shown: it has an @)".into()
+    } else {
+        format!("{:?}", crate::escaped(text))
+    };
     let url = url::Url::parse(text.trim()).map_err(|e| Error::Config {
-        problem: format!("the base URL {text:?} is not a URL: {e}"),
+        problem: format!("the base URL {shown} is not a URL: {e}"),
         source: Some(Box::new(e)),
     })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::config(
+            "the base URL has a user name or password in it; give the API key and secret \
+             as credentials (IVVY_API_KEY and IVVY_API_SECRET) instead",
+        ));
+    }
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
         "http" => {
             return Err(Error::config(format!(
-                "the base URL {text:?} is plain http to a host that is not loopback; \
+                "the base URL {shown} is plain http to a host that is not loopback; \
                  use https so the credentials are not sent in clear text"
             )));
         }
         other => {
             return Err(Error::config(format!(
-                "the base URL {text:?} has scheme {other:?}; expected https"
+                "the base URL {shown} has scheme {other:?}; expected https"
             )));
         }
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::config(format!(
-            "the base URL {text:?} must not have a query or fragment"
+            "the base URL {shown} must not have a query or fragment"
         )));
     }
     // The generated calls append `/api/1.0/...` to the base URL as it is.
@@ -259,90 +310,24 @@ impl Client {
         &self.shared.clock
     }
 
-    /// Checks the credentials; returns iVvy's clock.
-    pub async fn ping(&self) -> Result<OffsetDateTime, Error> {
+    /// Checks the credentials; returns iVvy's clock. Retried like every
+    /// read (see [`ClientBuilder::retry_policy`]).
+    pub async fn ping(&self) -> Result<SystemTime, Error> {
         let body = ivvy_api::types::PingRequest(serde_json::Map::new());
-        let reply = call(self.shared.api.ping(&body)).await?;
-        timestamp::parse(&reply.ack).ok_or_else(|| Error::UnexpectedReply {
+        let mut rng = self.shared.retry.rng(0x9196);
+        let reply = self
+            .shared
+            .retry
+            .run(&mut rng, read_may_retry, || {
+                self.call(self.shared.api.ping(&body))
+            })
+            .await?;
+        ivvy_iws::timestamp::parse(&reply.ack).ok_or_else(|| Error::UnexpectedReply {
             status: Some(StatusCode::OK),
             problem: "the ping reply's `ack` is not a timestamp (yyyy-mm-dd HH:mm:ss UTC)".into(),
             excerpt: body_excerpt(reply.ack.as_bytes()),
             source: None,
         })
-    }
-}
-
-/// Runs one generated call and maps its result to this crate's types.
-pub(crate) async fn call<T>(
-    request: impl Future<Output = Result<ResponseValue<T>, ivvy_api::Error<ApiErrorBody>>>,
-) -> Result<T, Error> {
-    let (result, status) = ivvy_api::hooks::with_reply_status(request).await;
-    match result {
-        Ok(reply) => Ok(reply.into_inner()),
-        Err(error) => Err(map_error(error, status).await),
-    }
-}
-
-async fn map_error(error: ivvy_api::Error<ApiErrorBody>, status: Option<StatusCode>) -> Error {
-    use ivvy_api::Error as E;
-    match error {
-        E::ErrorResponse(reply) => Error::Api(ApiError::from_generated(
-            reply.status(),
-            reply.headers(),
-            &reply,
-        )),
-        E::CommunicationError(e) => classify_transport(e),
-        E::InvalidUpgrade(e) | E::ResponseBodyError(e) => {
-            if e.is_timeout() {
-                Error::Timeout { source: e }
-            } else {
-                Error::Transport { source: e }
-            }
-        }
-        E::InvalidResponsePayload(body, source) => {
-            let status = status.unwrap_or(StatusCode::OK);
-            if let Some(api) = ApiError::from_body(status, &body) {
-                return Error::Api(api);
-            }
-            Error::UnexpectedReply {
-                status: Some(status),
-                problem: format!("the body is not the JSON the spec describes ({source})"),
-                excerpt: body_excerpt(&body),
-                source: Some(source),
-            }
-        }
-        E::UnexpectedResponse(response) => {
-            let status = response.status();
-            let retry_after = crate::error::retry_after(response.headers());
-            match response.bytes().await {
-                Ok(body) => match ApiError::from_body(status, &body) {
-                    Some(api) => Error::Api(ApiError { retry_after, ..api }),
-                    None => Error::UnexpectedReply {
-                        status: Some(status),
-                        problem: format!(
-                            "HTTP {} is not a reply the spec describes",
-                            status.as_u16()
-                        ),
-                        excerpt: body_excerpt(&body),
-                        source: None,
-                    },
-                },
-                Err(e) => classify_transport(e),
-            }
-        }
-        E::Custom(message) => Error::Signing(message),
-        E::InvalidRequest(message) => Error::invalid("request", message),
-    }
-}
-
-/// Sorts a reqwest failure by whether the request can have reached iVvy.
-pub(crate) fn classify_transport(error: reqwest::Error) -> Error {
-    if error.is_connect() {
-        Error::Connect { source: error }
-    } else if error.is_timeout() {
-        Error::Timeout { source: error }
-    } else {
-        Error::Transport { source: error }
     }
 }
 

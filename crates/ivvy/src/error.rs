@@ -1,6 +1,8 @@
-//! The crate's one error type.
+//! The crate's one error type, [`Error`], and iVvy's error body,
+//! [`ApiError`], read from a reply without trusting its size or shape.
 
 use std::fmt;
+use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
 
@@ -57,6 +59,26 @@ pub enum Error {
         source: reqwest::Error,
     },
 
+    /// The server answered with a redirect. Redirects are never followed:
+    /// the request, its signature included, goes only to the base URL.
+    #[error("the server answered HTTP {} with a redirect{}; redirects are not followed, so nothing was sent there (check the base URL)", .status.as_u16(), location_text(.location.as_deref()))]
+    Redirected {
+        /// The 3xx status.
+        status: StatusCode,
+        /// The host the redirect pointed to, when it named one.
+        location: Option<String>,
+    },
+
+    /// The reply was longer than the client reads
+    /// ([`ClientBuilder::max_reply_bytes`](crate::ClientBuilder::max_reply_bytes)).
+    #[error("the reply (HTTP {}) is longer than the {limit} bytes this client reads (ClientBuilder::max_reply_bytes)", .status.as_u16())]
+    ReplyTooLarge {
+        /// The HTTP status of the reply.
+        status: StatusCode,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+
     /// A reply that is not what the spec says: an HTML error page, invalid
     /// JSON, or JSON of the wrong shape.
     #[error("unexpected reply from iVvy ({}): {problem}{}", status_text(*.status), excerpt_text(.excerpt))]
@@ -94,6 +116,13 @@ fn status_text(status: Option<StatusCode>) -> String {
     match status {
         Some(status) => format!("HTTP {}", status.as_u16()),
         None => "no HTTP status".to_string(),
+    }
+}
+
+fn location_text(location: Option<&str>) -> String {
+    match location {
+        Some(host) => format!(" to {}", crate::excerpt::escaped(host)),
+        None => String::new(),
     }
 }
 
@@ -160,6 +189,7 @@ impl Error {
         match self {
             Error::Timeout { .. } | Error::Transport { .. } | Error::ReplyMismatch { .. } => true,
             Error::Api(api) => (500..600).contains(&api.effective_status()),
+            Error::ReplyTooLarge { status, .. } => status.is_success() || status.is_server_error(),
             Error::UnexpectedReply { status, .. } => match status {
                 Some(status) => status.is_server_error() || status.is_success(),
                 None => true,
@@ -278,8 +308,8 @@ pub struct ApiError {
     pub message: String,
     /// `additionalMessages`, e.g. why a parameter did not validate.
     pub additional_messages: Vec<String>,
-    /// The reply's `Retry-After`, when it gave one in seconds.
-    pub retry_after: Option<std::time::Duration>,
+    /// The reply's `Retry-After` as a wait, when it gave one.
+    pub retry_after: Option<Duration>,
 }
 
 impl ApiError {
@@ -308,57 +338,67 @@ impl ApiError {
         }
     }
 
-    pub(crate) fn from_generated(
-        status: StatusCode,
-        headers: &reqwest::header::HeaderMap,
-        body: &ivvy_api::types::ApiError,
-    ) -> Self {
-        Self {
-            retry_after: retry_after(headers),
-            status,
-            error_code: Code::from(&body.error_code),
-            specific_code: body.specific_code.as_ref().map(Code::from),
-            message: body.message.clone(),
-            additional_messages: body.additional_messages.clone(),
-        }
-    }
-
-    /// Reads an error body out of any JSON reply: an object with `errorCode`
-    /// is an error, whatever the HTTP status (iVvy's own SDK decides the same way).
+    /// Reads an error body out of a reply: an object with `errorCode` is an
+    /// error, whatever the HTTP status (iVvy's own SDK decides the same way).
+    ///
+    /// Only a body of at most [`MAX_ERROR_BODY`] bytes is looked at, and it is
+    /// read into the few fields an error has, never into a tree of the whole
+    /// body.
     pub(crate) fn from_body(status: StatusCode, body: &[u8]) -> Option<Self> {
-        let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-        let object = value.as_object()?;
-        let error_code = Code::from_json(object.get("errorCode")?)?;
-        let text = |key: &str| object.get(key).and_then(|v| v.as_str()).map(str::to_string);
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Probe {
+            error_code: Option<serde_json::Value>,
+            specific_code: Option<serde_json::Value>,
+            message: Option<serde_json::Value>,
+            additional_messages: Option<Vec<serde_json::Value>>,
+        }
+        if body.len() > MAX_ERROR_BODY {
+            return None;
+        }
+        let probe: Probe = serde_json::from_slice(body).ok()?;
+        let error_code = Code::from_json(probe.error_code.as_ref()?)?;
+        let text = |value: &serde_json::Value| {
+            value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_string)
+        };
         Some(Self {
             retry_after: None,
             status,
             error_code,
-            specific_code: object.get("specificCode").and_then(Code::from_json),
-            message: text("message").unwrap_or_default(),
-            additional_messages: object
-                .get("additionalMessages")
-                .and_then(|v| v.as_array())
-                .map(|items| {
-                    items
-                        .iter()
-                        .map(|m| m.as_str().map_or_else(|| m.to_string(), str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default(),
+            specific_code: probe.specific_code.as_ref().and_then(Code::from_json),
+            message: probe.message.as_ref().map(text).unwrap_or_default(),
+            additional_messages: probe
+                .additional_messages
+                .unwrap_or_default()
+                .iter()
+                .map(text)
+                .collect(),
         })
     }
 }
 
-/// `Retry-After` in its delay-seconds form; the HTTP-date form is ignored
-/// (back-off applies instead).
-pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<std::time::Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    value
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(std::time::Duration::from_secs)
+/// The longest body looked at for an iVvy error: iVvy's are a few hundred
+/// bytes, so anything longer is some other page.
+pub(crate) const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// `Retry-After`, in either form: delay-seconds, or an HTTP date (read
+/// against `now`; a date in the past means no wait).
+pub(crate) fn retry_after(
+    headers: &reqwest::header::HeaderMap,
+    now: SystemTime,
+) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = ivvy_iws::timestamp::parse_http_date(value)?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 impl fmt::Display for ApiError {

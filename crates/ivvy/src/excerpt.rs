@@ -1,4 +1,5 @@
-//! Short, safe text taken from replies and errors for messages.
+//! Short, safe text taken from replies and errors for messages: cut to a
+//! length, and with the characters that can rewrite a terminal escaped.
 
 /// At most this many characters of a body go into an error message.
 const EXCERPT_CHARS: usize = 120;
@@ -16,6 +17,39 @@ pub(crate) fn body_excerpt(body: &[u8]) -> String {
         excerpt.push('…');
     }
     excerpt
+}
+
+/// True for characters that must not reach a terminal or log as they are:
+/// C0 and C1 controls (escape sequences, carriage return) and the Unicode
+/// marks that reorder text (bidi overrides and isolates).
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// `text` with every [unsafe character](is_unsafe_char) written as a
+/// `\u{..}` escape, so it prints as what it is.
+///
+/// ```
+/// assert_eq!(ivvy::escaped("a\u{1b}]0;x\u{7}b"), "a\\u{1b}]0;x\\u{7}b");
+/// assert_eq!(ivvy::escaped("plain é"), "plain é");
+/// ```
+pub fn escaped(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The error's own message followed by its innermost cause, which is
@@ -56,6 +90,15 @@ mod tests {
         let excerpt = body_excerpt(&[0xff; 200]);
         assert_eq!(excerpt.chars().count(), EXCERPT_CHARS + 1);
         assert!(excerpt.ends_with('…'));
+    }
+
+    #[test]
+    fn controls_and_bidi_marks_are_escaped() {
+        assert_eq!(
+            escaped("\u{9b}31m\u{202e}x\r"),
+            "\\u{9b}31m\\u{202e}x\\u{d}"
+        );
+        assert!(matches!(escaped("ok"), std::borrow::Cow::Borrowed("ok")));
     }
 
     #[test]

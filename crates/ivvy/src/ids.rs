@@ -99,6 +99,24 @@ id_type!(
     "contact"
 );
 
+/// A value that can become an id of type `T`: an integer (checked), or the
+/// id itself. Methods take `impl IntoId<EventId>` so plain literals work
+/// (`invite_contacts(4, [1, 2, 3])`) and the bound is written once.
+pub trait IntoId<T> {
+    /// The id, checked.
+    fn into_id(self) -> Result<T, InvalidId>;
+}
+
+impl<T, U> IntoId<T> for U
+where
+    U: TryInto<T>,
+    U::Error: Into<InvalidId>,
+{
+    fn into_id(self) -> Result<T, InvalidId> {
+        self.try_into().map_err(Into::into)
+    }
+}
+
 /// Lets `TryInto<EventId>` bounds accept an `EventId` as well as integers.
 impl From<Infallible> for InvalidId {
     fn from(never: Infallible) -> Self {

@@ -1,12 +1,16 @@
-//! Reading back an event's invitations, page by page, as one stream.
+//! An event's invitations read back, with each contact's answer: the
+//! [`InvitedContact`] and [`Answer`] types and [`Client::invited_contacts`].
+//! Paging itself is `paging`'s.
 
-use futures::stream::{self, Stream, StreamExt, TryStreamExt};
+use std::time::SystemTime;
+
+use futures::stream::{self, Stream, StreamExt};
 use ivvy_api::types::{GetInvitedContactListRequest, InvitationResponse};
 use reqwest::StatusCode;
 
-use crate::client::call;
-use crate::invite::checked_event;
-use crate::{Client, ContactId, Error, EventId, InvalidId};
+use crate::ids::IntoId;
+use crate::paging::{Listed, Page, walk};
+use crate::{Client, ContactId, Error, EventId, RetryPolicy};
 
 /// A contact's answer to an invitation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -65,22 +69,23 @@ pub struct InvitedContact {
 
 impl InvitedContact {
     /// [`modified`](Self::modified) as a time, when it parses.
-    pub fn modified_at(&self) -> Option<time::OffsetDateTime> {
-        crate::timestamp::parse(&self.modified)
+    pub fn modified_at(&self) -> Option<SystemTime> {
+        ivvy_iws::timestamp::parse(&self.modified)
     }
 }
 
-struct Paging {
-    client: Client,
-    event: EventId,
-    start: i64,
-    done: bool,
+impl Listed for InvitedContact {
+    const KIND: &'static str = "invitation of contact";
+    fn id(&self) -> u64 {
+        self.contact.get()
+    }
 }
 
 impl Client {
     /// Every invitation to the event, with each contact's answer, as a
-    /// stream. Pages are fetched as the stream is read, until iVvy's
-    /// `totalResults` is reached.
+    /// stream. Pages are fetched as the stream is read, each retried on its
+    /// own, until iVvy's `totalResults` is reached; a listing that does not
+    /// end (empty or repeated pages) ends with an error.
     ///
     /// ```no_run
     /// # async fn run(client: ivvy::Client) -> Result<(), ivvy::Error> {
@@ -93,56 +98,50 @@ impl Client {
     /// println!("{} said yes", yes.len());
     /// # Ok(()) }
     /// ```
-    pub fn invited_contacts<E>(
+    pub fn invited_contacts(
         &self,
-        event: E,
-    ) -> impl Stream<Item = Result<InvitedContact, Error>> + Send + 'static
-    where
-        E: TryInto<EventId>,
-        E::Error: Into<InvalidId>,
-    {
-        let paging = checked_event(event).map(|event| Paging {
-            client: self.clone(),
-            event,
-            start: 0,
-            done: false,
-        });
-        let pages = match paging {
-            Ok(paging) => stream::try_unfold(paging, next_page).left_stream(),
-            Err(e) => stream::once(async move { Err(e) }).right_stream(),
-        };
-        pages
-            .map_ok(|page| stream::iter(page.into_iter().map(Ok)))
-            .try_flatten()
+        event: impl IntoId<EventId>,
+    ) -> impl Stream<Item = Result<InvitedContact, Error>> + Send + 'static {
+        match event.into_id() {
+            Ok(event) => self
+                .invitations_with(event, self.shared.retry.clone())
+                .left_stream(),
+            Err(e) => stream::once(async move { Err(Error::invalid("event", e.to_string())) })
+                .right_stream(),
+        }
     }
-}
 
-/// One page of an event's invitations.
-pub(crate) struct Page {
-    pub(crate) contacts: Vec<InvitedContact>,
-    /// `totalResults` as this page's reply gave it.
-    pub(crate) total: i64,
-}
+    /// The event's invitations, each page retried under `policy` (a bulk
+    /// run reads with its own).
+    pub(crate) fn invitations_with(
+        &self,
+        event: EventId,
+        policy: RetryPolicy,
+    ) -> impl Stream<Item = Result<InvitedContact, Error>> + Send + 'static {
+        let client = self.clone();
+        walk(policy, move |start| {
+            let client = client.clone();
+            async move { client.invitation_page(event, start).await }
+        })
+    }
 
-impl Client {
     /// Fetches the page of invitations that starts at `start`.
-    pub(crate) async fn invitation_page(&self, event: EventId, start: i64) -> Result<Page, Error> {
-        let per_page =
-            std::num::NonZeroU32::new(self.shared.page_size).unwrap_or(std::num::NonZeroU32::MIN);
+    async fn invitation_page(
+        &self,
+        event: EventId,
+        start: u64,
+    ) -> Result<Page<InvitedContact>, Error> {
         let body = GetInvitedContactListRequest {
             event_id: event.non_zero(),
-            start,
-            per_page: per_page.into(),
+            start: Some(i64::try_from(start).unwrap_or(i64::MAX)),
+            per_page: Some(self.shared.page_size.into()),
             filter: serde_json::Map::new(),
         };
-        let reply = call(self.shared.api.get_invited_contact_list(&body)).await?;
-        let total = reply.meta.total_results;
-        if reply.results.is_empty() && start < total {
-            return Err(unexpected(format!(
-                "iVvy reported {total} invitations but the page starting at {start} is empty"
-            )));
-        }
-        let contacts = reply
+        let reply = self
+            .call(self.shared.api.get_invited_contact_list(&body))
+            .await?;
+        let total = u64::try_from(reply.meta.total_results).unwrap_or(0);
+        let items = reply
             .results
             .into_iter()
             .map(|c| {
@@ -163,26 +162,8 @@ impl Client {
                 })
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        Ok(Page { contacts, total })
+        Ok(Page { items, total })
     }
-}
-
-/// The start of the page after one that began at `start` and held `got`.
-pub(crate) fn next_start(start: i64, got: usize) -> i64 {
-    start.saturating_add(i64::try_from(got).unwrap_or(i64::MAX))
-}
-
-async fn next_page(mut paging: Paging) -> Result<Option<(Vec<InvitedContact>, Paging)>, Error> {
-    if paging.done {
-        return Ok(None);
-    }
-    let page = paging
-        .client
-        .invitation_page(paging.event, paging.start)
-        .await?;
-    paging.start = next_start(paging.start, page.contacts.len());
-    paging.done = paging.start >= page.total;
-    Ok(Some((page.contacts, paging)))
 }
 
 fn unexpected(problem: String) -> Error {

@@ -1,4 +1,6 @@
-//! Inviting contacts to an event, one request.
+//! Inviting contacts to an event in one request: checking the ids, the
+//! request itself, and matching the reply back to the contacts sent
+//! ([`Invitation`], [`Outcome`], [`InviteLinks`]).
 
 use std::sync::Arc;
 
@@ -10,8 +12,8 @@ use url::Url;
 pub(crate) type HashSet<T> = rustc_hash::FxHashSet<T>;
 type HashMap<K, V> = rustc_hash::FxHashMap<K, V>;
 
-use crate::client::call;
-use crate::{Client, ContactId, Error, EventId, InvalidId};
+use crate::ids::IntoId;
+use crate::{Client, ContactId, Error, EventId};
 
 /// The links a contact follows to answer an invitation.
 ///
@@ -131,14 +133,10 @@ pub struct Invitation {
 }
 
 /// Checks the event id.
-pub(crate) fn checked_event<E>(event: E) -> Result<EventId, Error>
-where
-    E: TryInto<EventId>,
-    E::Error: Into<InvalidId>,
-{
+pub(crate) fn checked_event(event: impl IntoId<EventId>) -> Result<EventId, Error> {
     event
-        .try_into()
-        .map_err(|e| Error::invalid("event", e.into().to_string()))
+        .into_id()
+        .map_err(|e| Error::invalid("event", e.to_string()))
 }
 
 /// Checks every contact id and drops repeats, keeping each id's first
@@ -146,8 +144,7 @@ where
 pub(crate) fn distinct_contacts<I>(contacts: I) -> Result<Vec<ContactId>, Error>
 where
     I: IntoIterator,
-    I::Item: TryInto<ContactId>,
-    <I::Item as TryInto<ContactId>>::Error: Into<InvalidId>,
+    I::Item: IntoId<ContactId>,
 {
     // Short lists are checked for repeats by scanning; a set pays off later.
     const SCAN_UP_TO: usize = 32;
@@ -156,8 +153,8 @@ where
     let mut distinct = Vec::with_capacity(contacts.size_hint().0);
     for (index, contact) in contacts.enumerate() {
         let contact = contact
-            .try_into()
-            .map_err(|e| Error::invalid(format!("contacts[{index}]"), e.into().to_string()))?;
+            .into_id()
+            .map_err(|e| Error::invalid(format!("contacts[{index}]"), e.to_string()))?;
         let repeated = if distinct.len() < SCAN_UP_TO {
             distinct.contains(&contact)
         } else {
@@ -258,17 +255,14 @@ impl Client {
     /// [`Invitation`] per distinct contact, in the order given. For long
     /// lists use [`invite_many`](Client::invite_many), which splits, retries
     /// and never invites a contact twice.
-    pub async fn invite_contacts<E, I>(
+    pub async fn invite_contacts<I>(
         &self,
-        event: E,
+        event: impl IntoId<EventId>,
         contacts: I,
     ) -> Result<Vec<Invitation>, Error>
     where
-        E: TryInto<EventId>,
-        E::Error: Into<InvalidId>,
         I: IntoIterator,
-        I::Item: TryInto<ContactId>,
-        <I::Item as TryInto<ContactId>>::Error: Into<InvalidId>,
+        I::Item: IntoId<ContactId>,
     {
         let event = checked_event(event)?;
         let contacts = distinct_contacts(contacts)?;
@@ -291,7 +285,7 @@ impl Client {
             event: event.non_zero(),
             contacts: contacts.iter().map(|c| c.non_zero()).collect(),
         };
-        let reply = call(self.shared.api.invite_contacts(&body)).await?;
+        let reply = self.call(self.shared.api.invite_contacts(&body)).await?;
         match_results(contacts, reply)
     }
 }

@@ -13,7 +13,7 @@
 //!
 //! // 1. Check the credentials; iVvy answers with its clock.
 //! let server_time = client.ping().await?;
-//! println!("iVvy's time: {server_time}");
+//! println!("iVvy's time: {server_time:?}");
 //!
 //! // 2. Invite contacts 1, 2 and 3 to event 4.
 //! for invitation in client.invite_contacts(4, [1, 2, 3]).await? {
@@ -36,26 +36,32 @@
 //! never invites a contact twice.
 
 mod bulk;
+mod call;
 mod client;
-mod clock;
 mod error;
 mod excerpt;
 mod ids;
+mod invitations;
 mod invite;
-mod invited;
+mod paging;
 mod region;
-pub mod signing;
-pub mod timestamp;
+mod retry;
+mod signing;
 
 pub use bulk::{BulkOptions, BulkReport, Progress};
 pub use client::{
-    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT,
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_REPLY_BYTES, DEFAULT_PAGE_SIZE,
+    DEFAULT_TIMEOUT,
 };
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, ApiErrorKind, Code, Error};
-pub use ids::{ContactId, EventId, InvalidId};
+pub use excerpt::{escaped, is_unsafe_char};
+pub use ids::{ContactId, EventId, IntoId, InvalidId};
+pub use invitations::{Answer, InvitedContact};
 pub use invite::{Invitation, InviteLinks, Outcome};
-pub use invited::{Answer, InvitedContact};
+/// The wall clock that dates requests, from `ivvy-iws` (shared with the
+/// fake server, so tests can drive both with one [`ManualClock`]).
+pub use ivvy_iws::{Clock, ManualClock, SystemClock};
 pub use region::{Region, UnknownRegion};
+pub use retry::RetryPolicy;
 /// Cancels a running [`Client::invite_many`] (see [`BulkOptions::cancel_on`]).
 pub use tokio_util::sync::CancellationToken;

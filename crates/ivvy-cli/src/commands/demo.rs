@@ -23,7 +23,7 @@ pub async fn run() -> Result<(), CliError> {
     let server_time = client.ping().await?;
     println!(
         "ping: credentials accepted; iVvy's time is {} UTC",
-        ivvy::timestamp::format(server_time.into())
+        ivvy_iws::timestamp::format(server_time)
     );
 
     println!("\nInviting contacts 1, 2, 3 and 7 (7 does not exist) to event {EVENT}:");

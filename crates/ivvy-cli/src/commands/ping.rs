@@ -1,6 +1,8 @@
 //! `ivvy ping`: checks the credentials and the clock.
 
-use time::OffsetDateTime;
+use std::time::SystemTime;
+
+use ivvy_iws::timestamp;
 
 use crate::error::CliError;
 
@@ -9,21 +11,18 @@ const MAX_SKEW_SECS: i64 = 5 * 60;
 
 pub async fn run(client: &ivvy::Client) -> Result<(), CliError> {
     let server = client.ping().await?;
-    let local = OffsetDateTime::from(client.clock().now());
-    let offset = (local - server).whole_seconds();
+    let local = client.clock().now();
+    let offset = seconds_between(server, local);
     let relation = match offset {
         0 => "in step with iVvy".to_string(),
         s if s > 0 => format!("{s} s ahead of iVvy"),
         s => format!("{} s behind iVvy", -s),
     };
     println!("credentials accepted by {}", client.base_url());
-    println!(
-        "iVvy's time:  {} UTC",
-        ivvy::timestamp::format(server.into())
-    );
+    println!("iVvy's time:  {} UTC", timestamp::format(server));
     println!(
         "local clock:  {} UTC ({relation})",
-        ivvy::timestamp::format(local.into())
+        timestamp::format(local)
     );
     if offset.abs() > MAX_SKEW_SECS {
         eprintln!(
@@ -31,4 +30,12 @@ pub async fn run(client: &ivvy::Client) -> Result<(), CliError> {
         );
     }
     Ok(())
+}
+
+/// Whole seconds from `from` to `to` (negative when `to` is earlier).
+fn seconds_between(from: SystemTime, to: SystemTime) -> i64 {
+    match to.duration_since(from) {
+        Ok(ahead) => i64::try_from(ahead.as_secs()).unwrap_or(i64::MAX),
+        Err(behind) => -i64::try_from(behind.duration().as_secs()).unwrap_or(i64::MAX),
+    }
 }

@@ -1,0 +1,110 @@
+//! The fake server's command line, shared by the `ivvy-mock` binary and
+//! `ivvy mock` (with the `cli` feature): one set of flags, one way to turn
+//! them into a [`MockConfig`], one way to print the environment lines.
+
+use std::io::Write;
+use std::time::Duration;
+
+use crate::{DEFAULT_KEY, DEFAULT_SECRET, Faults, MockConfig, MockServer};
+
+/// Flags of a fake server run from the command line.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MockArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// API key to accept.
+    #[arg(long, default_value = DEFAULT_KEY)]
+    pub key: String,
+    /// Secret that goes with the key.
+    #[arg(long, default_value = DEFAULT_SECRET)]
+    pub secret: String,
+    /// Answer every Nth API request with 429.
+    #[arg(long, value_name = "N")]
+    pub rate_limit_every: Option<u64>,
+    /// Retry-After seconds sent with each 429.
+    #[arg(long, value_name = "SECS")]
+    pub retry_after: Option<u64>,
+    /// Fail every Nth inviteContacts call with a 500 after doing the work.
+    #[arg(long, value_name = "N")]
+    pub fail_after_work_every: Option<u64>,
+    /// Answer every Nth API request with an error body and HTTP 200.
+    #[arg(long, value_name = "N")]
+    pub error_in_200_every: Option<u64>,
+    /// Answer every Nth API request with an HTML 502 page.
+    #[arg(long, value_name = "N")]
+    pub html_502_every: Option<u64>,
+    /// Delay replies by MIN to MAX milliseconds, varying per request.
+    #[arg(long, value_name = "MIN-MAX", value_parser = parse_delay)]
+    pub delay_ms: Option<(Duration, Duration)>,
+    /// Refuse inviteContacts calls with more contacts than this.
+    #[arg(long, value_name = "N")]
+    pub max_contacts: Option<usize>,
+}
+
+fn parse_delay(text: &str) -> Result<(Duration, Duration), String> {
+    let (min, max) = text.split_once('-').unwrap_or((text, text));
+    let ms = |s: &str| {
+        s.trim()
+            .parse::<u64>()
+            .map(Duration::from_millis)
+            .map_err(|e| format!("{s:?}: {e}"))
+    };
+    let (min, max) = (ms(min)?, ms(max)?);
+    if min > max {
+        return Err(format!("{text}: MIN is larger than MAX"));
+    }
+    Ok((min, max))
+}
+
+impl MockArgs {
+    /// The server these flags describe.
+    pub fn config(&self) -> MockConfig {
+        let mut faults = Faults::new();
+        faults.rate_limit_every = self.rate_limit_every;
+        faults.retry_after_secs = self.retry_after;
+        faults.fail_after_work_every = self.fail_after_work_every;
+        faults.error_in_200_every = self.error_in_200_every;
+        faults.html_502_every = self.html_502_every;
+        faults.delay = self.delay_ms;
+        faults.max_contacts_per_call = self.max_contacts;
+        MockConfig::new()
+            .port(self.port)
+            .credentials(self.key.clone(), self.secret.clone())
+            .faults(faults)
+    }
+}
+
+/// Prints where the server listens and the `export` lines that point the
+/// `ivvy` command at it.
+pub fn print_env(server: &MockServer, out: &mut impl Write) -> std::io::Result<()> {
+    writeln!(out, "fake iVvy server listening on {}", server.base_url())?;
+    writeln!(out, "export IVVY_BASE_URL={}", server.base_url())?;
+    writeln!(out, "export IVVY_API_KEY={}", server.key())?;
+    writeln!(out, "export IVVY_API_SECRET={}", server.secret())?;
+    writeln!(
+        out,
+        "(test credentials of the fake server; press Ctrl-C to stop)"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_parse_as_a_range_or_one_value() {
+        assert_eq!(
+            parse_delay("5-20"),
+            Ok((Duration::from_millis(5), Duration::from_millis(20)))
+        );
+        assert_eq!(
+            parse_delay("7"),
+            Ok((Duration::from_millis(7), Duration::from_millis(7)))
+        );
+        assert_eq!(
+            parse_delay("20-5"),
+            Err("20-5: MIN is larger than MAX".to_string())
+        );
+    }
+}

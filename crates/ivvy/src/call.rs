@@ -1,0 +1,122 @@
+//! One generated call, and what its result means in this crate's terms:
+//! the reply value, or an [`Error`] that says what happened.
+//!
+//! The hooks in `ivvy-api` hand back every reply other than a 200 as
+//! `UnexpectedResponse`, already read (within the size limit) with its
+//! status and headers, so everything needed here arrives by return value.
+
+use std::future::Future;
+
+use ivvy_api::hooks::{ReadBody, ReplyTooLarge};
+use ivvy_api::types::ApiError as ApiErrorBody;
+use ivvy_api::{Error as GeneratedError, ResponseValue};
+use reqwest::StatusCode;
+
+use crate::error::{ApiError, Code, retry_after};
+use crate::excerpt::body_excerpt;
+use crate::{Client, Error};
+
+impl Client {
+    /// Runs one generated call and maps its result to this crate's types.
+    pub(crate) async fn call<T>(
+        &self,
+        request: impl Future<Output = Result<ResponseValue<T>, GeneratedError<ApiErrorBody>>>,
+    ) -> Result<T, Error> {
+        match request.await {
+            Ok(reply) => Ok(reply.into_inner()),
+            Err(error) => Err(self.error_from(error)),
+        }
+    }
+
+    fn error_from(&self, error: GeneratedError<ApiErrorBody>) -> Error {
+        match error {
+            GeneratedError::UnexpectedResponse(response) => {
+                let body = response
+                    .extensions()
+                    .get::<ReadBody>()
+                    .map(|read| read.0.clone())
+                    .unwrap_or_default();
+                let too_large = response.extensions().get::<ReplyTooLarge>().copied();
+                self.error_from_reply(response.status(), response.headers(), &body, too_large)
+            }
+            // The hooks hand back every status but 200, so a body that did
+            // not decode came with a 200.
+            GeneratedError::InvalidResponsePayload(body, source) => {
+                match ApiError::from_body(StatusCode::OK, &body) {
+                    Some(api) => Error::Api(api),
+                    None => Error::UnexpectedReply {
+                        status: Some(StatusCode::OK),
+                        problem: format!("the body is not the JSON the spec describes ({source})"),
+                        excerpt: body_excerpt(&body),
+                        source: Some(source),
+                    },
+                }
+            }
+            // Not produced while the hooks hand back 4xx replies whole; kept
+            // for completeness.
+            GeneratedError::ErrorResponse(reply) => Error::Api(ApiError {
+                status: reply.status(),
+                retry_after: retry_after(reply.headers(), self.shared.clock.now()),
+                error_code: Code::from(&reply.error_code),
+                specific_code: reply.specific_code.as_ref().map(Code::from),
+                message: reply.message.clone(),
+                additional_messages: reply.additional_messages.clone(),
+            }),
+            GeneratedError::CommunicationError(e)
+            | GeneratedError::InvalidUpgrade(e)
+            | GeneratedError::ResponseBodyError(e) => classify_transport(e),
+            GeneratedError::Custom(problem) => Error::Signing(problem),
+            GeneratedError::InvalidRequest(problem) => Error::invalid("request", problem),
+        }
+    }
+
+    fn error_from_reply(
+        &self,
+        status: StatusCode,
+        headers: &reqwest::header::HeaderMap,
+        body: &[u8],
+        too_large: Option<ReplyTooLarge>,
+    ) -> Error {
+        if let Some(ReplyTooLarge { limit }) = too_large {
+            return Error::ReplyTooLarge { status, limit };
+        }
+        if status.is_redirection() {
+            return Error::Redirected {
+                status,
+                location: redirect_host(headers),
+            };
+        }
+        match ApiError::from_body(status, body) {
+            Some(api) => Error::Api(ApiError {
+                retry_after: retry_after(headers, self.shared.clock.now()),
+                ..api
+            }),
+            None => Error::UnexpectedReply {
+                status: Some(status),
+                problem: format!("HTTP {} is not a reply the spec describes", status.as_u16()),
+                excerpt: body_excerpt(body),
+                source: None,
+            },
+        }
+    }
+}
+
+/// The host a redirect points to (never the whole URL: it may carry
+/// tokens), when `Location` names one.
+fn redirect_host(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    let location = headers.get(reqwest::header::LOCATION)?.to_str().ok()?;
+    url::Url::parse(location)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_string))
+}
+
+/// Sorts a reqwest failure by whether the request can have reached iVvy.
+pub(crate) fn classify_transport(error: reqwest::Error) -> Error {
+    if error.is_connect() {
+        Error::Connect { source: error }
+    } else if error.is_timeout() {
+        Error::Timeout { source: error }
+    } else {
+        Error::Transport { source: error }
+    }
+}

@@ -1,0 +1,141 @@
+//! Walking a paged listing as one stream: `start` moves through
+//! `meta.totalResults` a page at a time, each page retried under the
+//! client's [`RetryPolicy`](crate::RetryPolicy), and the walk ends with an
+//! error when a server's pages cannot be trusted to end.
+//!
+//! A page is refused when it is empty before `totalResults` is reached,
+//! repeats an item already listed, or runs past `totalResults`; and the walk
+//! stops after `totalResults / page length + 1` pages (the largest
+//! `totalResults` seen, so a list that grows while it is read is still read
+//! to its end).
+
+use std::future::Future;
+
+use futures::stream::{self, Stream, TryStreamExt};
+use reqwest::StatusCode;
+
+use crate::invite::HashSet;
+use crate::retry::read_may_retry;
+use crate::{Error, RetryPolicy};
+
+/// One page as a listing call returned it.
+#[derive(Debug)]
+pub(crate) struct Page<T> {
+    pub(crate) items: Vec<T>,
+    /// `meta.totalResults` as this page gave it.
+    pub(crate) total: u64,
+}
+
+/// Something listed, with the id that must not repeat within a listing.
+pub(crate) trait Listed {
+    /// What the item is, for messages ("invitation of contact").
+    const KIND: &'static str;
+    fn id(&self) -> u64;
+}
+
+/// Where a walk stands between pages.
+struct Walk<F> {
+    policy: RetryPolicy,
+    fetch: F,
+    start: u64,
+    pages: u64,
+    max_total: u64,
+    first_len: u64,
+    seen: HashSet<u64>,
+    rng: fastrand::Rng,
+    done: bool,
+}
+
+/// Every item of a listing, fetching pages as the stream is read, each
+/// retried under `policy`. `fetch(start)` requests the page that begins at
+/// `start`.
+pub(crate) fn walk<T, F, Fut>(
+    policy: RetryPolicy,
+    fetch: F,
+) -> impl Stream<Item = Result<T, Error>> + Send + 'static
+where
+    T: Listed + Send + 'static,
+    F: FnMut(u64) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
+{
+    let walk = Walk {
+        rng: policy.rng(0x9a6e),
+        policy,
+        fetch,
+        start: 0,
+        pages: 0,
+        max_total: 0,
+        first_len: 0,
+        seen: HashSet::default(),
+        done: false,
+    };
+    stream::try_unfold(walk, next_page)
+        .map_ok(|items: Vec<T>| stream::iter(items.into_iter().map(Ok)))
+        .try_flatten()
+}
+
+async fn next_page<T, F, Fut>(mut walk: Walk<F>) -> Result<Option<(Vec<T>, Walk<F>)>, Error>
+where
+    T: Listed,
+    F: FnMut(u64) -> Fut,
+    Fut: Future<Output = Result<Page<T>, Error>>,
+{
+    if walk.done {
+        return Ok(None);
+    }
+    let start = walk.start;
+    let fetch = &mut walk.fetch;
+    let page = walk
+        .policy
+        .run(&mut walk.rng, read_may_retry, || fetch(start))
+        .await?;
+    check_page(&mut walk, &page).map_err(|problem| Error::UnexpectedReply {
+        status: Some(StatusCode::OK),
+        problem,
+        excerpt: String::new(),
+        source: None,
+    })?;
+    walk.start = start + page.items.len() as u64;
+    walk.done = walk.start >= page.total;
+    Ok(Some((page.items, walk)))
+}
+
+/// Decides whether a page may be taken, and records it.
+fn check_page<T: Listed, F>(walk: &mut Walk<F>, page: &Page<T>) -> Result<(), String> {
+    let start = walk.start;
+    let got = page.items.len() as u64;
+    walk.pages += 1;
+    walk.max_total = walk.max_total.max(page.total);
+    if walk.pages == 1 {
+        walk.first_len = got.max(1);
+    }
+    if got == 0 && start < page.total {
+        return Err(format!(
+            "iVvy reported {} results but the page starting at {start} is empty",
+            page.total
+        ));
+    }
+    if start + got > page.total {
+        return Err(format!(
+            "the page starting at {start} holds {got} results, past the {} that totalResults gives",
+            page.total
+        ));
+    }
+    let limit = walk.max_total.div_ceil(walk.first_len) + 1;
+    if walk.pages > limit {
+        return Err(format!(
+            "the listing did not end after {limit} pages for {} results",
+            walk.max_total
+        ));
+    }
+    for item in &page.items {
+        if !walk.seen.insert(item.id()) {
+            return Err(format!(
+                "the page starting at {start} repeats the {} {}, already listed",
+                T::KIND,
+                item.id()
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,282 @@
+//! When a failed request is tried again, and how long to wait first: the
+//! [`RetryPolicy`], and the one loop that applies it to reads.
+//!
+//! The policy is pure (it decides from the attempt number, the time spent
+//! and the error); the loop only sleeps and calls again. Which errors a
+//! caller may retry is the caller's: reads retry what is retryable or
+//! ambiguous, while invites re-send only after reconciling (see `bulk`).
+
+use std::future::Future;
+use std::time::Duration;
+
+use crate::Error;
+
+/// How failed requests are retried.
+///
+/// The rules:
+/// - a request is tried at most [`max_attempts`](Self::max_attempts) times,
+///   the first included (default 6);
+/// - no new attempt starts once [`max_retry_time`](Self::max_retry_time)
+///   has passed since the first one (default 2 minutes);
+/// - before attempt *n + 1* it waits the server's `Retry-After` when the
+///   reply gave one (seconds or an HTTP date), capped at the back-off
+///   maximum; otherwise a random time between zero and
+///   `min(base × 2^(n-1), max)` ("full jitter"; defaults 250 ms and 20 s);
+/// - the jitter is random unless [seeded](Self::jitter_seed), so a run's
+///   waits can be reproduced;
+/// - times are measured and slept on tokio's clock, so
+///   `tokio::time::pause` makes them exact in tests (the wall
+///   [`Clock`](crate::Clock) only dates requests).
+///
+/// ```
+/// use std::time::Duration;
+/// let policy = ivvy::RetryPolicy::new()
+///     .max_attempts(4)
+///     .backoff(Duration::from_millis(100), Duration::from_secs(5));
+/// assert_eq!(policy.attempts(), 4);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    max_retry_time: Duration,
+    base_delay: Duration,
+    max_delay: Duration,
+    seed: Option<u64>,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 6,
+            max_retry_time: Duration::from_secs(120),
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(20),
+            seed: None,
+        }
+    }
+}
+
+/// What to do after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// Wait this long, then try again.
+    RetryAfter(Duration),
+    /// Stop: the attempts or the time are used up.
+    GiveUp,
+}
+
+impl RetryPolicy {
+    /// The defaults: 6 attempts within 2 minutes, back-off from 250 ms to 20 s.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Attempts per request, the first included (at least 1).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts;
+        self
+    }
+
+    /// Time after a request's first attempt past which no new attempt starts.
+    pub fn max_retry_time(mut self, time: Duration) -> Self {
+        self.max_retry_time = time;
+        self
+    }
+
+    /// Back-off bounds: the first retry waits up to `base`, doubling per
+    /// attempt, never more than `max`; `Retry-After` is capped at `max` too.
+    pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
+        self.base_delay = base;
+        self.max_delay = max;
+        self
+    }
+
+    /// Seeds the jitter, so the waits can be reproduced.
+    pub fn jitter_seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// The attempts allowed per request.
+    pub fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        if self.max_attempts == 0 {
+            return Err(Error::invalid("max_attempts", "must be at least 1"));
+        }
+        Ok(())
+    }
+
+    /// A jitter source for one stream of retries; `stream` tells streams
+    /// apart so seeded runs stay reproducible however tasks interleave.
+    pub(crate) fn rng(&self, stream: u64) -> fastrand::Rng {
+        match self.seed {
+            Some(seed) => fastrand::Rng::with_seed(seed ^ stream),
+            None => fastrand::Rng::new(),
+        }
+    }
+
+    /// Decides what follows failed attempt number `attempt` (from 1), made
+    /// `elapsed` after the first, that failed with `error`.
+    pub(crate) fn decide(
+        &self,
+        attempt: u32,
+        elapsed: Duration,
+        error: &Error,
+        rng: &mut fastrand::Rng,
+    ) -> Decision {
+        if attempt >= self.max_attempts || elapsed >= self.max_retry_time {
+            return Decision::GiveUp;
+        }
+        Decision::RetryAfter(self.wait(attempt, error, rng))
+    }
+
+    /// The wait before the attempt after `attempt`: `Retry-After`, or
+    /// full-jitter exponential back-off.
+    pub(crate) fn wait(&self, attempt: u32, error: &Error, rng: &mut fastrand::Rng) -> Duration {
+        if let Some(after) = error.api().and_then(|api| api.retry_after) {
+            return after.min(self.max_delay);
+        }
+        let ceiling = self
+            .base_delay
+            .saturating_mul(2_u32.saturating_pow(attempt.saturating_sub(1)))
+            .min(self.max_delay);
+        ceiling.mul_f64(rng.f64())
+    }
+
+    /// Runs `attempt` until it succeeds, fails with an error `retry` does
+    /// not accept, or the policy gives up; logs each wait with its reason.
+    pub(crate) async fn run<T, F, Fut>(
+        &self,
+        rng: &mut fastrand::Rng,
+        retry: impl Fn(&Error) -> bool,
+        mut attempt: F,
+    ) -> Result<T, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let first = tokio::time::Instant::now();
+        let mut number = 0;
+        loop {
+            number += 1;
+            let error = match attempt().await {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            if !retry(&error) {
+                return Err(error);
+            }
+            match self.decide(number, first.elapsed(), &error, rng) {
+                Decision::GiveUp => return Err(error),
+                Decision::RetryAfter(wait) => {
+                    log_wait(wait, &error);
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+}
+
+/// Says why and how long a retry waits, at info level.
+pub(crate) fn log_wait(wait: Duration, error: &Error) {
+    match error
+        .api()
+        .and_then(|api| api.retry_after.map(|_| api.status))
+    {
+        Some(status) => tracing::info!(
+            wait_ms = wait.as_millis() as u64,
+            "iVvy asked us to wait {:.1} s (HTTP {})",
+            wait.as_secs_f64(),
+            status.as_u16()
+        ),
+        None => tracing::info!(
+            wait_ms = wait.as_millis() as u64,
+            "waiting {:.1} s before trying again: {error}",
+            wait.as_secs_f64()
+        ),
+    }
+}
+
+/// True for errors a read may retry: it repeats no work.
+pub(crate) fn read_may_retry(error: &Error) -> bool {
+    error.is_retryable() || error.is_ambiguous()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_within_bounds_and_is_reproducible() {
+        let policy = RetryPolicy::new()
+            .backoff(Duration::from_millis(100), Duration::from_millis(350))
+            .jitter_seed(7);
+        let error = Error::Cancelled;
+        let (mut a, mut b) = (policy.rng(1), policy.rng(1));
+        for attempt in 1..=5 {
+            let ceiling =
+                Duration::from_millis(100 * 2_u64.pow(attempt - 1)).min(Duration::from_millis(350));
+            let wait = policy.wait(attempt, &error, &mut a);
+            assert!(wait <= ceiling, "attempt {attempt}: {wait:?} > {ceiling:?}");
+            assert_eq!(wait, policy.wait(attempt, &error, &mut b));
+        }
+    }
+
+    #[test]
+    fn gives_up_on_attempts_or_time() {
+        let policy = RetryPolicy::new()
+            .max_attempts(3)
+            .max_retry_time(Duration::from_secs(10));
+        let mut rng = policy.rng(0);
+        let e = Error::Cancelled;
+        assert!(matches!(
+            policy.decide(2, Duration::from_secs(9), &e, &mut rng),
+            Decision::RetryAfter(_)
+        ));
+        assert_eq!(
+            policy.decide(3, Duration::ZERO, &e, &mut rng),
+            Decision::GiveUp
+        );
+        assert_eq!(
+            policy.decide(1, Duration::from_secs(10), &e, &mut rng),
+            Decision::GiveUp
+        );
+    }
+
+    #[test]
+    fn retry_after_is_honoured_up_to_the_maximum() {
+        let policy = RetryPolicy::new().backoff(Duration::from_millis(1), Duration::from_secs(20));
+        let api = |secs| {
+            Error::Api(crate::ApiError {
+                status: reqwest::StatusCode::TOO_MANY_REQUESTS,
+                error_code: crate::Code::Number(429),
+                specific_code: None,
+                message: String::new(),
+                additional_messages: Vec::new(),
+                retry_after: Some(Duration::from_secs(secs)),
+            })
+        };
+        let mut rng = policy.rng(0);
+        assert_eq!(policy.wait(1, &api(3), &mut rng), Duration::from_secs(3));
+        assert_eq!(
+            policy.wait(1, &api(999_999), &mut rng),
+            Duration::from_secs(20)
+        );
+    }
+
+    #[test]
+    fn zero_attempts_are_refused() {
+        let e = RetryPolicy::new()
+            .max_attempts(0)
+            .check()
+            .expect_err("refused");
+        assert_eq!(
+            e.to_string(),
+            "invalid input: max_attempts: must be at least 1"
+        );
+    }
+}
