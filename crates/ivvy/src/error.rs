@@ -412,17 +412,19 @@ impl fmt::Display for ApiError {
         if let Some(specific) = &self.specific_code {
             write!(f, ", specificCode {specific}")?;
         }
-        write!(
-            f,
-            "): {}",
-            if self.message.is_empty() {
-                "(no message)"
-            } else {
-                &self.message
-            }
-        )?;
+        // The server's own words, with anything that could rewrite a
+        // terminal escaped.
+        if self.message.is_empty() {
+            f.write_str("): (no message)")?;
+        } else {
+            write!(f, "): {}", crate::escaped(&self.message))?;
+        }
         if !self.additional_messages.is_empty() {
-            write!(f, " ({})", self.additional_messages.join("; "))?;
+            write!(
+                f,
+                " ({})",
+                crate::escaped(&self.additional_messages.join("; "))
+            )?;
         }
         if self.kind() == Some(ApiErrorKind::StaleRequest) {
             f.write_str(
@@ -489,6 +491,93 @@ mod tests {
         let e = ApiError::from_body(StatusCode::OK, br#"{"errorCode":401,"message":"no"}"#)
             .expect("error body");
         assert!(!Error::Api(e).is_retryable());
+    }
+
+    /// Every variant's message, pinned: each says what happened once, with
+    /// its cause.
+    #[test]
+    fn every_variant_says_each_thing_once() {
+        // A reqwest error built without a network, so its text is fixed.
+        let source = || {
+            reqwest::Client::new()
+                .get("not a url")
+                .build()
+                .expect_err("not a URL")
+        };
+        let api = ApiError::from_body(
+            StatusCode::BAD_REQUEST,
+            br#"{"errorCode":400,"message":"'id' does not validate","specificCode":23016}"#,
+        )
+        .expect("error body");
+        let cases: Vec<(Error, &str)> = vec![
+            (
+                Error::invalid("contacts[3]", "0 is not a valid contact id"),
+                "invalid input: contacts[3]: 0 is not a valid contact id",
+            ),
+            (
+                Error::config("the API key is empty"),
+                "invalid configuration: the API key is empty",
+            ),
+            (
+                Error::Api(api),
+                "iVvy error (HTTP 400, errorCode 400, specificCode 23016): 'id' does not validate",
+            ),
+            (
+                Error::Connect { source: source() },
+                "could not connect to iVvy: builder error: relative URL without a base",
+            ),
+            (
+                Error::Timeout { source: source() },
+                "iVvy did not reply in time (the request may have reached it): builder error: relative URL without a base",
+            ),
+            (
+                Error::Transport { source: source() },
+                "the connection to iVvy failed after the request was sent (it may have reached iVvy): builder error: relative URL without a base",
+            ),
+            (
+                Error::Redirected {
+                    status: StatusCode::FOUND,
+                    location: Some("evil.test\u{1b}[2J".into()),
+                },
+                "the server answered HTTP 302 with a redirect to evil.test\\u{1b}[2J; redirects are not followed, so nothing was sent there (check the base URL)",
+            ),
+            (
+                Error::ReplyTooLarge {
+                    status: StatusCode::OK,
+                    limit: 4096,
+                },
+                "the reply (HTTP 200) is longer than the 4096 bytes this client reads (ClientBuilder::max_reply_bytes)",
+            ),
+            (
+                Error::UnexpectedReply {
+                    status: Some(StatusCode::BAD_GATEWAY),
+                    problem: "HTTP 502 is not a reply the spec describes".into(),
+                    excerpt: "<html>".into(),
+                    source: None,
+                },
+                "unexpected reply from iVvy (HTTP 502): HTTP 502 is not a reply the spec describes; the body starts \"<html>\"",
+            ),
+            (
+                Error::ReplyMismatch {
+                    missing: vec![ContactId::new(2).expect("valid")],
+                    unexpected: vec![],
+                },
+                "iVvy's reply does not match the request: no result for contact(s) 2",
+            ),
+            (
+                Error::Signing(
+                    ivvy_iws::SigningError::HeaderNotText {
+                        name: "content-type".into(),
+                    }
+                    .to_string(),
+                ),
+                "could not sign the request: the content-type header is not text",
+            ),
+            (Error::Cancelled, "cancelled before the request finished"),
+        ];
+        for (error, text) in cases {
+            assert_eq!(error.to_string(), text, "{error:?}");
+        }
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! iVvy's regional API hosts.
+//! iVvy's regional API hosts: the [`Region`] names users pick and the base
+//! URL each stands for.
 
 use std::fmt;
 use std::str::FromStr;
