@@ -17,11 +17,14 @@ async fn mock(faults: Faults) -> MockServer {
         .expect("server starts")
 }
 
+/// Short waits; no consistency window, as the fake server's list shows
+/// invitations at once unless told to lag.
 fn fast_retries() -> BulkOptions {
     BulkOptions::new()
         .backoff(Duration::from_millis(1), Duration::from_millis(10))
         .max_attempts(30)
         .jitter_seed(42)
+        .consistency_window(Duration::ZERO)
 }
 
 /// The invariants every run must keep, whatever the faults.

@@ -185,7 +185,7 @@ async fn an_html_502_page_is_an_unexpected_retryable_reply() {
     }
     assert!(e.is_retryable());
     assert!(e.is_ambiguous());
-    assert!(e.to_string().starts_with("unexpected reply from iVvy (HTTP 502): HTTP 502 is not a reply the spec describes; the body starts \"<html>"), "{e}");
+    assert!(e.to_string().starts_with("unexpected reply from iVvy (HTTP 502): the spec describes no such reply; the body starts \"<html>"), "{e}");
 }
 
 #[tokio::test]

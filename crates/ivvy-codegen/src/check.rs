@@ -47,16 +47,8 @@ pub fn check(spec: &OpenAPI) -> Result<(), Vec<Problem>> {
                 continue;
             }
         };
-        let shape = match RpcPath::parse(path) {
-            // The key is the canonical form: `action` is the only parameter.
-            Ok(shape) if shape.to_string() == *path => Some(shape),
-            Ok(_) => {
-                report(
-                    path.clone(),
-                    "is not of the form /api/{version}/{namespace}?action={action}: the query must be exactly action={action}".into(),
-                );
-                None
-            }
+        let shape = match RpcPath::parse_exact(path) {
+            Ok(shape) => Some(shape),
             Err(why) => {
                 report(path.clone(), why.to_string());
                 None

@@ -37,6 +37,9 @@ pub enum PathError {
     BadVersion(String),
     /// The namespace is empty or not a plain word.
     BadNamespace(String),
+    /// The query has more than `action=` (only [`RpcPath::parse_exact`]
+    /// refuses this).
+    NotExact,
 }
 
 impl fmt::Display for PathError {
@@ -52,6 +55,7 @@ impl fmt::Display for PathError {
             PathError::BadNamespace(namespace) => {
                 write!(f, "`{namespace}` is not a namespace name")
             }
+            PathError::NotExact => f.write_str("the query must be exactly action={action}"),
         }
     }
 }
@@ -98,6 +102,19 @@ impl<'a> RpcPath<'a> {
     }
 }
 
+impl<'a> RpcPath<'a> {
+    /// Parses a path written in the canonical form only, as a spec's path
+    /// keys are: `action` is the query's one parameter.
+    pub fn parse_exact(path: &'a str) -> Result<Self, PathError> {
+        let parsed = Self::parse(path)?;
+        if parsed.to_string() == path {
+            Ok(parsed)
+        } else {
+            Err(PathError::NotExact)
+        }
+    }
+}
+
 impl fmt::Display for RpcPath<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -122,6 +139,11 @@ mod tests {
         assert_eq!(path.namespace, "test");
         assert_eq!(path.action, "ping");
         assert_eq!(path.to_string(), "/api/1.0/test?action=ping");
+        assert_eq!(
+            RpcPath::parse_exact("/api/1.0/test?x=1&action=ping"),
+            Err(PathError::NotExact)
+        );
+        assert!(RpcPath::parse_exact("/api/1.0/test?action=ping").is_ok());
     }
 
     #[test]

@@ -11,8 +11,8 @@ use sha1::Sha1;
 
 use crate::canonical::{keyed_mac, lower_hex};
 use crate::{
-    PathError, RpcPath, SigningInput, content_md5, headers, is_ivvy_header, string_to_sign,
-    timestamp,
+    PathError, RpcPath, SigningInput, content_md5, headers, is_ivvy_header, signed_header_name,
+    string_to_sign, timestamp,
 };
 
 /// An API key and its secret. `Debug` shows the key only.
@@ -100,8 +100,7 @@ impl<'a> SignableRequest<'a> {
         self.headers
             .iter()
             .filter(|(name, _)| {
-                is_ivvy_header(name)
-                    && !(leave_out_date && name.eq_ignore_ascii_case(headers::IVVY_DATE))
+                is_ivvy_header(name) && !(leave_out_date && signed_header_name(name) == "ivvydate")
             })
             .map(|(name, value)| Ok((*name, text(name, value)?)))
             .collect()
@@ -133,6 +132,8 @@ pub enum SigningError {
     },
     /// The body is streamed, so it cannot be hashed before it is sent.
     StreamedBody,
+    /// The clock shows a time iVvy's date format cannot hold (past 9999).
+    ClockOutOfRange,
 }
 
 impl fmt::Display for SigningError {
@@ -147,6 +148,9 @@ impl fmt::Display for SigningError {
             SigningError::HeaderNotText { name } => write!(f, "the {name} header is not text"),
             SigningError::StreamedBody => {
                 f.write_str("the body is streamed, so it cannot be hashed before it is sent")
+            }
+            SigningError::ClockOutOfRange => {
+                f.write_str("the clock shows a time outside years 0 to 9999")
             }
         }
     }
@@ -238,7 +242,7 @@ pub fn sign(
 ) -> Result<SigningOutput, SigningError> {
     let path = RpcPath::parse(request.path_and_query).map_err(SigningError::Path)?;
     let content_type = request.header_text(headers::CONTENT_TYPE)?.unwrap_or("");
-    let ivvy_date = timestamp::format(now);
+    let ivvy_date = timestamp::try_format(now).ok_or(SigningError::ClockOutOfRange)?;
     let mut ivvy_headers = request.ivvy_headers(true)?;
     ivvy_headers.push(("ivvy-date", &ivvy_date));
     let content_md5 = content_md5(request.body);
@@ -317,6 +321,15 @@ mod tests {
         ];
         let fresh = [("Content-Type", b"application/json".as_slice())];
         let a = sign(&docs_request(&stale), &credentials, at).expect("signs");
+        let other_spelling = [
+            ("Content-Type", b"application/json".as_slice()),
+            ("Ivvy_Date", b"1999-01-01 00:00:00".as_slice()),
+        ];
+        let d = sign(&docs_request(&other_spelling), &credentials, at).expect("signs");
+        assert_eq!(
+            a.authorization.expose_secret(),
+            d.authorization.expose_secret()
+        );
         let b = sign(&docs_request(&fresh), &credentials, at).expect("signs");
         assert_eq!(
             a.authorization.expose_secret(),
@@ -386,6 +399,10 @@ mod tests {
             (
                 SigningError::StreamedBody,
                 "the body is streamed, so it cannot be hashed before it is sent",
+            ),
+            (
+                SigningError::ClockOutOfRange,
+                "the clock shows a time outside years 0 to 9999",
             ),
         ];
         for (error, text) in cases {

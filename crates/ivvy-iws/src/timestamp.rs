@@ -18,13 +18,21 @@ use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 /// assert_eq!(ivvy_iws::timestamp::format(at), "2012-04-03 22:23:24");
 /// ```
 pub fn format(at: SystemTime) -> String {
-    let at = OffsetDateTime::from(at);
+    // Out of range only for clocks set past 9999: show the last second.
+    try_format(at).unwrap_or_else(|| "9999-12-31 23:59:59".into())
+}
+
+/// [`format`], or `None` for a time outside years 0 to 9999 (which the
+/// format cannot hold).
+pub fn try_format(at: SystemTime) -> Option<String> {
+    let seconds = match at.duration_since(UNIX_EPOCH) {
+        Ok(after) => i64::try_from(after.as_secs()).ok()?,
+        Err(before) => -i64::try_from(before.duration().as_secs()).ok()?,
+    };
+    let at = OffsetDateTime::from_unix_timestamp(seconds).ok()?;
+    let year = u32::try_from(at.year()).ok().filter(|y| *y <= 9999)?;
     let mut out = String::with_capacity(19);
-    let year = at.year();
-    match u32::try_from(year) {
-        Ok(year) if year <= 9999 => push_digits(&mut out, year, 4),
-        _ => out.push_str(&year.to_string()),
-    }
+    push_digits(&mut out, year, 4);
     out.push('-');
     push_digits(&mut out, u8::from(at.month()).into(), 2);
     out.push('-');
@@ -35,7 +43,7 @@ pub fn format(at: SystemTime) -> String {
     push_digits(&mut out, at.minute().into(), 2);
     out.push(':');
     push_digits(&mut out, at.second().into(), 2);
-    out
+    Some(out)
 }
 
 fn push_digits(out: &mut String, value: u32, width: u32) {
@@ -175,6 +183,13 @@ mod tests {
     fn formats_the_docs_example_time() {
         assert_eq!(format(at(1_333_491_804)), "2012-04-03 22:23:24");
         assert_eq!(format(UNIX_EPOCH), "1970-01-01 00:00:00");
+    }
+
+    #[test]
+    fn times_past_9999_are_out_of_range_not_a_panic() {
+        let far = UNIX_EPOCH + Duration::from_secs(400_000_000_000);
+        assert_eq!(try_format(far), None);
+        assert_eq!(format(far), "9999-12-31 23:59:59");
     }
 
     #[test]

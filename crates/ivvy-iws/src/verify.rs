@@ -110,16 +110,14 @@ pub fn verify(
     }
 
     let sent_md5 = request
-        .header_text(headers::CONTENT_MD5)
-        .ok()
-        .flatten()
+        .header_text(headers::CONTENT_MD5)?
         .ok_or(Rejection::MissingContentMd5)?;
     if !sent_md5.eq_ignore_ascii_case(&content_md5(request.body)) {
         return Err(Rejection::ContentMd5Mismatch);
     }
 
-    let ivvy_date = request.header_text(headers::IVVY_DATE).ok().flatten();
-    let date = request.header_text(headers::DATE).ok().flatten();
+    let ivvy_date = request.header_text(headers::IVVY_DATE)?;
+    let date = request.header_text(headers::DATE)?;
     let sent_at = match (ivvy_date, date) {
         (Some(value), _) => timestamp::parse(value).ok_or(Rejection::BadIvvyDate)?,
         (None, Some(value)) => timestamp::parse_http_date(value).ok_or(Rejection::BadDate)?,

@@ -5,6 +5,8 @@
 // costs nothing worth boxing for.
 #![allow(clippy::result_large_err)]
 
+use std::time::Instant;
+
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -107,14 +109,19 @@ fn invite_contacts(app: &App, value: &Value) -> Result<Value, Refusal> {
         return Err(refusal);
     }
     let now = app.config.clock.now();
+    let visible_at = Instant::now() + app.config.faults.list_lag.unwrap_or_default();
+    let hostile = app.config.faults.hostile_text;
     let mut store = app.store();
     let results: Vec<Value> = body
         .contacts
         .iter()
         .map(|&contact| {
             if state::contact_exists(id(contact)) {
-                store.invite(event, id(contact), now);
-                let link = |answer: &str| format!("{}/respond/{event}/{contact}/{answer}", app.base_url);
+                store.invite(event, id(contact), now, visible_at);
+                let link = |answer: &str| {
+                    let link = format!("{}/respond/{event}/{contact}/{answer}", app.base_url);
+                    if hostile { hostile::link(&link, answer) } else { link }
+                };
                 json!({ "contact": contact, "status": true, "inviteLinkYes": link("yes"), "inviteLinkNo": link("no") })
             } else {
                 json!({ "contact": contact, "status": false })
@@ -163,24 +170,62 @@ fn invited_contact_list(app: &App, value: &Value) -> Result<Value, Refusal> {
     let filter = Filter::parse(&body.filter, &INVITED_FIELDS)?;
     let per_page = body.per_page.min(MAX_PER_PAGE);
     let store = app.store();
-    let matching: Vec<Value> = store
+    let faults = &app.config.faults;
+    let now = Instant::now();
+    let visible: Vec<&state::Recorded> = store
         .invitations(event)
         .iter()
-        .map(|r| invited_contact(event, r))
-        .filter(|item| filter.matches(item))
+        .filter(|r| r.visible(now))
         .collect();
-    let start = usize::try_from(body.start)
-        .unwrap_or(usize::MAX)
-        .min(matching.len());
-    let end = start.saturating_add(usize::try_from(per_page).unwrap_or(usize::MAX));
-    let page = &matching[start..end.min(matching.len())];
+    let as_json = |r: &&state::Recorded| invited_contact(event, r, faults.hostile_text);
+    // Without a filter only the page is turned into JSON: long lists are
+    // paged through often.
+    let matching: Vec<Value> = if filter.is_empty() {
+        Vec::new()
+    } else {
+        visible
+            .iter()
+            .map(as_json)
+            .filter(|item| filter.matches(item))
+            .collect()
+    };
+    let count = if filter.is_empty() {
+        visible.len()
+    } else {
+        matching.len()
+    };
+    // An endless listing: the first page again, under a total it never reaches.
+    let start = if faults.endless_listing {
+        0
+    } else {
+        usize::try_from(body.start).unwrap_or(usize::MAX).min(count)
+    };
+    let total = if faults.endless_listing {
+        ENDLESS_TOTAL
+    } else {
+        count as u64
+    };
+    let end = start
+        .saturating_add(usize::try_from(per_page).unwrap_or(usize::MAX))
+        .min(count);
+    let page: Vec<Value> = if filter.is_empty() {
+        visible[start..end].iter().map(as_json).collect()
+    } else {
+        matching[start..end].to_vec()
+    };
     Ok(json!({
-        "meta": { "totalResults": matching.len(), "start": body.start, "perPage": per_page, "count": page.len() },
+        "meta": { "totalResults": total, "start": body.start, "perPage": per_page, "count": page.len() },
         "results": page,
     }))
 }
 
-fn invited_contact(event: u64, r: &state::Recorded) -> Value {
+/// What an endless listing claims to hold.
+const ENDLESS_TOTAL: u64 = 1_000_000_000_000_000;
+
+fn invited_contact(event: u64, r: &state::Recorded, hostile: bool) -> Value {
+    if hostile {
+        return hostile::invited_contact(event, r);
+    }
     json!({
         "eventId": event,
         "contactId": r.contact,
@@ -193,6 +238,38 @@ fn invited_contact(event: u64, r: &state::Recorded) -> Value {
         "registrationId": if r.answer == Answer::Yes { json!(r.contact) } else { Value::Null },
         "modifiedDate": format!("{} UTC", ivvy_iws::timestamp::format(r.modified)),
     })
+}
+
+/// Text a hostile or careless server might send.
+mod hostile {
+    use serde_json::{Value, json};
+
+    use crate::state::Recorded;
+
+    /// An invitation link with a C1 control (CSI) or a bidi override in it.
+    pub(super) fn link(link: &str, answer: &str) -> String {
+        if answer == "yes" {
+            format!("{link}\u{9b}2J")
+        } else {
+            format!("{link}\u{202e}")
+        }
+    }
+
+    /// An invited contact whose text sets the window title, clears the
+    /// screen, reverses the text and starts spreadsheet formulas.
+    pub(super) fn invited_contact(event: u64, r: &Recorded) -> Value {
+        json!({
+            "eventId": event,
+            "contactId": r.contact,
+            "firstName": "Eve\u{1b}]0;owned\u{7}\u{1b}[2J",
+            "lastName": "\u{202e}kcaj",
+            "email": "=HYPERLINK(\"http://evil.test\")",
+            "phone": "+1 555\r\n0100",
+            "response": r.answer.letter(),
+            "registrationId": null,
+            "modifiedDate": "2025-11-24 16:00:00\u{9b}31m UTC",
+        })
+    }
 }
 
 /// `GET /respond/{event}/{contact}/{yes|no}`: what an invitation link does.

@@ -75,6 +75,17 @@ impl MockArgs {
     }
 }
 
+/// Starts the server the flags describe, prints its environment lines,
+/// and serves until Ctrl-C. Serving goes on when nobody reads the lines.
+pub async fn serve(args: &MockArgs) -> Result<(), crate::MockError> {
+    let server = MockServer::start(args.config()).await?;
+    if let Err(error) = print_env(&server, &mut std::io::stdout().lock()) {
+        tracing::warn!(%error, "could not print the server's address");
+    }
+    server.run_until_ctrl_c().await;
+    Ok(())
+}
+
 /// Prints where the server listens and the `export` lines that point the
 /// `ivvy` command at it.
 pub fn print_env(server: &MockServer, out: &mut impl Write) -> std::io::Result<()> {

@@ -35,6 +35,23 @@ pub struct Faults {
     pub delay: Option<(Duration, Duration)>,
     /// Refuse inviteContacts calls with more contacts than this.
     pub max_contacts_per_call: Option<usize>,
+    /// Answer every API request with `307 Temporary Redirect` to this URL,
+    /// as a misconfigured proxy or a captive portal would.
+    pub redirect_to: Option<String>,
+    /// Answer every API request with a 200 whose body is this many bytes of
+    /// filler, streamed (never held whole), before any work.
+    pub oversized_reply: Option<u64>,
+    /// Answer every API request with a 200 whose body never ends.
+    pub endless_reply: bool,
+    /// getInvitedContactList claims 10^15 results and sends its first page
+    /// again whatever `start` asks for.
+    pub endless_listing: bool,
+    /// New invitations show in getInvitedContactList only this long after
+    /// they are made, as a replicated store might.
+    pub list_lag: Option<Duration>,
+    /// Names, emails, dates and invitation links carry terminal escape
+    /// sequences, C1 controls, bidi overrides and spreadsheet formulas.
+    pub hostile_text: bool,
 }
 
 /// What the faults say about one request.
@@ -94,6 +111,42 @@ impl Faults {
     /// Refuses inviteContacts calls with more than `cap` contacts.
     pub fn max_contacts_per_call(mut self, cap: usize) -> Self {
         self.max_contacts_per_call = Some(cap);
+        self
+    }
+
+    /// Answers every API request with a redirect to `url`.
+    pub fn redirect_to(mut self, url: impl Into<String>) -> Self {
+        self.redirect_to = Some(url.into());
+        self
+    }
+
+    /// Answers every API request with `bytes` bytes of filler.
+    pub fn oversized_reply(mut self, bytes: u64) -> Self {
+        self.oversized_reply = Some(bytes);
+        self
+    }
+
+    /// Answers every API request with a body that never ends.
+    pub fn endless_reply(mut self) -> Self {
+        self.endless_reply = true;
+        self
+    }
+
+    /// Makes getInvitedContactList repeat one page without end.
+    pub fn endless_listing(mut self) -> Self {
+        self.endless_listing = true;
+        self
+    }
+
+    /// Shows new invitations in listings only `lag` after they are made.
+    pub fn list_lag(mut self, lag: Duration) -> Self {
+        self.list_lag = Some(lag);
+        self
+    }
+
+    /// Puts hostile text in names, emails, dates and links.
+    pub fn hostile_text(mut self) -> Self {
+        self.hostile_text = true;
         self
     }
 

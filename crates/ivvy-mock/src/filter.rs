@@ -78,6 +78,11 @@ impl Filter {
         Ok(Self { clauses })
     }
 
+    /// True when the filter has no clause (everything matches).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.clauses.is_empty()
+    }
+
     /// True when `item` (a result object) meets every clause.
     pub(crate) fn matches(&self, item: &Value) -> bool {
         self.clauses.iter().all(|clause| {

@@ -16,6 +16,7 @@ use axum::extract::{Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 use ivvy_iws::{Credentials, RpcPath, SignableRequest};
 use serde_json::Value;
 
@@ -117,12 +118,26 @@ fn route<'a>(app: &'a App, parts: &Parts) -> Step<(&'a Operation, Action)> {
 }
 
 /// Delays, then the faults that replace request `n`'s reply before any
-/// work: 429, an HTML 502, an iVvy error in a 200.
+/// work: a redirect, an oversized or endless body, 429, an HTML 502, an
+/// iVvy error in a 200.
 async fn faults_before(app: &App, n: u64) -> Step<()> {
     let faults = &app.config.faults;
     let delay = faults.delay_for(n);
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
+    }
+    if let Some(url) = &faults.redirect_to {
+        let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
+        if let Ok(location) = HeaderValue::from_str(url) {
+            response.headers_mut().insert(header::LOCATION, location);
+        }
+        return Err(response);
+    }
+    if faults.endless_reply {
+        return Err(filler(None));
+    }
+    if let Some(bytes) = faults.oversized_reply {
+        return Err(filler(Some(bytes)));
     }
     match faults.front(n) {
         Some(FrontFault::RateLimited) => {
@@ -223,6 +238,33 @@ fn faults_after(app: &App, action: Action) -> Step<()> {
         .into_response());
     }
     Ok(())
+}
+
+/// A 200 whose body is `bytes` bytes of filler (without end for `None`),
+/// streamed a chunk at a time so the server never holds it.
+fn filler(bytes: Option<u64>) -> Response {
+    const CHUNK: usize = 64 * 1024;
+    let chunk = Bytes::from(vec![b'x'; CHUNK]);
+    let body = match bytes {
+        None => Body::from_stream(futures::stream::repeat(chunk).map(Ok::<_, std::io::Error>)),
+        Some(total) => {
+            let full = total / CHUNK as u64;
+            let rest = usize::try_from(total % CHUNK as u64).unwrap_or(0);
+            let chunks = futures::stream::repeat(chunk.clone())
+                .take(usize::try_from(full).unwrap_or(usize::MAX))
+                .chain(futures::stream::iter(
+                    (rest > 0).then(|| chunk.slice(..rest)),
+                ))
+                .map(Ok::<_, std::io::Error>);
+            Body::from_stream(chunks)
+        }
+    };
+    let mut response = (StatusCode::OK, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 fn html_502() -> Response {

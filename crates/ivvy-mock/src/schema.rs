@@ -122,10 +122,9 @@ impl Operations {
             .ok_or_else(|| SpecError("no paths".into()))?;
         let mut by_route = BTreeMap::new();
         for (path, item) in paths {
-            let (route, action) = path
-                .split_once("?action=")
-                .ok_or_else(|| SpecError(format!("{path}: no ?action=")))?;
-            let namespace = route.rsplit('/').next().unwrap_or_default();
+            let rpc = ivvy_iws::RpcPath::parse_exact(path)
+                .map_err(|e| SpecError(format!("{path}: {e}")))?;
+            let (namespace, action) = (rpc.namespace, rpc.action);
             let post = item
                 .get("post")
                 .ok_or_else(|| SpecError(format!("{path}: no post operation")))?;

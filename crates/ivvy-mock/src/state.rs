@@ -6,7 +6,7 @@
 //!   do (inviting one gives `status: false`).
 
 use std::collections::HashMap;
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 /// Largest event id that exists.
 pub const LAST_EVENT: u64 = 1_000_000_000;
@@ -59,6 +59,15 @@ pub struct Recorded {
     pub answer: Answer,
     /// When the invitation last changed.
     pub modified: SystemTime,
+    /// When listings start to show it (see `Faults::list_lag`).
+    pub(crate) visible_at: Instant,
+}
+
+impl Recorded {
+    /// True once listings may show the invitation.
+    pub(crate) fn visible(&self, now: Instant) -> bool {
+        self.visible_at <= now
+    }
 }
 
 /// Invitations per event, in the order they were first made.
@@ -70,8 +79,15 @@ pub struct Store {
 }
 
 impl Store {
-    /// Records an invitation and returns how many times it has now been made.
-    pub fn invite(&mut self, event: u64, contact: u64, now: SystemTime) -> u32 {
+    /// Records an invitation and returns how many times it has now been
+    /// made. A first invitation shows in listings from `visible_at`.
+    pub fn invite(
+        &mut self,
+        event: u64,
+        contact: u64,
+        now: SystemTime,
+        visible_at: Instant,
+    ) -> u32 {
         let list = self.events.entry(event).or_default();
         match self.index.get(&(event, contact)) {
             Some(&i) => {
@@ -87,6 +103,7 @@ impl Store {
                     count: 1,
                     answer: Answer::Undecided,
                     modified: now,
+                    visible_at,
                 });
                 1
             }
@@ -154,9 +171,10 @@ mod tests {
     fn repeated_invitations_are_counted_and_keep_their_place() {
         let mut store = Store::default();
         let now = SystemTime::UNIX_EPOCH;
-        assert_eq!(store.invite(4, 2, now), 1);
-        assert_eq!(store.invite(4, 1, now), 1);
-        assert_eq!(store.invite(4, 2, now), 2);
+        let visible = Instant::now();
+        assert_eq!(store.invite(4, 2, now, visible), 1);
+        assert_eq!(store.invite(4, 1, now, visible), 1);
+        assert_eq!(store.invite(4, 2, now, visible), 2);
         assert_eq!(store.count(4, 2), 2);
         assert_eq!(store.max_count(), 2);
         let order: Vec<u64> = store.invitations(4).iter().map(|r| r.contact).collect();

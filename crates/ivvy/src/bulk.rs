@@ -10,15 +10,17 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt, stream};
 use tokio_util::sync::CancellationToken;
 
+use crate::ids::HashSet;
 use crate::ids::IntoId;
-use crate::invite::{HashSet, checked_event, distinct_contacts};
-use crate::retry::{Decision, log_wait};
+use crate::invite::{checked_event, distinct_contacts};
+use crate::retry::{Decision, log_wait, wait_reason};
 use crate::{Client, ContactId, Error, EventId, Invitation, Outcome, RetryPolicy};
 
 /// How far a bulk invite has got: contacts with a final outcome, of all.
@@ -39,10 +41,32 @@ pub struct BulkOptions {
     chunk_size: usize,
     concurrency: usize,
     retry: RetryPolicy,
+    retry_budget: Duration,
+    consistency_window: Duration,
     skip_invited: bool,
     progress: Option<ProgressFn>,
+    wait: Option<WaitFn>,
     cancel: Option<CancellationToken>,
 }
+
+/// A wait before a request is tried again, as [`BulkOptions::on_wait`]
+/// reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wait {
+    /// How long.
+    pub delay: Duration,
+    /// Why, e.g. "iVvy asked us to wait (HTTP 429)".
+    pub reason: String,
+}
+
+type WaitFn = Arc<dyn Fn(&Wait) + Send + Sync>;
+
+/// Default [`BulkOptions::retry_budget`]: 5 minutes without a request
+/// succeeding.
+pub const DEFAULT_RETRY_BUDGET: Duration = Duration::from_secs(5 * 60);
+/// Default [`BulkOptions::consistency_window`]: room for iVvy's invitation
+/// list to show an invitation up to 5 s after it was made.
+pub const DEFAULT_CONSISTENCY_WINDOW: Duration = Duration::from_secs(6);
 
 impl Default for BulkOptions {
     fn default() -> Self {
@@ -50,8 +74,11 @@ impl Default for BulkOptions {
             chunk_size: 100,
             concurrency: 4,
             retry: RetryPolicy::default(),
+            retry_budget: DEFAULT_RETRY_BUDGET,
+            consistency_window: DEFAULT_CONSISTENCY_WINDOW,
             skip_invited: true,
             progress: None,
+            wait: None,
             cancel: None,
         }
     }
@@ -63,8 +90,11 @@ impl fmt::Debug for BulkOptions {
             .field("chunk_size", &self.chunk_size)
             .field("concurrency", &self.concurrency)
             .field("retry", &self.retry)
+            .field("retry_budget", &self.retry_budget)
+            .field("consistency_window", &self.consistency_window)
             .field("skip_invited", &self.skip_invited)
             .field("progress", &self.progress.is_some())
+            .field("wait", &self.wait.is_some())
             .field("cancel", &self.cancel)
             .finish()
     }
@@ -121,6 +151,27 @@ impl BulkOptions {
         self
     }
 
+    /// The longest a run goes on with no request succeeding (default 5
+    /// minutes). Past it the run stops: contacts not yet settled are
+    /// reported not invited ([`Outcome::Failed`] with
+    /// [`Error::RetryBudgetSpent`]), or [`Outcome::Unknown`] when their
+    /// request was under way.
+    pub fn retry_budget(mut self, budget: Duration) -> Self {
+        self.retry_budget = budget;
+        self
+    }
+
+    /// How long to wait after a request whose fate is unknown (a 5xx, a
+    /// timeout) before reading the event's invitations to decide what to
+    /// send again (default 6 s). iVvy's list may show a new invitation only
+    /// some time after it is made; a contact is sent again only if it is
+    /// still missing after this window, so set it above the longest lag
+    /// you expect.
+    pub fn consistency_window(mut self, window: Duration) -> Self {
+        self.consistency_window = window;
+        self
+    }
+
     /// Read the event's invitations first and skip contacts already invited
     /// (default true), so running the same list twice invites nobody twice.
     pub fn skip_invited(mut self, skip: bool) -> Self {
@@ -131,6 +182,13 @@ impl BulkOptions {
     /// Called with the progress after each request settles.
     pub fn on_progress(mut self, progress: impl Fn(Progress) + Send + Sync + 'static) -> Self {
         self.progress = Some(Arc::new(progress));
+        self
+    }
+
+    /// Called before each wait for a retry, with its length and reason
+    /// (also logged at info level).
+    pub fn on_wait(mut self, wait: impl Fn(&Wait) + Send + Sync + 'static) -> Self {
+        self.wait = Some(Arc::new(wait));
         self
     }
 
@@ -151,6 +209,18 @@ impl BulkOptions {
             return Err(Error::invalid("concurrency", "must be at least 1"));
         }
         self.retry.check()
+    }
+
+    /// Logs and reports a wait, then sleeps it.
+    async fn sleep(&self, delay: Duration, reason: String) {
+        log_wait(delay, &reason);
+        if let Some(on_wait) = &self.wait {
+            on_wait(&Wait {
+                delay,
+                reason: reason.clone(),
+            });
+        }
+        tokio::time::sleep(delay).await;
     }
 
     fn report(&self, done: usize, total: usize) {
@@ -208,16 +278,12 @@ impl Client {
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn invite_many<I>(
+    pub async fn invite_many(
         &self,
         event: impl IntoId<EventId>,
-        contacts: I,
+        contacts: impl IntoIterator<Item = impl IntoId<ContactId>>,
         options: &BulkOptions,
-    ) -> Result<BulkReport, Error>
-    where
-        I: IntoIterator,
-        I::Item: IntoId<ContactId>,
-    {
+    ) -> Result<BulkReport, Error> {
         options.check()?;
         let event = checked_event(event)?;
         let contacts = distinct_contacts(contacts)?;
@@ -252,78 +318,99 @@ impl Client {
             .filter(|(_, i)| !matches!(i.outcome, Outcome::AlreadyInvited))
             .map(|(i, _)| i)
             .collect();
-        let chunk_count = pending.len().div_ceil(options.chunk_size);
-        tracing::info!(event = %event, contacts = total, requests = chunk_count, "inviting");
-        let mut settled_chunks = vec![false; chunk_count];
+        let chunks: Vec<&[usize]> = pending.chunks(options.chunk_size).collect();
+        tracing::info!(event = %event, contacts = total, requests = chunks.len(), "inviting");
+        let tracks: Vec<Track> = chunks.iter().map(|_| Track::default()).collect();
+        let mut finished = vec![false; chunks.len()];
 
-        let started_flags: Arc<[AtomicBool]> =
-            (0..chunk_count).map(|_| AtomicBool::new(false)).collect();
-        let mut settled = stream::iter(pending.chunks(options.chunk_size).enumerate())
+        let mut settled = stream::iter(chunks.iter().enumerate())
             .map(|(number, positions)| {
-                started_flags[number].store(true, Ordering::Relaxed);
                 let chunk = positions.iter().map(|&i| (i, contacts[i])).collect();
-                let run = self.run_chunk(event, chunk, options, number as u64);
-                async move { (number, run.await) }
+                let run = self.run_chunk(event, chunk, options, number as u64, &tracks[number]);
+                async move {
+                    run.await;
+                    number
+                }
             })
             .buffer_unordered(options.concurrency);
 
         let cancel = options.cancel.clone().unwrap_or_default();
-        loop {
+        let mut deadline = tokio::time::Instant::now() + options.retry_budget;
+        let stopped = loop {
             let next = tokio::select! {
                 biased;
-                () = cancel.cancelled() => break,
+                () = cancel.cancelled() => break Some(Arc::new(Error::Cancelled)),
+                () = tokio::time::sleep_until(deadline) => {
+                    break Some(Arc::new(Error::RetryBudgetSpent { budget: options.retry_budget }));
+                }
                 next = settled.next() => next,
             };
-            let Some((number, results)) = next else { break };
-            settled_chunks[number] = true;
-            for (index, outcome) in results {
+            let Some(number) = next else { break None };
+            finished[number] = true;
+            let mut answered = false;
+            for (index, outcome) in tracks[number].take() {
+                answered |= !matches!(outcome, Outcome::Failed(_) | Outcome::Unknown(_));
                 invitations[index].outcome = outcome;
                 done += 1;
             }
+            if answered {
+                deadline = tokio::time::Instant::now() + options.retry_budget;
+            }
             options.report(done, total);
-        }
+        };
         drop(settled);
 
-        // Only a cancelled run leaves chunks unsettled. Those that started
-        // may have been carried out: unknown, never invited. Those that did
-        // not start were not sent.
-        let cancelled_error = Arc::new(Error::Cancelled);
-        for (number, positions) in pending.chunks(options.chunk_size).enumerate() {
-            if settled_chunks[number] {
-                continue;
-            }
-            let outcome = if started_flags[number].load(Ordering::Relaxed) {
-                Outcome::Unknown(cancelled_error.clone())
-            } else {
-                Outcome::Failed(cancelled_error.clone())
-            };
-            for &i in positions {
-                invitations[i].outcome = outcome.clone();
+        // Only a stopped run leaves chunks unfinished. What they settled
+        // stands; a request under way may have been carried out (unknown);
+        // the rest were not sent, or were refused and not sent again.
+        if let Some(reason) = stopped {
+            tracing::warn!(%reason, "stopping the run");
+            for (number, positions) in chunks.iter().enumerate() {
+                if finished[number] {
+                    continue;
+                }
+                let track = &tracks[number];
+                let unsettled = track.phase() == Phase::Sent;
+                let mut open: HashSet<usize> = positions.iter().copied().collect();
+                for (index, outcome) in track.take() {
+                    open.remove(&index);
+                    invitations[index].outcome = outcome;
+                }
+                for &index in positions.iter().filter(|i| open.contains(i)) {
+                    invitations[index].outcome = if unsettled {
+                        Outcome::Unknown(reason.clone())
+                    } else {
+                        Outcome::Failed(reason.clone())
+                    };
+                }
             }
         }
         Ok(BulkReport { event, invitations })
     }
 
-    /// Sends one chunk until every contact in it has an outcome.
+    /// Sends one chunk until every contact in it has an outcome, recording
+    /// outcomes and where it stands in `track` as it goes (so a stopped run
+    /// keeps what was learnt).
     async fn run_chunk(
         &self,
         event: EventId,
         mut pending: Vec<(usize, ContactId)>,
         options: &BulkOptions,
         number: u64,
-    ) -> Vec<(usize, Outcome)> {
+        track: &Track,
+    ) {
         let policy = &options.retry;
         let mut rng = policy.rng(number);
-        let mut settled = Vec::with_capacity(pending.len());
         let first_try = tokio::time::Instant::now();
         let mut attempt = 0;
         loop {
             attempt += 1;
             let ids: Vec<ContactId> = pending.iter().map(|(_, c)| *c).collect();
+            track.set_phase(Phase::Sent);
             let error = match self.send_invites(event, &ids).await {
                 Ok(outcomes) => {
-                    settled.extend(pending.iter().map(|(i, _)| *i).zip(outcomes));
-                    return settled;
+                    track.settle(pending.iter().map(|(i, _)| *i).zip(outcomes));
+                    return;
                 }
                 Err(error) => Arc::new(error),
             };
@@ -331,40 +418,47 @@ impl Client {
 
             if error.is_ambiguous() {
                 tracing::debug!(%error, contacts = ids.len(), "request fate unknown; reconciling");
-                // Give a request that is still being processed time to land.
-                let wait = policy.wait(attempt, &error, &mut rng);
-                log_wait(wait, &error);
-                tokio::time::sleep(wait).await;
+                // Let the request land and iVvy's list catch up with it.
+                let wait = policy
+                    .wait(attempt, &error, &mut rng)
+                    .max(options.consistency_window);
+                options
+                    .sleep(
+                        wait,
+                        format!("checking which invitations landed, {}", wait_reason(&error)),
+                    )
+                    .await;
                 match self.invited_among(event, &ids, policy).await {
                     Ok(found) => {
-                        pending.retain(|(i, c)| {
-                            let invited = found.contains(c);
-                            if invited {
-                                settled.push((*i, Outcome::InvitedLinksUnknown));
-                            }
-                            !invited
-                        });
+                        track.settle(
+                            pending
+                                .iter()
+                                .filter(|(_, c)| found.contains(c))
+                                .map(|(i, _)| (*i, Outcome::InvitedLinksUnknown)),
+                        );
+                        pending.retain(|(_, c)| !found.contains(c));
+                        // The rest are known not to be invited.
+                        track.set_phase(Phase::Between);
                         if pending.is_empty() {
-                            return settled;
+                            return;
                         }
                         if decision == Decision::GiveUp {
-                            // Reconciled: the rest are known not to be invited.
-                            settle_all(&mut settled, &pending, Outcome::Failed(error));
-                            return settled;
+                            track.settle_all(&pending, Outcome::Failed(error));
+                            return;
                         }
                     }
                     Err(reconcile_error) => {
                         tracing::warn!(%error, %reconcile_error, "could not reconcile; outcomes unknown");
-                        settle_all(&mut settled, &pending, Outcome::Unknown(error));
-                        return settled;
+                        track.settle_all(&pending, Outcome::Unknown(error));
+                        return;
                     }
                 }
             } else if let (true, Decision::RetryAfter(wait)) = (error.is_retryable(), decision) {
-                log_wait(wait, &error);
-                tokio::time::sleep(wait).await;
+                track.set_phase(Phase::Between);
+                options.sleep(wait, wait_reason(&error)).await;
             } else {
-                settle_all(&mut settled, &pending, Outcome::Failed(error));
-                return settled;
+                track.settle_all(&pending, Outcome::Failed(error));
+                return;
             }
         }
     }
@@ -390,12 +484,52 @@ impl Client {
     }
 }
 
-fn settle_all(
-    settled: &mut Vec<(usize, Outcome)>,
-    pending: &[(usize, ContactId)],
-    outcome: Outcome,
-) {
-    settled.extend(pending.iter().map(|(i, _)| (*i, outcome.clone())));
+/// Where a chunk stands, for a run that stops before it finishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Phase {
+    /// Nothing sent yet.
+    NotSent = 0,
+    /// A request is under way, or its fate is not known yet.
+    Sent = 1,
+    /// Waiting to send again; what was sent is known not to be invited.
+    Between = 2,
+}
+
+/// A chunk's outcomes so far, and its phase.
+#[derive(Debug, Default)]
+struct Track {
+    phase: AtomicU8,
+    settled: Mutex<Vec<(usize, Outcome)>>,
+}
+
+impl Track {
+    fn set_phase(&self, phase: Phase) {
+        self.phase.store(phase as u8, Ordering::Relaxed);
+    }
+
+    fn phase(&self) -> Phase {
+        match self.phase.load(Ordering::Relaxed) {
+            1 => Phase::Sent,
+            2 => Phase::Between,
+            _ => Phase::NotSent,
+        }
+    }
+
+    fn settle(&self, outcomes: impl IntoIterator<Item = (usize, Outcome)>) {
+        self.settled
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(outcomes);
+    }
+
+    fn settle_all(&self, pending: &[(usize, ContactId)], outcome: Outcome) {
+        self.settle(pending.iter().map(|(i, _)| (*i, outcome.clone())));
+    }
+
+    fn take(&self) -> Vec<(usize, Outcome)> {
+        std::mem::take(&mut *self.settled.lock().unwrap_or_else(|p| p.into_inner()))
+    }
 }
 
 #[cfg(test)]

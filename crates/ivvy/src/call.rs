@@ -93,7 +93,7 @@ impl Client {
             }),
             None => Error::UnexpectedReply {
                 status: Some(status),
-                problem: format!("HTTP {} is not a reply the spec describes", status.as_u16()),
+                problem: "the spec describes no such reply".into(),
                 excerpt: body_excerpt(body),
                 source: None,
             },

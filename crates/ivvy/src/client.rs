@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 
 use crate::excerpt::body_excerpt;
 use crate::retry::read_may_retry;
-use crate::signing::Signer;
+use crate::signing::{Hooks, Signer};
 use crate::{Clock, Error, Region, RetryPolicy, SystemClock};
 
 /// Default time allowed to open a connection.
@@ -214,8 +214,11 @@ impl ClientBuilder {
                 problem: "the HTTP client could not be built".into(),
                 source: Some(Box::new(e)),
             })?;
-        let signer = Signer::new(credentials, clock.clone(), max_reply_bytes);
-        let api = ivvy_api::Client::new_with_client(&base_url, http, Arc::new(signer));
+        let hooks = Hooks {
+            signer: Signer::new(credentials, clock.clone()),
+            max_reply_bytes,
+        };
+        let api = ivvy_api::Client::new_with_client(&base_url, http, Arc::new(hooks));
         Ok(Client {
             shared: Arc::new(Shared {
                 api,

@@ -110,6 +110,14 @@ pub enum Error {
     /// The work was cancelled before this request finished.
     #[error("cancelled before the request finished")]
     Cancelled,
+
+    /// A bulk run stopped: no request succeeded within its retry budget
+    /// ([`BulkOptions::retry_budget`](crate::BulkOptions::retry_budget)).
+    #[error("stopped: no request succeeded for {} s (the run's retry budget)", .budget.as_secs())]
+    RetryBudgetSpent {
+        /// The budget.
+        budget: std::time::Duration,
+    },
 }
 
 fn status_text(status: Option<StatusCode>) -> String {
@@ -551,11 +559,11 @@ mod tests {
             (
                 Error::UnexpectedReply {
                     status: Some(StatusCode::BAD_GATEWAY),
-                    problem: "HTTP 502 is not a reply the spec describes".into(),
+                    problem: "the spec describes no such reply".into(),
                     excerpt: "<html>".into(),
                     source: None,
                 },
-                "unexpected reply from iVvy (HTTP 502): HTTP 502 is not a reply the spec describes; the body starts \"<html>\"",
+                "unexpected reply from iVvy (HTTP 502): the spec describes no such reply; the body starts \"<html>\"",
             ),
             (
                 Error::ReplyMismatch {
@@ -574,6 +582,12 @@ mod tests {
                 "could not sign the request: the content-type header is not text",
             ),
             (Error::Cancelled, "cancelled before the request finished"),
+            (
+                Error::RetryBudgetSpent {
+                    budget: Duration::from_secs(300),
+                },
+                "stopped: no request succeeded for 300 s (the run's retry budget)",
+            ),
         ];
         for (error, text) in cases {
             assert_eq!(error.to_string(), text, "{error:?}");

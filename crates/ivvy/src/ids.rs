@@ -7,6 +7,12 @@ use std::fmt;
 use std::num::NonZeroU64;
 use std::str::FromStr;
 
+/// Sets and maps of the caller's ids, with a fast hash: these keys come
+/// from the caller's own list, not from a server, and long lists are hashed
+/// 100,000 at a time. (Ids a server sends are kept in std's sets.)
+pub(crate) type HashSet<T> = rustc_hash::FxHashSet<T>;
+pub(crate) type HashMap<K, V> = rustc_hash::FxHashMap<K, V>;
+
 /// An id that is not a valid iVvy id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{value} is not a valid {kind} id: ids are whole numbers from 1 to {max}", max = i64::MAX)]

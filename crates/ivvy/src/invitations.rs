@@ -75,7 +75,7 @@ impl InvitedContact {
 }
 
 impl Listed for InvitedContact {
-    const KIND: &'static str = "invitation of contact";
+    const KIND: &'static str = "invitations";
     fn id(&self) -> u64 {
         self.contact.get()
     }

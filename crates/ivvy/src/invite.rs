@@ -7,12 +7,7 @@ use std::sync::Arc;
 use ivvy_api::types::{InviteContactsReply, InviteContactsRequest};
 use url::Url;
 
-/// Sets and maps of ids, with a fast hash: ids are not attacker-chosen keys
-/// here, and long lists are hashed 100,000 at a time.
-pub(crate) type HashSet<T> = rustc_hash::FxHashSet<T>;
-type HashMap<K, V> = rustc_hash::FxHashMap<K, V>;
-
-use crate::ids::IntoId;
+use crate::ids::{HashMap, HashSet, IntoId};
 use crate::{Client, ContactId, Error, EventId};
 
 /// The links a contact follows to answer an invitation.
@@ -54,8 +49,10 @@ impl InviteLinks {
     }
 }
 
-/// An absolute http(s) URL with a host and no spaces or control characters.
-/// Runs for every link of a bulk run, so it is one branch-free pass.
+/// An absolute http(s) URL with a host and no spaces, control characters
+/// or bidi marks (a link that could rewrite a terminal or hide its target
+/// is unusable). Runs for every link of a bulk run, so ASCII links take a
+/// branch-free pass and only others are read as characters.
 fn looks_like_url(link: &str) -> bool {
     let after = |scheme: &str| {
         link.get(..scheme.len())
@@ -68,10 +65,13 @@ fn looks_like_url(link: &str) -> bool {
     let has_host = rest
         .first()
         .is_some_and(|b| !matches!(b, b'/' | b'?' | b'#'));
-    // No spaces or control characters (bytes from 0x80 up are UTF-8 text).
-    let clean = link
+    let ascii_clean = link
         .bytes()
-        .fold(true, |ok, b| ok & (b > b' ') & (b != 0x7f));
+        .fold(true, |ok, b| ok & (b > b' ') & (b < 0x7f));
+    let clean = ascii_clean
+        || link
+            .chars()
+            .all(|c| !c.is_whitespace() && !crate::is_unsafe_char(c));
     has_host && clean
 }
 
@@ -141,11 +141,9 @@ pub(crate) fn checked_event(event: impl IntoId<EventId>) -> Result<EventId, Erro
 
 /// Checks every contact id and drops repeats, keeping each id's first
 /// position, so a contact is never sent twice.
-pub(crate) fn distinct_contacts<I>(contacts: I) -> Result<Vec<ContactId>, Error>
-where
-    I: IntoIterator,
-    I::Item: IntoId<ContactId>,
-{
+pub(crate) fn distinct_contacts(
+    contacts: impl IntoIterator<Item = impl IntoId<ContactId>>,
+) -> Result<Vec<ContactId>, Error> {
     // Short lists are checked for repeats by scanning; a set pays off later.
     const SCAN_UP_TO: usize = 32;
     let contacts = contacts.into_iter();
@@ -255,15 +253,11 @@ impl Client {
     /// [`Invitation`] per distinct contact, in the order given. For long
     /// lists use [`invite_many`](Client::invite_many), which splits, retries
     /// and never invites a contact twice.
-    pub async fn invite_contacts<I>(
+    pub async fn invite_contacts(
         &self,
         event: impl IntoId<EventId>,
-        contacts: I,
-    ) -> Result<Vec<Invitation>, Error>
-    where
-        I: IntoIterator,
-        I::Item: IntoId<ContactId>,
-    {
+        contacts: impl IntoIterator<Item = impl IntoId<ContactId>>,
+    ) -> Result<Vec<Invitation>, Error> {
         let event = checked_event(event)?;
         let contacts = distinct_contacts(contacts)?;
         let outcomes = self.send_invites(event, &contacts).await?;
@@ -376,6 +370,9 @@ mod tests {
     fn links_are_checked_and_parse_on_demand() {
         let links = InviteLinks::new("https://a.test/y?t=1".into(), "HTTP://a.test/n".into())
             .expect("valid");
+        assert!(
+            InviteLinks::new("https://bücher.test/ja".into(), "https://a.test/n".into()).is_some()
+        );
         assert_eq!(
             links.yes_url().map(|u| u.host_str().map(str::to_string)),
             Ok(Some("a.test".into()))
@@ -388,6 +385,10 @@ mod tests {
             "https://a.test/with space",
             "ftp://a.test/y",
             "mailto:x@a.test",
+            "https://a.test/y\u{9b}2J",
+            "https://a.test/y\u{202e}",
+            "https://a.test/y\u{1b}[2J",
+            "https://a.test/\u{a0}",
         ] {
             assert_eq!(
                 InviteLinks::new(bad.into(), "https://a.test/n".into()),

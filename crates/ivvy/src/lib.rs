@@ -48,7 +48,9 @@ mod region;
 mod retry;
 mod signing;
 
-pub use bulk::{BulkOptions, BulkReport, Progress};
+pub use bulk::{
+    BulkOptions, BulkReport, DEFAULT_CONSISTENCY_WINDOW, DEFAULT_RETRY_BUDGET, Progress, Wait,
+};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_REPLY_BYTES, DEFAULT_PAGE_SIZE,
     DEFAULT_TIMEOUT,

@@ -4,17 +4,18 @@
 //! error when a server's pages cannot be trusted to end.
 //!
 //! A page is refused when it is empty before `totalResults` is reached,
-//! repeats an item already listed, or runs past `totalResults`; and the walk
-//! stops after `totalResults / page length + 1` pages (the largest
-//! `totalResults` seen, so a list that grows while it is read is still read
-//! to its end).
+//! holds nothing but items already listed (a listing that repeats itself),
+//! or runs past `totalResults`; and the walk stops after
+//! `totalResults / page length + 1` pages (the largest `totalResults` seen,
+//! so a list that grows while it is read is still read to its end). An
+//! item listed again beside new ones is passed over once: a list that
+//! grows while it is read may shift an item onto the next page.
 
 use std::future::Future;
 
 use futures::stream::{self, Stream, TryStreamExt};
 use reqwest::StatusCode;
 
-use crate::invite::HashSet;
 use crate::retry::read_may_retry;
 use crate::{Error, RetryPolicy};
 
@@ -28,7 +29,7 @@ pub(crate) struct Page<T> {
 
 /// Something listed, with the id that must not repeat within a listing.
 pub(crate) trait Listed {
-    /// What the item is, for messages ("invitation of contact").
+    /// What the items are, for messages ("invitations").
     const KIND: &'static str;
     fn id(&self) -> u64;
 }
@@ -41,7 +42,8 @@ struct Walk<F> {
     pages: u64,
     max_total: u64,
     first_len: u64,
-    seen: HashSet<u64>,
+    /// Ids listed so far. A std (SipHash) set: the ids are the server's.
+    seen: std::collections::HashSet<u64>,
     rng: fastrand::Rng,
     done: bool,
 }
@@ -66,7 +68,7 @@ where
         pages: 0,
         max_total: 0,
         first_len: 0,
-        seen: HashSet::default(),
+        seen: std::collections::HashSet::new(),
         done: false,
     };
     stream::try_unfold(walk, next_page)
@@ -89,19 +91,19 @@ where
         .policy
         .run(&mut walk.rng, read_may_retry, || fetch(start))
         .await?;
-    check_page(&mut walk, &page).map_err(|problem| Error::UnexpectedReply {
+    let fresh = check_page(&mut walk, page).map_err(|problem| Error::UnexpectedReply {
         status: Some(StatusCode::OK),
         problem,
         excerpt: String::new(),
         source: None,
     })?;
-    walk.start = start + page.items.len() as u64;
-    walk.done = walk.start >= page.total;
-    Ok(Some((page.items, walk)))
+    Ok(Some((fresh, walk)))
 }
 
-/// Decides whether a page may be taken, and records it.
-fn check_page<T: Listed, F>(walk: &mut Walk<F>, page: &Page<T>) -> Result<(), String> {
+/// Decides whether a page may be taken; records it, moves `start` past it
+/// and marks the walk done at `totalResults`; returns the items not listed
+/// before.
+fn check_page<T: Listed, F>(walk: &mut Walk<F>, page: Page<T>) -> Result<Vec<T>, String> {
     let start = walk.start;
     let got = page.items.len() as u64;
     walk.pages += 1;
@@ -115,27 +117,32 @@ fn check_page<T: Listed, F>(walk: &mut Walk<F>, page: &Page<T>) -> Result<(), St
             page.total
         ));
     }
-    if start + got > page.total {
+    let end = start.saturating_add(got);
+    if end > page.total {
         return Err(format!(
             "the page starting at {start} holds {got} results, past the {} that totalResults gives",
             page.total
         ));
     }
-    let limit = walk.max_total.div_ceil(walk.first_len) + 1;
+    let limit = walk.max_total.div_ceil(walk.first_len).saturating_add(1);
     if walk.pages > limit {
         return Err(format!(
             "the listing did not end after {limit} pages for {} results",
             walk.max_total
         ));
     }
-    for item in &page.items {
-        if !walk.seen.insert(item.id()) {
-            return Err(format!(
-                "the page starting at {start} repeats the {} {}, already listed",
-                T::KIND,
-                item.id()
-            ));
-        }
+    let fresh: Vec<T> = page
+        .items
+        .into_iter()
+        .filter(|item| walk.seen.insert(item.id()))
+        .collect();
+    if fresh.is_empty() && got > 0 {
+        return Err(format!(
+            "the page starting at {start} repeats {} already listed, and nothing new",
+            T::KIND
+        ));
     }
-    Ok(())
+    walk.start = end;
+    walk.done = end >= page.total;
+    Ok(fresh)
 }

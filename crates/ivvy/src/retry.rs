@@ -16,8 +16,9 @@ use crate::Error;
 /// The rules:
 /// - a request is tried at most [`max_attempts`](Self::max_attempts) times,
 ///   the first included (default 6);
-/// - no new attempt starts once [`max_retry_time`](Self::max_retry_time)
-///   has passed since the first one (default 2 minutes);
+/// - no new attempt starts later than [`max_retry_time`](Self::max_retry_time)
+///   after the first one (default 2 minutes): a wait that would end past
+///   it is not begun;
 /// - before attempt *n + 1* it waits the server's `Retry-After` when the
 ///   reply gave one (seconds or an HTTP date), capped at the back-off
 ///   maximum; otherwise a random time between zero and
@@ -128,10 +129,14 @@ impl RetryPolicy {
         error: &Error,
         rng: &mut fastrand::Rng,
     ) -> Decision {
-        if attempt >= self.max_attempts || elapsed >= self.max_retry_time {
+        if attempt >= self.max_attempts {
             return Decision::GiveUp;
         }
-        Decision::RetryAfter(self.wait(attempt, error, rng))
+        let wait = self.wait(attempt, error, rng);
+        if elapsed.saturating_add(wait) > self.max_retry_time {
+            return Decision::GiveUp;
+        }
+        Decision::RetryAfter(wait)
     }
 
     /// The wait before the attempt after `attempt`: `Retry-After`, or
@@ -173,7 +178,7 @@ impl RetryPolicy {
             match self.decide(number, first.elapsed(), &error, rng) {
                 Decision::GiveUp => return Err(error),
                 Decision::RetryAfter(wait) => {
-                    log_wait(wait, &error);
+                    log_wait(wait, &wait_reason(&error));
                     tokio::time::sleep(wait).await;
                 }
             }
@@ -181,29 +186,28 @@ impl RetryPolicy {
     }
 }
 
-/// Says why and how long a retry waits, at info level.
-pub(crate) fn log_wait(wait: Duration, error: &Error) {
-    match error
-        .api()
-        .and_then(|api| api.retry_after.map(|_| api.status))
-    {
-        Some(status) => tracing::info!(
-            wait_ms = wait.as_millis() as u64,
-            "iVvy asked us to wait {:.1} s (HTTP {})",
-            wait.as_secs_f64(),
-            status.as_u16()
-        ),
-        None => tracing::info!(
-            wait_ms = wait.as_millis() as u64,
-            "waiting {:.1} s before trying again: {error}",
-            wait.as_secs_f64()
-        ),
+/// Why a retry waits, in words: iVvy's own request, or the error.
+pub(crate) fn wait_reason(error: &Error) -> String {
+    match error.api().filter(|api| api.retry_after.is_some()) {
+        Some(api) => format!("iVvy asked us to wait (HTTP {})", api.status.as_u16()),
+        None => format!("after: {error}"),
     }
 }
 
-/// True for errors a read may retry: it repeats no work.
+/// Says how long and why a retry waits, at info level.
+pub(crate) fn log_wait(wait: Duration, reason: &str) {
+    tracing::info!(
+        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+        "waiting {:.1} s: {reason}",
+        wait.as_secs_f64()
+    );
+}
+
+/// True for errors a read may retry (it repeats no work): what is
+/// retryable, and a reply lost to a timeout or a broken connection. A reply
+/// that arrived but could not be used would arrive the same way again.
 pub(crate) fn read_may_retry(error: &Error) -> bool {
-    error.is_retryable() || error.is_ambiguous()
+    error.is_retryable() || matches!(error, Error::Timeout { .. } | Error::Transport { .. })
 }
 
 #[cfg(test)]
@@ -245,6 +249,19 @@ mod tests {
             policy.decide(1, Duration::from_secs(10), &e, &mut rng),
             Decision::GiveUp
         );
+        // A wait that would end past the time limit is not begun.
+        let slow = RetryPolicy::new()
+            .max_retry_time(Duration::from_secs(10))
+            .backoff(Duration::from_secs(30), Duration::from_secs(30))
+            .jitter_seed(1);
+        let mut rng = slow.rng(0);
+        let decisions: Vec<Decision> = (0..20)
+            .map(|_| slow.decide(1, Duration::from_secs(9), &e, &mut rng))
+            .collect();
+        assert!(decisions.iter().all(|d| match d {
+            Decision::RetryAfter(wait) => *wait <= Duration::from_secs(1),
+            Decision::GiveUp => true,
+        }));
     }
 
     #[test]

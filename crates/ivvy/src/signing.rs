@@ -1,6 +1,7 @@
 //! The thin step that signs a reqwest request: it describes the request to
-//! [`ivvy_iws::sign`], which decides the headers, and writes them on. The
-//! scheme itself (canonical string, HMAC, dates) lives in `ivvy-iws`.
+//! [`ivvy_iws::sign`], which decides the headers, and writes them on; and
+//! the hooks value that hands it to the generated client. The scheme itself
+//! (canonical string, HMAC, dates) lives in `ivvy-iws`.
 
 use std::sync::Arc;
 
@@ -14,20 +15,11 @@ use crate::Clock;
 pub(crate) struct Signer {
     credentials: Credentials,
     clock: Arc<dyn Clock>,
-    max_reply_bytes: usize,
 }
 
 impl Signer {
-    pub(crate) fn new(
-        credentials: Credentials,
-        clock: Arc<dyn Clock>,
-        max_reply_bytes: usize,
-    ) -> Self {
-        Self {
-            credentials,
-            clock,
-            max_reply_bytes,
-        }
+    pub(crate) fn new(credentials: Credentials, clock: Arc<dyn Clock>) -> Self {
+        Self { credentials, clock }
     }
 
     /// Adds `Content-MD5`, `IVVY-Date`, `X-Api-Version` and
@@ -69,9 +61,17 @@ impl Signer {
     }
 }
 
-impl ivvy_api::hooks::RequestHooks for Signer {
+/// What the generated client runs around each request: signing, and the
+/// reply-size limit its hooks read within.
+#[derive(Debug, Clone)]
+pub(crate) struct Hooks {
+    pub(crate) signer: Signer,
+    pub(crate) max_reply_bytes: usize,
+}
+
+impl ivvy_api::hooks::RequestHooks for Hooks {
     fn before_send(&self, request: &mut reqwest::Request) -> Result<(), String> {
-        self.sign(request).map_err(|e| e.to_string())
+        self.signer.sign(request).map_err(|e| e.to_string())
     }
 
     fn max_reply_bytes(&self) -> usize {
@@ -88,7 +88,7 @@ mod tests {
 
     fn signer(clock: Arc<ManualClock>) -> Signer {
         let credentials = Credentials::new("key", "my secret key").expect("valid");
-        Signer::new(credentials, clock, 1024)
+        Signer::new(credentials, clock)
     }
 
     #[test]

@@ -3,8 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use ivvy_mock::MockServer;
-use ivvy_mock::cli::{MockArgs, print_env};
+use ivvy_mock::cli::{MockArgs, serve};
 
 /// A fake iVvy server on 127.0.0.1 that verifies signatures and keeps state.
 #[derive(Debug, Parser)]
@@ -16,18 +15,11 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
-    let server = match MockServer::start(args.mock.config()).await {
-        Ok(server) => server,
+    match serve(&Args::parse().mock).await {
+        Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("ivvy-mock: {error}");
-            return ExitCode::FAILURE;
+            ExitCode::FAILURE
         }
-    };
-    // Serving goes on when nobody reads the lines (stdout closed early).
-    if let Err(error) = print_env(&server, &mut std::io::stdout().lock()) {
-        eprintln!("ivvy-mock: could not print the server's address: {error}");
     }
-    server.run_until_ctrl_c().await;
-    ExitCode::SUCCESS
 }
