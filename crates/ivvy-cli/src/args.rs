@@ -71,6 +71,15 @@ pub enum Command {
     /// Check the credentials; print iVvy's time and this machine's offset from it.
     Ping,
     /// Invite contacts to an event, each at most once.
+    ///
+    /// Requests go only to the base URL: a redirect is an error (exit 1),
+    /// never followed. Replies longer than 4 MiB are refused. A 429, a 5xx
+    /// or a refused connection is retried with back-off (honouring
+    /// Retry-After); each wait is shown. A request whose fate is unknown is
+    /// never sent again blindly: after --consistency-window the event's
+    /// invitations are read, and only contacts still missing are sent
+    /// again. When no request succeeds for --max-retry-time the run stops
+    /// and reports the rest not invited (exit 3).
     Invite(InviteArgs),
     /// List an event's invitations with each contact's answer.
     Invited(InvitedArgs),
@@ -92,7 +101,7 @@ pub struct InviteArgs {
     pub contacts: Option<String>,
 
     /// A file of contact ids: one per line, or CSV whose first column is the
-    /// id (a header row is allowed). `-` reads standard input.
+    /// id (a header row is allowed). `-` reads standard input. At most 64 MiB.
     #[arg(long, value_name = "PATH")]
     pub contacts_file: Option<PathBuf>,
 
@@ -103,6 +112,18 @@ pub struct InviteArgs {
     /// Requests in flight at once.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
+
+    /// Stop the run when no request has succeeded for this many seconds
+    /// (rate limits, outages); contacts not yet invited are reported with
+    /// the reason, and the exit code is 3.
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_retry_time: u64,
+
+    /// After a request whose fate is unknown (5xx, timeout), wait this many
+    /// seconds for iVvy's invitation list to catch up before deciding what
+    /// to send again; a contact is re-sent only if still missing then.
+    #[arg(long, value_name = "SECS", default_value_t = 6)]
+    pub consistency_window: u64,
 
     #[command(flatten)]
     pub output: OutputArg,
@@ -132,7 +153,9 @@ pub enum Format {
     Table,
     /// One JSON document in the API's own shape.
     Json,
-    /// A header row, then one row per contact.
+    /// A header row, then one row per contact. Cells from the server that
+    /// start with =, +, -, @, a tab or a carriage return get a leading ' so
+    /// spreadsheets do not run them as formulas.
     Csv,
 }
 

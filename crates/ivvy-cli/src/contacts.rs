@@ -24,16 +24,31 @@ pub fn from_list(text: &str) -> Result<Vec<ContactId>, CliError> {
     Ok(ids)
 }
 
+/// The largest contacts file read: 64 MiB, room for millions of ids. A
+/// larger input (or an endless one, such as `/dev/zero`) is refused before
+/// anything is sent.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
 /// Reads ids from a file, or from standard input for `-`.
 pub fn from_file(path: &Path) -> Result<Vec<ContactId>, CliError> {
     let name = path.display().to_string();
     let mut text = Vec::new();
+    // One byte past the limit tells a file at the limit from a larger one.
     let read = if name == "-" {
-        std::io::stdin().lock().read_to_end(&mut text)
+        std::io::stdin()
+            .lock()
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut text)
     } else {
-        std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut text))
+        std::fs::File::open(path).and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut text))
     };
     read.map_err(|e| CliError::Input(format!("cannot read {name}: {e}")))?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(CliError::Input(format!(
+            "{name} is larger than {} MiB; split it into smaller files",
+            MAX_FILE_BYTES >> 20
+        )));
+    }
     parse_file(&name, &text)
 }
 

@@ -6,6 +6,7 @@ mod contacts;
 mod error;
 mod output;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -60,8 +61,11 @@ fn init_tracing(verbose: u8) {
             _ => "info,ivvy=debug,ivvy_cli=debug,ivvy_mock=debug,reqwest=debug",
         })
     });
+    // Colour only for a person at a terminal who has not asked for none.
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .with_env_filter(filter)
         .init();
 }

@@ -1,4 +1,6 @@
-//! Printing results as a table, JSON in the API's own shape, or CSV.
+//! Printing results as a table, JSON in the API's own shape, or CSV, with
+//! text from the server made safe for where it goes: escaped in tables,
+//! neutralised against formulas in CSV, exact in JSON (which escapes it).
 
 use std::io::{IsTerminal, Write};
 
@@ -93,7 +95,13 @@ pub fn invitations(
                 let error = error
                     .or_else(|| note(&i.outcome).map(str::to_string))
                     .unwrap_or_default();
-                csv.write_record([i.contact.to_string(), status.to_string(), yes, no, error])?;
+                csv.write_record([
+                    i.contact.to_string(),
+                    status.to_string(),
+                    csv_cell(&yes),
+                    csv_cell(&no),
+                    csv_cell(&error),
+                ])?;
             }
             csv.flush()?;
         }
@@ -109,7 +117,7 @@ pub fn invitations(
                         }
                         (outcome, None) => note(outcome).unwrap_or("").to_string(),
                     };
-                    [i.contact.to_string(), word.to_string(), detail]
+                    [i.contact.to_string(), word.to_string(), safe(&detail)]
                 })
                 .collect();
             table(out, ["CONTACT", "STATUS", "DETAIL"], &rows)?;
@@ -158,7 +166,7 @@ pub fn invited(
                 "modifiedDate",
             ])?;
             for c in contacts {
-                let text = |v: &Option<String>| v.clone().unwrap_or_default();
+                let text = |v: &Option<String>| csv_cell(v.as_deref().unwrap_or_default());
                 csv.write_record([
                     c.contact.to_string(),
                     c.answer.letter().to_string(),
@@ -167,7 +175,7 @@ pub fn invited(
                     text(&c.email),
                     text(&c.phone),
                     c.registration_id.map(|r| r.to_string()).unwrap_or_default(),
-                    c.modified.clone(),
+                    csv_cell(&c.modified),
                 ])?;
             }
             csv.flush()?;
@@ -189,9 +197,9 @@ pub fn invited(
                     [
                         c.contact.to_string(),
                         answer.to_string(),
-                        name,
-                        c.email.clone().unwrap_or_default(),
-                        c.modified.clone(),
+                        safe(&name),
+                        safe(c.email.as_deref().unwrap_or_default()),
+                        safe(&c.modified),
                     ]
                 })
                 .collect();
@@ -203,6 +211,22 @@ pub fn invited(
         }
     }
     Ok(())
+}
+
+/// Text for a terminal: control characters and bidi marks escaped.
+fn safe(text: &str) -> String {
+    ivvy::escaped(text).into_owned()
+}
+
+/// Text for a spreadsheet: a cell that starts with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return gets a leading `'`, so no program runs it as a
+/// formula.
+pub fn csv_cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
 }
 
 /// `{"event": N, "results": [...]}`, the API's own collection shape.
@@ -240,4 +264,30 @@ fn table<const N: usize>(
         writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised_and_other_text_kept() {
+        for (cell, expected) in [
+            ("=1+1", "'=1+1"),
+            ("+61 400", "'+61 400"),
+            ("-2", "'-2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("Ann", "Ann"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_cell(cell), expected, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn table_text_is_escaped() {
+        assert_eq!(safe("Eve\u{1b}]0;x\u{7}"), "Eve\\u{1b}]0;x\\u{7}");
+    }
 }

@@ -1,76 +1,11 @@
 //! The built `ivvy` binary end to end, against the fake iVvy server.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-use ivvy_mock::{Faults, MockConfig, MockServer};
-use serde_json::Value;
+use std::process::{Command, Stdio};
 
-const SECRET: &str = "s3cr3t-of-the-cli-tests";
-
-async fn mock(faults: Faults) -> MockServer {
-    MockServer::start(
-        MockConfig::new()
-            .credentials("cli-key", SECRET)
-            .faults(faults),
-    )
-    .await
-    .expect("server starts")
-}
-
-/// Runs `ivvy` with the server's settings in the environment.
-async fn ivvy(server: Option<&MockServer>, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ivvy"));
-    command.args(args).env_remove("RUST_LOG");
-    for var in [
-        "IVVY_BASE_URL",
-        "IVVY_REGION",
-        "IVVY_API_KEY",
-        "IVVY_API_SECRET",
-    ] {
-        command.env_remove(var);
-    }
-    if let Some(server) = server {
-        command
-            .env("IVVY_BASE_URL", server.base_url())
-            .env("IVVY_API_KEY", server.key())
-            .env("IVVY_API_SECRET", server.secret());
-    }
-    let stdin = stdin.map(str::to_string);
-    tokio::task::spawn_blocking(move || {
-        command.stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        });
-        command.stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = command.spawn().expect("ivvy starts");
-        if let Some(text) = stdin {
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(text.as_bytes())
-                .expect("writes");
-        }
-        child.wait_with_output().expect("ivvy finishes")
-    })
-    .await
-    .expect("joins")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("exited")
-}
-
-fn json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", text(&output.stdout)))
-}
+use common::{SECRET, code, ivvy, json, mock, text};
+use ivvy_mock::Faults;
 
 #[tokio::test]
 async fn help_is_snapshotted() {

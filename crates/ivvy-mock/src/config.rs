@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use ivvy_iws::{Clock, SystemClock};
 
@@ -13,6 +14,9 @@ pub const DEFAULT_KEY: &str = "test-key";
 pub const DEFAULT_SECRET: &str = "test-secret";
 /// Largest request body accepted, in bytes.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// How long a client may take to send a request's headers before the
+/// connection is closed (a half-sent request is not held open).
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Settings for [`MockServer::start`](crate::MockServer::start).
 #[derive(Clone)]
@@ -24,6 +28,7 @@ pub struct MockConfig {
     pub(crate) faults: Faults,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) body_limit: usize,
+    pub(crate) header_read_timeout: Duration,
 }
 
 impl Default for MockConfig {
@@ -35,6 +40,7 @@ impl Default for MockConfig {
             faults: Faults::default(),
             clock: Arc::new(SystemClock),
             body_limit: DEFAULT_BODY_LIMIT,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
         }
     }
 }
@@ -48,6 +54,7 @@ impl fmt::Debug for MockConfig {
             .field("faults", &self.faults)
             .field("clock", &self.clock)
             .field("body_limit", &self.body_limit)
+            .field("header_read_timeout", &self.header_read_timeout)
             .finish()
     }
 }
@@ -86,6 +93,13 @@ impl MockConfig {
     /// Largest request body accepted, in bytes.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
+        self
+    }
+
+    /// How long a client may take to send a request's headers (default
+    /// 30 s).
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
         self
     }
 }

@@ -38,7 +38,9 @@ pub mod schema;
 mod server;
 pub mod state;
 
-pub use config::{DEFAULT_BODY_LIMIT, DEFAULT_KEY, DEFAULT_SECRET, MockConfig};
+pub use config::{
+    DEFAULT_BODY_LIMIT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_KEY, DEFAULT_SECRET, MockConfig,
+};
 pub use faults::Faults;
 pub use reply::Refusal;
 pub use server::MockServer;

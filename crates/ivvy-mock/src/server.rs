@@ -4,8 +4,13 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use std::time::Duration;
+
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::service::TowerToHyperService;
+use tokio::sync::{oneshot, watch};
+use tokio::task::{JoinHandle, JoinSet};
 
 use crate::routes::{App, handle};
 use crate::schema::Operations;
@@ -65,14 +70,8 @@ impl MockServer {
         });
         let router = axum::Router::new().fallback(handle).with_state(app.clone());
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, router).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(error) = serve.await {
-                tracing::error!(%error, "the fake iVvy server stopped");
-            }
-        });
+        let timeout = app.config.header_read_timeout;
+        let task = tokio::spawn(accept_loop(listener, router, timeout, stopped));
         Ok(Self {
             addr,
             app,
@@ -166,6 +165,50 @@ impl MockServer {
             let _ = task.await;
         }
     }
+}
+
+/// Accepts connections until `stopped`, then lets the open ones finish.
+/// Written out (rather than `axum::serve`) for the header-read timeout.
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    header_read_timeout: Duration,
+    stopped: oneshot::Receiver<()>,
+) {
+    // Dropped at stop: every connection then finishes gracefully.
+    let (closing, _) = watch::channel(());
+    let mut connections = JoinSet::new();
+    let mut stopped = std::pin::pin!(stopped);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    tracing::warn!(%error, "could not accept a connection");
+                    continue;
+                }
+            },
+            _ = &mut stopped => break,
+        };
+        let service = TowerToHyperService::new(router.clone());
+        let mut closed = closing.subscribe();
+        connections.spawn(async move {
+            let mut builder = Builder::new(TokioExecutor::new());
+            builder
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_read_timeout);
+            let connection = builder.serve_connection(TokioIo::new(stream), service);
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => return,
+                _ = closed.changed() => connection.as_mut().graceful_shutdown(),
+            }
+            let _ = connection.await;
+        });
+    }
+    drop(closing);
+    while connections.join_next().await.is_some() {}
 }
 
 impl Drop for MockServer {

@@ -455,3 +455,23 @@ async fn delays_reorder_concurrent_replies() {
     };
     assert_ne!(order, sorted, "replies came back in send order: {order:?}");
 }
+
+#[tokio::test]
+async fn a_half_sent_request_is_closed_after_the_header_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server =
+        MockServer::start(MockConfig::new().header_read_timeout(Duration::from_millis(200)))
+            .await
+            .expect("server starts");
+    let mut stream = tokio::net::TcpStream::connect(server.addr())
+        .await
+        .expect("connects");
+    stream
+        .write_all(b"POST /api/1.0/test?action=ping HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("writes");
+    let mut reply = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut reply)).await;
+    assert!(read.is_ok(), "the connection was held open");
+    assert_eq!(server.request_count(), 0);
+}
