@@ -64,7 +64,7 @@ async fn a_redirect_is_an_error_and_nothing_reaches_its_target() {
     let e = client(&server).ping().await.expect_err("redirected");
     match &e {
         Error::Redirected { status, location } => {
-            assert_eq!(status.as_u16(), 307);
+            assert_eq!(status.map(|s| s.as_u16()), Some(307));
             assert_eq!(location.as_deref(), Some("127.0.0.1"));
         }
         other => panic!("expected a redirect error, got {other:?}"),
@@ -206,4 +206,44 @@ async fn links_with_control_or_bidi_characters_are_not_used() {
             "{invitation:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_callers_own_http_client_signs_and_calls_and_a_redirect_it_follows_is_refused() {
+    let server = mock(Faults::default()).await;
+    // reqwest's default follows redirects; the client still works...
+    let own = ivvy::reqwest::Client::builder()
+        .user_agent("my-service/1.0")
+        .build()
+        .expect("http client");
+    let client = server
+        .client_builder()
+        .http_client(own.clone())
+        .build()
+        .expect("client");
+    client.ping().await.expect("pings");
+    let invited = client.invite_contacts(4, [1, 2]).await.expect("invites");
+    assert!(invited.iter().all(|i| i.outcome.is_invited()));
+
+    // ...and when it follows a redirect, the reply from elsewhere is refused.
+    let target = FixedServer::start(
+        200,
+        "application/json",
+        r#"{"ack":"2025-11-24 16:00:00 UTC"}"#,
+    )
+    .await;
+    let redirecting =
+        mock(Faults::new().redirect_to(format!("{}/elsewhere", target.base_url()))).await;
+    let client = redirecting
+        .client_builder()
+        .http_client(own)
+        .build()
+        .expect("client");
+    let e = client.ping().await.expect_err("followed a redirect");
+    assert!(matches!(e, Error::Redirected { status: None, .. }), "{e:?}");
+    assert!(
+        e.to_string()
+            .starts_with("the HTTP client followed a redirect to 127.0.0.1"),
+        "{e}"
+    );
 }

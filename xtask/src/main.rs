@@ -4,12 +4,16 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use ivvy_codegen::{GENERATED_PATH, Header, SPEC_PATH};
+use ivvy_codegen::{GENERATED_PATH, Header, MOCK_SPEC_PATH, SPEC_PATH};
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] | bench [BENCH] [--runs N]
+const USAGE: &str =
+    "usage: cargo xtask codegen [--check] | api [--check] | bench [BENCH] [--runs N]
 
   codegen           regenerate crates/ivvy-api/src/generated.rs from spec/ivvy.yaml
+                    (and the fake server's copy of the spec), printing the API diff
   codegen --check   fail, with a diff, when the generated file is stale
+  api               write crates/ivvy-api/public-api.txt and crates/ivvy/public-api.txt
+  api --check       fail, with a diff, when a public API listing is stale
   bench             run the benchmarks in release mode and print every figure and ratio
                     (BENCH: all, per-call, bulk, signing or build; default all)";
 
@@ -19,6 +23,8 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["codegen"] => codegen(false),
         ["codegen", "--check"] => codegen(true),
+        ["api"] => api(false),
+        ["api", "--check"] => api(true),
         ["bench", rest @ ..] => bench(rest),
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
@@ -66,6 +72,7 @@ fn read(path: &Path) -> Result<String, String> {
 fn codegen(check: bool) -> Result<(), String> {
     let root = workspace_root();
     let spec_text = read(&root.join(SPEC_PATH))?;
+    mock_spec_copy(&root, &spec_text, check)?;
     let fresh = ivvy_codegen::generate(&spec_text).map_err(|e| e.to_string())?;
     let target = root.join(GENERATED_PATH);
     let current = match std::fs::read_to_string(&target) {
@@ -82,6 +89,12 @@ fn codegen(check: bool) -> Result<(), String> {
         std::fs::write(&target, &fresh)
             .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
         println!("wrote {GENERATED_PATH} from {SPEC_PATH}");
+        // What the new bindings change in ivvy-api's public API.
+        let (name, dir) = API_CRATES[0];
+        match update_listing(&root, name, dir, false)? {
+            Some(diff) => println!("the public API of {name} changed:\n{diff}"),
+            None => println!("the public API of {name} is unchanged"),
+        }
         return Ok(());
     }
 
@@ -102,6 +115,79 @@ fn codegen(check: bool) -> Result<(), String> {
     Err(format!(
         "{GENERATED_PATH} is stale: {why}.\nRun `cargo xtask codegen` and commit the result.\n\n{diff}"
     ))
+}
+
+/// The crates whose public API is listed, with their folders.
+const API_CRATES: [(&str, &str); 2] = [("ivvy-api", "crates/ivvy-api"), ("ivvy", "crates/ivvy")];
+
+/// Writes (or with `check`, compares) every public API listing.
+fn api(check: bool) -> Result<(), String> {
+    let root = workspace_root();
+    let mut stale = Vec::new();
+    for (name, dir) in API_CRATES {
+        match update_listing(&root, name, dir, check)? {
+            Some(diff) if check => stale.push(format!("{dir}/public-api.txt is stale:\n{diff}")),
+            Some(diff) => println!("wrote {dir}/public-api.txt:\n{diff}"),
+            None => println!("{dir}/public-api.txt is up to date"),
+        }
+    }
+    if stale.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}\nRun `cargo xtask api` and commit the result.",
+            stale.join("\n")
+        ))
+    }
+}
+
+/// Lists the crate's public API from its source; returns the diff against
+/// the checked-in listing when they differ, writing the new one unless
+/// `check`.
+fn update_listing(
+    root: &Path,
+    name: &str,
+    dir: &str,
+    check: bool,
+) -> Result<Option<String>, String> {
+    let src = root.join(dir).join("src");
+    let read = |path: &str| std::fs::read_to_string(src.join(path)).ok();
+    let crate_name = name.replace('-', "_");
+    let listing = ivvy_codegen::api::public_api(&crate_name, &read)?;
+    let fresh = format!("{}\n", listing.join("\n"));
+    let target = root.join(dir).join("public-api.txt");
+    let current = std::fs::read_to_string(&target).unwrap_or_default();
+    if current == fresh {
+        return Ok(None);
+    }
+    let diff = similar::TextDiff::from_lines(current.as_str(), fresh.as_str())
+        .unified_diff()
+        .context_radius(0)
+        .header("checked in", "from the source")
+        .to_string();
+    if !check {
+        std::fs::write(&target, &fresh)
+            .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    }
+    Ok(Some(diff))
+}
+
+/// Keeps the fake server's copy of the spec identical to the spec: writes
+/// it, or with `check` fails when it differs.
+fn mock_spec_copy(root: &Path, spec_text: &str, check: bool) -> Result<(), String> {
+    let target = root.join(MOCK_SPEC_PATH);
+    if std::fs::read_to_string(&target).ok().as_deref() == Some(spec_text) {
+        return Ok(());
+    }
+    if check {
+        return Err(format!(
+            "{MOCK_SPEC_PATH} differs from {SPEC_PATH}; run `cargo xtask codegen` and commit the result"
+        ));
+    }
+    std::fs::write(&target, spec_text)
+        .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    println!("copied {SPEC_PATH} to {MOCK_SPEC_PATH}");
+    Ok(())
 }
 
 /// Says why the checked-in file differs, using the spec hash in its header.

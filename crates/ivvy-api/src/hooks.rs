@@ -55,6 +55,14 @@ impl RequestHooks for NoHooks {
 #[derive(Debug, Clone)]
 pub struct ReadBody(pub Bytes);
 
+/// Response extension: the HTTP client followed a redirect to this host
+/// (only a caller's own client can: this crate's never does).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowedRedirect {
+    /// Where the reply came from.
+    pub host: Option<String>,
+}
+
 /// Response extension: the body was longer than the limit; [`ReadBody`]
 /// holds the part read before reading stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,8 +85,18 @@ impl ClientHooks<Inner> for Client {
         request: reqwest::Request,
         _info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
+        let asked = request.url().clone();
         let response = self.client().execute(request).await?;
-        read_capped(response, self.inner().max_reply_bytes()).await
+        // A caller's own HTTP client may follow redirects; the reply then
+        // comes from elsewhere, and is refused like a 3xx.
+        let redirected = (response.url() != &asked).then(|| FollowedRedirect {
+            host: response.url().host_str().map(str::to_string),
+        });
+        let mut response = read_capped(response, self.inner().max_reply_bytes()).await?;
+        if let Some(followed) = redirected {
+            response.extensions_mut().insert(followed);
+        }
+        Ok(response)
     }
 
     async fn post<E>(
@@ -89,7 +107,8 @@ impl ClientHooks<Inner> for Client {
         match result {
             Ok(response)
                 if response.status() != reqwest::StatusCode::OK
-                    || response.extensions().get::<ReplyTooLarge>().is_some() =>
+                    || response.extensions().get::<ReplyTooLarge>().is_some()
+                    || response.extensions().get::<FollowedRedirect>().is_some() =>
             {
                 Err(Error::UnexpectedResponse(copy(response)))
             }
@@ -146,6 +165,9 @@ fn copy(response: &reqwest::Response) -> reqwest::Response {
     copy.extensions_mut().insert(ReadBody(body));
     if let Some(too_large) = response.extensions().get::<ReplyTooLarge>() {
         copy.extensions_mut().insert(*too_large);
+    }
+    if let Some(followed) = response.extensions().get::<FollowedRedirect>() {
+        copy.extensions_mut().insert(followed.clone());
     }
     reqwest::Response::from(copy)
 }

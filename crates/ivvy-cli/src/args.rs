@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ivvy::{EventId, Region};
+#[cfg(feature = "mock")]
 use ivvy_mock::cli::MockArgs;
 
 /// Invite contacts to iVvy events and follow who answered.
@@ -83,8 +84,10 @@ pub enum Command {
     Invite(InviteArgs),
     /// List an event's invitations with each contact's answer.
     Invited(InvitedArgs),
+    #[cfg(feature = "mock")]
     /// Run the fake iVvy server in the foreground.
     Mock(MockArgs),
+    #[cfg(feature = "mock")]
     /// Invite a few contacts on a built-in fake iVvy server, then list them (no credentials needed).
     Demo,
 }

@@ -21,6 +21,7 @@ pub enum CliError {
     #[error("cannot write the output: {0}")]
     Output(String),
     /// The fake server could not start (exit 1).
+    #[cfg(feature = "mock")]
     #[error(transparent)]
     Mock(#[from] ivvy_mock::MockError),
 }
@@ -55,7 +56,9 @@ impl CliError {
         ExitCode::from(match self {
             CliError::Input(_) => 2,
             CliError::NotAllInvited(_) => 3,
-            CliError::Ivvy(_) | CliError::Failed(_) | CliError::Output(_) | CliError::Mock(_) => 1,
+            CliError::Ivvy(_) | CliError::Failed(_) | CliError::Output(_) => 1,
+            #[cfg(feature = "mock")]
+            CliError::Mock(_) => 1,
         })
     }
 }

@@ -46,7 +46,9 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Invited(args) => {
             commands::invited::run(&commands::client(&cli.connection)?, args).await
         }
+        #[cfg(feature = "mock")]
         Command::Mock(args) => commands::mock::run(args).await,
+        #[cfg(feature = "mock")]
         Command::Demo => commands::demo::run().await,
     }
 }

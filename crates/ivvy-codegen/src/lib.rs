@@ -8,6 +8,7 @@
 //! `cargo xtask codegen` and the workspace tests both call [`generate`], so
 //! there is one source of truth for how the bindings are made.
 
+pub mod api;
 mod check;
 mod error;
 mod header;
@@ -22,6 +23,9 @@ pub use render::{generate, settings};
 pub const SPEC_PATH: &str = "spec/ivvy.yaml";
 /// Where the generated bindings live, relative to the workspace root.
 pub const GENERATED_PATH: &str = "crates/ivvy-api/src/generated.rs";
+/// The fake server's own copy of the spec (a packaged crate may read only
+/// its own files), kept identical to [`SPEC_PATH`].
+pub const MOCK_SPEC_PATH: &str = "crates/ivvy-mock/spec/ivvy.yaml";
 
 /// Parses the spec text (YAML or JSON) into an OpenAPI document.
 pub fn load(spec_text: &str) -> Result<openapiv3::OpenAPI, Error> {

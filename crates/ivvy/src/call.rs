@@ -7,7 +7,7 @@
 
 use std::future::Future;
 
-use ivvy_api::hooks::{ReadBody, ReplyTooLarge};
+use ivvy_api::hooks::{FollowedRedirect, ReadBody, ReplyTooLarge};
 use ivvy_api::types::ApiError as ApiErrorBody;
 use ivvy_api::{Error as GeneratedError, ResponseValue};
 use reqwest::StatusCode;
@@ -36,6 +36,12 @@ impl Client {
                     .get::<ReadBody>()
                     .map(|read| read.0.clone())
                     .unwrap_or_default();
+                if let Some(followed) = response.extensions().get::<FollowedRedirect>() {
+                    return Error::Redirected {
+                        status: None,
+                        location: followed.host.clone(),
+                    };
+                }
                 let too_large = response.extensions().get::<ReplyTooLarge>().copied();
                 self.error_from_reply(response.status(), response.headers(), &body, too_large)
             }
@@ -82,7 +88,7 @@ impl Client {
         }
         if status.is_redirection() {
             return Error::Redirected {
-                status,
+                status: Some(status),
                 location: redirect_host(headers),
             };
         }

@@ -65,6 +65,7 @@ pub struct ClientBuilder {
     page_size: Option<u32>,
     max_reply_bytes: Option<usize>,
     retry: Option<RetryPolicy>,
+    http: Option<reqwest::Client>,
 }
 
 impl ClientBuilder {
@@ -124,6 +125,36 @@ impl ClientBuilder {
     /// the rest.
     pub fn max_reply_bytes(mut self, bytes: usize) -> Self {
         self.max_reply_bytes = Some(bytes);
+        self
+    }
+
+    /// Sends requests with your own HTTP client: a proxy, corporate CA
+    /// roots, connection-pool settings. Its timeouts, user agent and TLS
+    /// settings are then yours ([`timeout`](Self::timeout),
+    /// [`connect_timeout`](Self::connect_timeout) and
+    /// [`user_agent`](Self::user_agent) are not applied). Requests are
+    /// still signed, replies still capped; a redirect is an error either
+    /// way, but build the client with `redirect::Policy::none()` so it never
+    /// carries a signed request to another host in the first place.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ivvy::reqwest;
+    /// let http = reqwest::Client::builder()
+    ///     .proxy(reqwest::Proxy::https("http://proxy.internal:3128")?)
+    ///     .redirect(reqwest::redirect::Policy::none())
+    ///     .timeout(std::time::Duration::from_secs(20))
+    ///     .build()?;
+    /// let client = ivvy::Client::builder()
+    ///     .region(ivvy::Region::Au)
+    ///     .credentials("my-key", "my-secret")
+    ///     .http_client(http)
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok(()) }
+    /// ```
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
         self
     }
 
@@ -198,22 +229,26 @@ impl ClientBuilder {
         let retry = self.retry.unwrap_or_default();
         retry.check()?;
 
-        install_tls_provider();
-        let http = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-            .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
-            // A redirect would carry the signed request to another host;
-            // a 3xx comes back as an error instead.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(
-                self.user_agent
-                    .unwrap_or_else(|| concat!("ivvy-rs/", env!("CARGO_PKG_VERSION")).to_string()),
-            )
-            .build()
-            .map_err(|e| Error::Config {
-                problem: "the HTTP client could not be built".into(),
-                source: Some(Box::new(e)),
-            })?;
+        let http = match self.http {
+            Some(http) => http,
+            None => {
+                install_tls_provider();
+                reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                    .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
+                    // A redirect would carry the signed request to another
+                    // host; a 3xx comes back as an error instead.
+                    .redirect(reqwest::redirect::Policy::none())
+                    .user_agent(self.user_agent.unwrap_or_else(|| {
+                        concat!("ivvy-rs/", env!("CARGO_PKG_VERSION")).to_string()
+                    }))
+                    .build()
+                    .map_err(|e| Error::Config {
+                        problem: "the HTTP client could not be built".into(),
+                        source: Some(Box::new(e)),
+                    })?
+            }
+        };
         let hooks = Hooks {
             signer: Signer::new(credentials, clock.clone()),
             max_reply_bytes,

@@ -61,10 +61,13 @@ pub enum Error {
 
     /// The server answered with a redirect. Redirects are never followed:
     /// the request, its signature included, goes only to the base URL.
-    #[error("the server answered HTTP {} with a redirect{}; redirects are not followed, so nothing was sent there (check the base URL)", .status.as_u16(), location_text(.location.as_deref()))]
+    #[error("{}{}; redirects are not followed, so nothing was sent there (check the base URL)", redirect_text(*.status), location_text(.location.as_deref()))]
     Redirected {
-        /// The 3xx status.
-        status: StatusCode,
+        /// The 3xx status; `None` when a caller's own HTTP client followed
+        /// the redirect before this crate saw it (then the request did
+        /// reach the other host: build that client with
+        /// `redirect::Policy::none()`).
+        status: Option<StatusCode>,
         /// The host the redirect pointed to, when it named one.
         location: Option<String>,
     },
@@ -124,6 +127,16 @@ fn status_text(status: Option<StatusCode>) -> String {
     match status {
         Some(status) => format!("HTTP {}", status.as_u16()),
         None => "no HTTP status".to_string(),
+    }
+}
+
+fn redirect_text(status: Option<StatusCode>) -> String {
+    match status {
+        Some(status) => format!(
+            "the server answered HTTP {} with a redirect",
+            status.as_u16()
+        ),
+        None => "the HTTP client followed a redirect".to_string(),
     }
 }
 
@@ -544,7 +557,7 @@ mod tests {
             ),
             (
                 Error::Redirected {
-                    status: StatusCode::FOUND,
+                    status: Some(StatusCode::FOUND),
                     location: Some("evil.test\u{1b}[2J".into()),
                 },
                 "the server answered HTTP 302 with a redirect to evil.test\\u{1b}[2J; redirects are not followed, so nothing was sent there (check the base URL)",

@@ -64,6 +64,13 @@ pub use invite::{Invitation, InviteLinks, Outcome};
 /// fake server, so tests can drive both with one [`ManualClock`]).
 pub use ivvy_iws::{Clock, ManualClock, SystemClock};
 pub use region::{Region, UnknownRegion};
+/// The HTTP client, re-exported for [`ClientBuilder::http_client`] and for
+/// the `reqwest::Error` sources of [`Error`]: build yours with this one so
+/// the versions match.
+pub use reqwest;
+/// The HTTP status type in [`Error`] and [`ApiError`], re-exported so a
+/// caller needs no `http` dependency of its own to match on it.
+pub use reqwest::StatusCode;
 pub use retry::RetryPolicy;
 /// Cancels a running [`Client::invite_many`] (see [`BulkOptions::cancel_on`]).
 pub use tokio_util::sync::CancellationToken;

@@ -1,8 +1,10 @@
 //! One module per command.
 
+#[cfg(feature = "mock")]
 pub mod demo;
 pub mod invite;
 pub mod invited;
+#[cfg(feature = "mock")]
 pub mod mock;
 pub mod ping;
 
