@@ -309,7 +309,7 @@ async fn invited_contacts_streams_every_page_with_answers() {
     server.set_answer(5, 1, ivvy_mock::state::Answer::Yes);
     server.set_answer(5, 2, ivvy_mock::state::Answer::No);
     let listed: Vec<ivvy::InvitedContact> = client
-        .invited_contacts(5)
+        .invited_contacts(5, None)
         .try_collect()
         .await
         .expect("lists");
@@ -333,19 +333,19 @@ async fn invited_contacts_of_an_empty_event_is_empty_and_bad_event_errors() {
     let server = mock(Faults::default()).await;
     let client = client(&server);
     let listed: Vec<ivvy::InvitedContact> = client
-        .invited_contacts(6)
+        .invited_contacts(6, None)
         .try_collect()
         .await
         .expect("lists");
     assert!(listed.is_empty());
     let e = client
-        .invited_contacts(0)
+        .invited_contacts(0, None)
         .try_collect::<Vec<_>>()
         .await
         .expect_err("event 0");
     assert!(matches!(e, Error::InvalidInput { .. }));
     let e = client
-        .invited_contacts(2_000_000_000)
+        .invited_contacts(2_000_000_000, None)
         .try_collect::<Vec<_>>()
         .await
         .expect_err("no such event");
@@ -410,7 +410,7 @@ async fn every_page_of_a_listing_is_retried_on_its_own() {
         .build()
         .expect("client");
     let listed: Vec<_> = reader
-        .invited_contacts(8)
+        .invited_contacts(8, None)
         .try_collect()
         .await
         .expect("lists");

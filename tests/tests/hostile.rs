@@ -84,7 +84,7 @@ async fn an_endless_listing_ends_with_an_error() {
     let contacts: Vec<i64> = (1..=30).collect();
     client.invite_contacts(4, contacts).await.expect("invites");
     let e = client
-        .invited_contacts(4)
+        .invited_contacts(4, None)
         .try_collect::<Vec<_>>()
         .await
         .expect_err("the same page again");
@@ -105,7 +105,7 @@ async fn a_listing_that_claims_more_than_it_holds_is_refused() {
     let server = FixedServer::start(200, "application/json", body).await;
     let e = server
         .client()
-        .invited_contacts(4)
+        .invited_contacts(4, None)
         .try_collect::<Vec<_>>()
         .await
         .expect_err("past totalResults");

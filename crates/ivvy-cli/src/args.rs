@@ -138,6 +138,10 @@ pub struct InvitedArgs {
     #[arg(long, value_parser = parse_event)]
     pub event: EventId,
 
+    /// Only the contacts with this answer.
+    #[arg(long, value_enum)]
+    pub answer: Option<AnswerArg>,
+
     #[command(flatten)]
     pub output: OutputArg,
 }
@@ -147,6 +151,27 @@ pub struct OutputArg {
     /// Output format [default: table when stdout is a terminal, else json].
     #[arg(long, value_enum)]
     pub output: Option<Format>,
+}
+
+/// `yes`, `no` or `undecided`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AnswerArg {
+    /// Answered yes (Y).
+    Yes,
+    /// Answered no (N).
+    No,
+    /// Not answered yet (U).
+    Undecided,
+}
+
+impl From<AnswerArg> for ivvy::Answer {
+    fn from(answer: AnswerArg) -> Self {
+        match answer {
+            AnswerArg::Yes => ivvy::Answer::Yes,
+            AnswerArg::No => ivvy::Answer::No,
+            AnswerArg::Undecided => ivvy::Answer::Undecided,
+        }
+    }
 }
 
 /// How results are printed.

@@ -4,8 +4,8 @@
 
 use std::io::{IsTerminal, Write};
 
-use ivvy::{Invitation, InvitedContact, Outcome};
-use serde_json::{Value, json};
+use ivvy::{Invitation, InvitedContact};
+use serde::Serialize;
 
 use crate::args::Format;
 use crate::error::CliError;
@@ -21,31 +21,6 @@ pub fn choose(format: Option<Format>) -> Format {
     })
 }
 
-/// How an outcome reads in a table and in the `error`/`note` fields.
-fn describe(outcome: &Outcome) -> (bool, &'static str, Option<String>) {
-    match outcome {
-        Outcome::Invited(_) => (true, "invited", None),
-        Outcome::AlreadyInvited => (true, "already invited", None),
-        Outcome::InvitedLinksUnknown => (true, "invited", None),
-        Outcome::NotInvited => (false, "not invited", None),
-        Outcome::Failed(e) => (false, "failed", Some(e.to_string())),
-        Outcome::Unknown(e) => (false, "unknown", Some(format!("outcome unknown: {e}"))),
-        _ => (
-            false,
-            "unknown",
-            Some("outcome not known to this version".into()),
-        ),
-    }
-}
-
-fn note(outcome: &Outcome) -> Option<&'static str> {
-    match outcome {
-        Outcome::AlreadyInvited => Some("already invited before this run; links not known"),
-        Outcome::InvitedLinksUnknown => Some("invited; links not known"),
-        _ => None,
-    }
-}
-
 /// Writes the outcome of an invite run.
 pub fn invitations(
     out: &mut impl Write,
@@ -54,27 +29,7 @@ pub fn invitations(
     invitations: &[Invitation],
 ) -> Result<(), CliError> {
     match format {
-        Format::Json => {
-            let results: Vec<Value> = invitations
-                .iter()
-                .map(|i| {
-                    let (status, _, error) = describe(&i.outcome);
-                    let mut entry = json!({ "contact": i.contact.get(), "status": status });
-                    if let Some(links) = i.outcome.links() {
-                        entry["inviteLinkYes"] = json!(links.yes());
-                        entry["inviteLinkNo"] = json!(links.no());
-                    }
-                    if let Some(error) = error {
-                        entry["error"] = json!(error);
-                    }
-                    if let Some(note) = note(&i.outcome) {
-                        entry["note"] = json!(note);
-                    }
-                    entry
-                })
-                .collect();
-            write_json(out, event, results)?;
-        }
+        Format::Json => write_json(out, event, invitations)?,
         Format::Csv => {
             let mut csv = csv::Writer::from_writer(out);
             csv.write_record([
@@ -85,19 +40,16 @@ pub fn invitations(
                 "error",
             ])?;
             for i in invitations {
-                let (status, _, error) = describe(&i.outcome);
                 let (yes, no) = i
                     .outcome
                     .links()
                     .map_or((String::new(), String::new()), |l| {
                         (l.yes().to_string(), l.no().to_string())
                     });
-                let error = error
-                    .or_else(|| note(&i.outcome).map(str::to_string))
-                    .unwrap_or_default();
+                let error = i.outcome.note().unwrap_or_default();
                 csv.write_record([
                     i.contact.to_string(),
-                    status.to_string(),
+                    i.outcome.is_invited().to_string(),
                     csv_cell(&yes),
                     csv_cell(&no),
                     csv_cell(&error),
@@ -109,15 +61,15 @@ pub fn invitations(
             let rows: Vec<[String; 3]> = invitations
                 .iter()
                 .map(|i| {
-                    let (_, word, error) = describe(&i.outcome);
-                    let detail = match (&i.outcome, error) {
-                        (_, Some(error)) => error,
-                        (Outcome::Invited(links), None) => {
-                            format!("yes: {}  no: {}", links.yes(), links.no())
-                        }
-                        (outcome, None) => note(outcome).unwrap_or("").to_string(),
+                    let detail = match (i.outcome.links(), i.outcome.note()) {
+                        (Some(links), _) => format!("yes: {}  no: {}", links.yes(), links.no()),
+                        (None, note) => note.unwrap_or_default(),
                     };
-                    [i.contact.to_string(), word.to_string(), safe(&detail)]
+                    [
+                        i.contact.to_string(),
+                        i.outcome.word().to_string(),
+                        safe(&detail),
+                    ]
                 })
                 .collect();
             table(out, ["CONTACT", "STATUS", "DETAIL"], &rows)?;
@@ -134,25 +86,7 @@ pub fn invited(
     contacts: &[InvitedContact],
 ) -> Result<(), CliError> {
     match format {
-        Format::Json => {
-            let results: Vec<Value> = contacts
-                .iter()
-                .map(|c| {
-                    json!({
-                        "eventId": c.event.get(),
-                        "contactId": c.contact.get(),
-                        "firstName": c.first_name,
-                        "lastName": c.last_name,
-                        "email": c.email,
-                        "phone": c.phone,
-                        "response": c.answer.letter(),
-                        "registrationId": c.registration_id,
-                        "modifiedDate": c.modified,
-                    })
-                })
-                .collect();
-            write_json(out, event, results)?;
-        }
+        Format::Json => write_json(out, event, contacts)?,
         Format::Csv => {
             let mut csv = csv::Writer::from_writer(out);
             csv.write_record([
@@ -229,9 +163,19 @@ pub fn csv_cell(text: &str) -> String {
     }
 }
 
-/// `{"event": N, "results": [...]}`, the API's own collection shape.
-fn write_json(out: &mut impl Write, event: u64, results: Vec<Value>) -> Result<(), CliError> {
-    serde_json::to_writer_pretty(&mut *out, &json!({ "event": event, "results": results }))
+/// `{"event": N, "results": [...]}`, the API's own collection shape, each
+/// result as the library serializes it.
+fn write_json(
+    out: &mut impl Write,
+    event: u64,
+    results: &[impl Serialize],
+) -> Result<(), CliError> {
+    #[derive(Serialize)]
+    struct Document<'a, T: Serialize> {
+        event: u64,
+        results: &'a [T],
+    }
+    serde_json::to_writer_pretty(&mut *out, &Document { event, results })
         .map_err(|e| CliError::Output(e.to_string()))?;
     writeln!(out)?;
     Ok(())

@@ -461,3 +461,39 @@ async fn demo_runs_without_credentials() {
     assert!(stdout.contains("1        yes"), "{stdout}");
     assert!(stdout.contains("Contacts invited twice: 0."), "{stdout}");
 }
+
+#[tokio::test]
+async fn invited_lists_one_answer_when_asked() {
+    let server = mock(Faults::default()).await;
+    server.seed_invitations(4, [1, 2, 3]);
+    server.set_answer(4, 2, ivvy_mock::state::Answer::Yes);
+    server.set_answer(4, 3, ivvy_mock::state::Answer::No);
+    let output = ivvy(
+        Some(&server),
+        &[
+            "invited", "--event", "4", "--answer", "yes", "--output", "json",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let results = json(&output)["results"].clone();
+    assert_eq!(results.as_array().map(Vec::len), Some(1), "{results}");
+    assert_eq!(results[0]["contactId"], 2);
+    assert_eq!(results[0]["response"], "Y");
+    let output = ivvy(
+        Some(&server),
+        &[
+            "invited",
+            "--event",
+            "4",
+            "--answer",
+            "undecided",
+            "--output",
+            "json",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(json(&output)["results"][0]["contactId"], 1);
+}

@@ -22,7 +22,7 @@ pub fn format(at: SystemTime) -> String {
     try_format(at).unwrap_or_else(|| "9999-12-31 23:59:59".into())
 }
 
-/// [`format`], or `None` for a time outside years 0 to 9999 (which the
+/// [`format()`], or `None` for a time outside years 0 to 9999 (which the
 /// format cannot hold).
 pub fn try_format(at: SystemTime) -> Option<String> {
     let seconds = match at.duration_since(UNIX_EPOCH) {

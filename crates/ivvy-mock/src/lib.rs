@@ -23,7 +23,42 @@
 //!   Invitation links are `{base}/respond/{event}/{contact}/yes|no`, and
 //!   opening one with GET records the answer.
 //! - Injects [`Faults`]: 429s, 5xx after the work is done, delays, error
-//!   bodies with HTTP 200, HTML 502 pages, a cap on contacts per call.
+//!   bodies with HTTP 200, HTML 502 pages, a cap on contacts per call,
+//!   redirects, oversized and endless replies, endless listings, lists that
+//!   lag behind writes, hostile text.
+//!
+//! # Testing your own code
+//!
+//! Start the server in your test, seed what the account already holds,
+//! inject a fault, run your code against it, and assert on what iVvy would
+//! have recorded:
+//!
+//! ```
+//! use ivvy_mock::{Faults, MockConfig, MockServer};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // Every 2nd invite fails with a 500 after doing its work.
+//! let server = MockServer::start(MockConfig::new().faults(Faults::new().fail_after_work_every(2))).await?;
+//! // Contact 1 was invited to event 4 before; contact 2 has said yes.
+//! server.seed_invitations(4, [1, 2]);
+//! server.set_answer(4, 2, ivvy_mock::state::Answer::Yes);
+//!
+//! // Your code, pointed at the fake server (here: the ivvy client).
+//! let client = ivvy::Client::builder()
+//!     .base_url(server.base_url())
+//!     .credentials(server.key(), server.secret())
+//!     .build()?;
+//! let options = ivvy::BulkOptions::new()
+//!     .chunk_size(2)
+//!     .consistency_window(std::time::Duration::ZERO);
+//! let report = client.invite_many(4, [1, 2, 3, 4, 5], &options).await?;
+//!
+//! assert!(report.all_invited());
+//! assert_eq!(server.max_invite_count(), 1, "nobody was invited twice");
+//! assert_eq!(server.invitations(4).len(), 5);
+//! # Ok(()) }
+//! ```
 
 mod actions;
 pub mod auth;

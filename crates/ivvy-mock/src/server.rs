@@ -143,6 +143,20 @@ impl MockServer {
         self.app.store().invitations(event).to_vec()
     }
 
+    /// Records invitations as if made before the test: the code under test
+    /// then finds these contacts already invited. Returns how many of them
+    /// exist (multiples of 7 do not; see [`state`](crate::state)).
+    pub fn seed_invitations(&self, event: u64, contacts: impl IntoIterator<Item = u64>) -> usize {
+        let now = self.app.config.clock.now();
+        let visible = std::time::Instant::now();
+        let mut store = self.app.store();
+        contacts
+            .into_iter()
+            .filter(|&c| crate::state::contact_exists(c))
+            .map(|c| store.invite(event, c, now, visible))
+            .count()
+    }
+
     /// Records an answer, as following an invitation link does.
     pub fn set_answer(&self, event: u64, contact: u64, answer: Answer) -> bool {
         self.app

@@ -335,7 +335,7 @@ async fn state_pages_and_answers() {
 
     use futures::TryStreamExt;
     let listed: Vec<ivvy::InvitedContact> = client
-        .invited_contacts(9)
+        .invited_contacts(9, None)
         .try_collect()
         .await
         .expect("lists");

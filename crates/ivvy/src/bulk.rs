@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt, stream};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use crate::ids::HashSet;
 use crate::ids::IntoId;
@@ -25,6 +26,7 @@ use crate::{Client, ContactId, Error, EventId, Invitation, Outcome, RetryPolicy}
 
 /// How far a bulk invite has got: contacts with a final outcome, of all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Progress {
     /// Contacts whose outcome is settled.
     pub done: usize,
@@ -231,8 +233,11 @@ impl BulkOptions {
 }
 
 /// The result of [`Client::invite_many`]: one invitation per distinct
-/// contact, in the order given.
+/// contact, in the order given. With the `serde` feature it serializes as
+/// `{"event": 4, "invitations": [...]}`, each invitation in iVvy's result
+/// shape (see [`Invitation`]).
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct BulkReport {
     /// The event.
     pub event: EventId,
@@ -287,6 +292,23 @@ impl Client {
         options.check()?;
         let event = checked_event(event)?;
         let contacts = distinct_contacts(contacts)?;
+        let span = tracing::info_span!(
+            "ivvy.invite_many",
+            event = event.get(),
+            contacts = contacts.len()
+        );
+        self.run_bulk(event, contacts, options)
+            .instrument(span)
+            .await
+    }
+
+    /// The run itself, for checked input.
+    async fn run_bulk(
+        &self,
+        event: EventId,
+        contacts: Vec<ContactId>,
+        options: &BulkOptions,
+    ) -> Result<BulkReport, Error> {
         let total = contacts.len();
         // A placeholder outcome: every contact's is set below, by its chunk
         // or, for chunks a cancellation left unsettled, at the end.
@@ -325,8 +347,11 @@ impl Client {
 
         let mut settled = stream::iter(chunks.iter().enumerate())
             .map(|(number, positions)| {
-                let chunk = positions.iter().map(|&i| (i, contacts[i])).collect();
-                let run = self.run_chunk(event, chunk, options, number as u64, &tracks[number]);
+                let chunk: Vec<_> = positions.iter().map(|&i| (i, contacts[i])).collect();
+                let span = tracing::info_span!("ivvy.chunk", number, contacts = chunk.len());
+                let run = self
+                    .run_chunk(event, chunk, options, number as u64, &tracks[number])
+                    .instrument(span);
                 async move {
                     run.await;
                     number
@@ -407,7 +432,7 @@ impl Client {
             attempt += 1;
             let ids: Vec<ContactId> = pending.iter().map(|(_, c)| *c).collect();
             track.set_phase(Phase::Sent);
-            let error = match self.send_invites(event, &ids).await {
+            let error = match self.send_invites(event, &ids, attempt).await {
                 Ok(outcomes) => {
                     track.settle(pending.iter().map(|(i, _)| *i).zip(outcomes));
                     return;
@@ -473,7 +498,7 @@ impl Client {
     ) -> Result<HashSet<ContactId>, Error> {
         let mut wanted: Option<HashSet<ContactId>> = None;
         let mut found = HashSet::default();
-        let mut invited = std::pin::pin!(self.invitations_with(event, policy.clone()));
+        let mut invited = std::pin::pin!(self.invitations_with(event, None, policy.clone()));
         while let Some(invitation) = invited.try_next().await? {
             let wanted = wanted.get_or_insert_with(|| contacts.iter().copied().collect());
             if wanted.contains(&invitation.contact) {

@@ -7,6 +7,8 @@
 
 use std::future::Future;
 
+use tracing::Instrument;
+
 use ivvy_api::hooks::{FollowedRedirect, ReadBody, ReplyTooLarge};
 use ivvy_api::types::ApiError as ApiErrorBody;
 use ivvy_api::{Error as GeneratedError, ResponseValue};
@@ -14,18 +16,77 @@ use reqwest::StatusCode;
 
 use crate::error::{ApiError, Code, retry_after};
 use crate::excerpt::body_excerpt;
-use crate::{Client, Error};
+use crate::{Client, Error, EventId};
+
+/// What a call is, for its tracing span: the operation and what it is
+/// about. Nothing secret goes in (the signature is added later, and only
+/// to the request).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CallInfo {
+    pub(crate) operation: &'static str,
+    pub(crate) event: Option<EventId>,
+    pub(crate) contacts: Option<usize>,
+    pub(crate) attempt: u32,
+}
+
+impl CallInfo {
+    pub(crate) fn new(operation: &'static str, attempt: u32) -> Self {
+        Self {
+            operation,
+            event: None,
+            contacts: None,
+            attempt,
+        }
+    }
+
+    pub(crate) fn event(self, event: EventId) -> Self {
+        Self {
+            event: Some(event),
+            ..self
+        }
+    }
+
+    pub(crate) fn contacts(self, contacts: usize) -> Self {
+        Self {
+            contacts: Some(contacts),
+            ..self
+        }
+    }
+}
 
 impl Client {
-    /// Runs one generated call and maps its result to this crate's types.
+    /// Runs one generated call in an `ivvy.call` span (operation, event,
+    /// contacts, attempt; then the HTTP status and the duration) and maps
+    /// its result to this crate's types.
     pub(crate) async fn call<T>(
         &self,
+        info: CallInfo,
         request: impl Future<Output = Result<ResponseValue<T>, GeneratedError<ApiErrorBody>>>,
     ) -> Result<T, Error> {
-        match request.await {
+        let span = tracing::info_span!(
+            "ivvy.call",
+            operation = info.operation,
+            event = info.event.map(EventId::get),
+            contacts = info.contacts,
+            attempt = info.attempt,
+            status = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        let started = tokio::time::Instant::now();
+        let result = match request.instrument(span.clone()).await {
             Ok(reply) => Ok(reply.into_inner()),
             Err(error) => Err(self.error_from(error)),
-        }
+        };
+        let status = match &result {
+            Ok(_) => Some(200),
+            Err(error) => error.status().map(|s| s.as_u16()),
+        };
+        span.record("status", status);
+        span.record(
+            "duration_ms",
+            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        );
+        result
     }
 
     fn error_from(&self, error: GeneratedError<ApiErrorBody>) -> Error {

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 use ivvy_iws::Credentials;
 use reqwest::StatusCode;
 
+use crate::call::CallInfo;
 use crate::excerpt::body_excerpt;
 use crate::retry::read_may_retry;
 use crate::signing::{Hooks, Signer};
@@ -356,8 +357,8 @@ impl Client {
         let reply = self
             .shared
             .retry
-            .run(&mut rng, read_may_retry, || {
-                self.call(self.shared.api.ping(&body))
+            .run(&mut rng, read_may_retry, |attempt| {
+                self.call(CallInfo::new("ping", attempt), self.shared.api.ping(&body))
             })
             .await?;
         ivvy_iws::timestamp::parse(&reply.ack).ok_or_else(|| Error::UnexpectedReply {

@@ -219,6 +219,17 @@ impl Error {
         }
     }
 
+    /// The HTTP status of the reply, when one came.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(api) => Some(api.status),
+            Error::Redirected { status, .. } => *status,
+            Error::ReplyTooLarge { status, .. } => Some(*status),
+            Error::UnexpectedReply { status, .. } => *status,
+            _ => None,
+        }
+    }
+
     /// The iVvy error, when iVvy answered with one.
     pub fn api(&self) -> Option<&ApiError> {
         match self {

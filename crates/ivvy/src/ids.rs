@@ -27,7 +27,17 @@ macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, $kind:literal) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize), serde(transparent))]
         pub struct $name(NonZeroU64);
+
+        // Read back as checked, so a file cannot hold an id iVvy could not.
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let value = u64::deserialize(d)?;
+                Self::new(value).map_err(serde::de::Error::custom)
+            }
+        }
 
         impl $name {
             /// The id, checked: from 1 to `i64::MAX`.

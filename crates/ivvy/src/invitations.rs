@@ -8,18 +8,24 @@ use futures::stream::{self, Stream, StreamExt};
 use ivvy_api::types::{GetInvitedContactListRequest, InvitationResponse};
 use reqwest::StatusCode;
 
+use crate::call::CallInfo;
 use crate::ids::IntoId;
 use crate::paging::{Listed, Page, walk};
 use crate::{Client, ContactId, Error, EventId, RetryPolicy};
 
-/// A contact's answer to an invitation.
+/// A contact's answer to an invitation. With the `serde` feature it is
+/// iVvy's letter, `"Y"`, `"N"` or `"U"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Answer {
     /// `Y`.
+    #[cfg_attr(feature = "serde", serde(rename = "Y"))]
     Yes,
     /// `N`.
+    #[cfg_attr(feature = "serde", serde(rename = "N"))]
     No,
     /// `U`: not answered yet.
+    #[cfg_attr(feature = "serde", serde(rename = "U"))]
     Undecided,
 }
 
@@ -44,12 +50,21 @@ impl From<InvitationResponse> for Answer {
     }
 }
 
-/// One invitation with the contact's answer.
+/// One invitation with the contact's answer. With the `serde` feature it
+/// uses getInvitedContactList's own field names (`eventId`, `contactId`,
+/// `response`, `modifiedDate`, ...).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "camelCase")
+)]
 pub struct InvitedContact {
     /// The event.
+    #[cfg_attr(feature = "serde", serde(rename = "eventId"))]
     pub event: EventId,
     /// The contact.
+    #[cfg_attr(feature = "serde", serde(rename = "contactId"))]
     pub contact: ContactId,
     /// First name, when iVvy has one.
     pub first_name: Option<String>,
@@ -60,10 +75,12 @@ pub struct InvitedContact {
     /// Phone, when iVvy has one.
     pub phone: Option<String>,
     /// The answer so far.
+    #[cfg_attr(feature = "serde", serde(rename = "response"))]
     pub answer: Answer,
     /// The registration, once the contact has registered.
     pub registration_id: Option<i64>,
     /// When the invitation last changed, as iVvy sent it (`yyyy-mm-dd HH:mm:ss UTC`).
+    #[cfg_attr(feature = "serde", serde(rename = "modifiedDate"))]
     pub modified: String,
 }
 
@@ -83,16 +100,16 @@ impl Listed for InvitedContact {
 
 impl Client {
     /// Every invitation to the event, with each contact's answer, as a
-    /// stream. Pages are fetched as the stream is read, each retried on its
-    /// own, until iVvy's `totalResults` is reached; a listing that does not
-    /// end (empty or repeated pages) ends with an error.
+    /// stream; with `answer`, only the invitations with that answer (iVvy
+    /// filters them). Pages are fetched as the stream is read, each retried
+    /// on its own, until iVvy's `totalResults` is reached; a listing that
+    /// does not end (empty or repeated pages) ends with an error.
     ///
     /// ```no_run
     /// # async fn run(client: ivvy::Client) -> Result<(), ivvy::Error> {
     /// use futures::TryStreamExt;
     /// let yes: Vec<_> = client
-    ///     .invited_contacts(4)
-    ///     .try_filter(|c| std::future::ready(c.answer == ivvy::Answer::Yes))
+    ///     .invited_contacts(4, Some(ivvy::Answer::Yes))
     ///     .try_collect()
     ///     .await?;
     /// println!("{} said yes", yes.len());
@@ -101,27 +118,29 @@ impl Client {
     pub fn invited_contacts(
         &self,
         event: impl IntoId<EventId>,
+        answer: Option<Answer>,
     ) -> impl Stream<Item = Result<InvitedContact, Error>> + Send + 'static {
         match event.into_id() {
             Ok(event) => self
-                .invitations_with(event, self.shared.retry.clone())
+                .invitations_with(event, answer, self.shared.retry.clone())
                 .left_stream(),
             Err(e) => stream::once(async move { Err(Error::invalid("event", e.to_string())) })
                 .right_stream(),
         }
     }
 
-    /// The event's invitations, each page retried under `policy` (a bulk
-    /// run reads with its own).
+    /// The event's invitations (those with `answer`, when given), each page
+    /// retried under `policy` (a bulk run reads with its own).
     pub(crate) fn invitations_with(
         &self,
         event: EventId,
+        answer: Option<Answer>,
         policy: RetryPolicy,
     ) -> impl Stream<Item = Result<InvitedContact, Error>> + Send + 'static {
         let client = self.clone();
-        walk(policy, move |start| {
+        walk(policy, move |start, attempt| {
             let client = client.clone();
-            async move { client.invitation_page(event, start).await }
+            async move { client.invitation_page(event, answer, start, attempt).await }
         })
     }
 
@@ -129,16 +148,23 @@ impl Client {
     async fn invitation_page(
         &self,
         event: EventId,
+        answer: Option<Answer>,
         start: u64,
+        attempt: u32,
     ) -> Result<Page<InvitedContact>, Error> {
+        let mut filter = serde_json::Map::new();
+        if let Some(answer) = answer {
+            filter.insert("response".into(), answer.letter().into());
+        }
         let body = GetInvitedContactListRequest {
             event_id: event.non_zero(),
             start: Some(i64::try_from(start).unwrap_or(i64::MAX)),
             per_page: Some(self.shared.page_size.into()),
-            filter: serde_json::Map::new(),
+            filter,
         };
+        let info = CallInfo::new("getInvitedContactList", attempt).event(event);
         let reply = self
-            .call(self.shared.api.get_invited_contact_list(&body))
+            .call(info, self.shared.api.get_invited_contact_list(&body))
             .await?;
         let total = u64::try_from(reply.meta.total_results).unwrap_or(0);
         let items = reply

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use ivvy_api::types::{InviteContactsReply, InviteContactsRequest};
 use url::Url;
 
+use crate::call::CallInfo;
 use crate::ids::{HashMap, HashSet, IntoId};
 use crate::{Client, ContactId, Error, EventId};
 
@@ -17,9 +18,28 @@ use crate::{Client, ContactId, Error, EventId};
 /// run up front was the largest cost of a bulk invite, and most links only
 /// go into an email as text.)
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct InviteLinks {
     yes: String,
     no: String,
+}
+
+// Read back through the same check as a reply's links.
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for InviteLinks {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Raw {
+            yes: String,
+            no: String,
+        }
+        let raw = Raw::deserialize(d)?;
+        InviteLinks::new(raw.yes, raw.no).ok_or_else(|| {
+            serde::de::Error::custom(
+                "the links are not absolute http(s) URLs without control characters",
+            )
+        })
+    }
 }
 
 impl InviteLinks {
@@ -121,15 +141,91 @@ impl Outcome {
             _ => None,
         }
     }
+
+    /// A word for the outcome: `invited`, `already invited`, `not invited`,
+    /// `failed` or `unknown`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Outcome::Invited(_) | Outcome::InvitedLinksUnknown => "invited",
+            Outcome::AlreadyInvited => "already invited",
+            Outcome::NotInvited => "not invited",
+            Outcome::Failed(_) => "failed",
+            Outcome::Unknown(_) => "unknown",
+        }
+    }
+
+    /// What a reader should know beside the outcome: why there are no
+    /// links, or why the contact is not invited or its fate unknown.
+    pub fn note(&self) -> Option<String> {
+        match self {
+            Outcome::AlreadyInvited => {
+                Some("already invited before this run; links not known".into())
+            }
+            Outcome::InvitedLinksUnknown => Some("invited; links not known".into()),
+            Outcome::Failed(e) => Some(e.to_string()),
+            Outcome::Unknown(e) => Some(format!("outcome unknown: {e}")),
+            Outcome::Invited(_) | Outcome::NotInvited => None,
+        }
+    }
 }
 
 /// One contact's outcome.
+///
+/// With the `serde` feature it serializes in iVvy's own result shape, as
+/// the `ivvy` command prints it: `{"contact": 1, "status": true,
+/// "inviteLinkYes": "...", "inviteLinkNo": "..."}`, with `"error"` when a
+/// request failed or the fate is unknown and `"note"` when the links are
+/// not known.
 #[derive(Debug, Clone)]
 pub struct Invitation {
     /// The contact.
     pub contact: ContactId,
     /// What became of it.
     pub outcome: Outcome,
+}
+
+/// `{"outcome": "invited", "invited": true, "links": {...}, "note": "..."}`.
+#[cfg(feature = "serde")]
+impl serde::Serialize for Outcome {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("outcome", self.word())?;
+        map.serialize_entry("invited", &self.is_invited())?;
+        if let Some(links) = self.links() {
+            map.serialize_entry("links", links)?;
+        }
+        if let Some(note) = self.note() {
+            map.serialize_entry("note", &note)?;
+        }
+        map.end()
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Invitation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let outcome = &self.outcome;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("contact", &self.contact)?;
+        map.serialize_entry("status", &outcome.is_invited())?;
+        if let Some(links) = outcome.links() {
+            map.serialize_entry("inviteLinkYes", links.yes())?;
+            map.serialize_entry("inviteLinkNo", links.no())?;
+        }
+        match outcome {
+            Outcome::Failed(_) | Outcome::Unknown(_) => {
+                map.serialize_entry("error", &outcome.note())?;
+            }
+            _ => {
+                if let Some(note) = outcome.note() {
+                    map.serialize_entry("note", &note)?;
+                }
+            }
+        }
+        map.end()
+    }
 }
 
 /// Checks the event id.
@@ -260,7 +356,7 @@ impl Client {
     ) -> Result<Vec<Invitation>, Error> {
         let event = checked_event(event)?;
         let contacts = distinct_contacts(contacts)?;
-        let outcomes = self.send_invites(event, &contacts).await?;
+        let outcomes = self.send_invites(event, &contacts, 1).await?;
         Ok(contacts
             .into_iter()
             .zip(outcomes)
@@ -269,17 +365,23 @@ impl Client {
     }
 
     /// One inviteContacts request for checked, distinct contacts; outcomes
-    /// in the same order.
+    /// in the same order. `attempt` is for its tracing span.
     pub(crate) async fn send_invites(
         &self,
         event: EventId,
         contacts: &[ContactId],
+        attempt: u32,
     ) -> Result<Vec<Outcome>, Error> {
         let body = InviteContactsRequest {
             event: event.non_zero(),
             contacts: contacts.iter().map(|c| c.non_zero()).collect(),
         };
-        let reply = self.call(self.shared.api.invite_contacts(&body)).await?;
+        let info = CallInfo::new("inviteContacts", attempt)
+            .event(event)
+            .contacts(contacts.len());
+        let reply = self
+            .call(info, self.shared.api.invite_contacts(&body))
+            .await?;
         match_results(contacts, reply)
     }
 }
@@ -396,6 +498,48 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn invitations_serialize_in_ivvys_result_shape() {
+        let links =
+            InviteLinks::new("https://a.test/y".into(), "https://a.test/n".into()).expect("valid");
+        let cases = [
+            (
+                Outcome::Invited(links.clone()),
+                r#"{"contact":1,"status":true,"inviteLinkYes":"https://a.test/y","inviteLinkNo":"https://a.test/n"}"#,
+            ),
+            (Outcome::NotInvited, r#"{"contact":1,"status":false}"#),
+            (
+                Outcome::AlreadyInvited,
+                r#"{"contact":1,"status":true,"note":"already invited before this run; links not known"}"#,
+            ),
+            (
+                Outcome::Failed(Arc::new(Error::Cancelled)),
+                r#"{"contact":1,"status":false,"error":"cancelled before the request finished"}"#,
+            ),
+        ];
+        for (outcome, json) in cases {
+            let invitation = Invitation {
+                contact: ContactId::new(1).expect("valid"),
+                outcome,
+            };
+            assert_eq!(
+                serde_json::to_string(&invitation).expect("serializes"),
+                json
+            );
+        }
+        assert_eq!(
+            serde_json::to_string(&Outcome::Invited(links.clone())).expect("serializes"),
+            r#"{"outcome":"invited","invited":true,"links":{"yes":"https://a.test/y","no":"https://a.test/n"}}"#
+        );
+        let back: InviteLinks =
+            serde_json::from_str(r#"{"yes":"https://a.test/y","no":"https://a.test/n"}"#)
+                .expect("reads");
+        assert_eq!(back, links);
+        assert!(serde_json::from_str::<InviteLinks>(r#"{"yes":"x","no":"y"}"#).is_err());
+        assert!(serde_json::from_str::<ContactId>("0").is_err());
     }
 
     #[test]

@@ -24,7 +24,7 @@
 //! }
 //!
 //! // 3. Read back who answered what.
-//! let mut invited = std::pin::pin!(client.invited_contacts(4));
+//! let mut invited = std::pin::pin!(client.invited_contacts(4, None));
 //! while let Some(contact) = invited.try_next().await? {
 //!     println!("{} answered {:?}", contact.contact, contact.answer);
 //! }

@@ -49,15 +49,15 @@ struct Walk<F> {
 }
 
 /// Every item of a listing, fetching pages as the stream is read, each
-/// retried under `policy`. `fetch(start)` requests the page that begins at
-/// `start`.
+/// retried under `policy`. `fetch(start, attempt)` requests the page that
+/// begins at `start`.
 pub(crate) fn walk<T, F, Fut>(
     policy: RetryPolicy,
     fetch: F,
 ) -> impl Stream<Item = Result<T, Error>> + Send + 'static
 where
     T: Listed + Send + 'static,
-    F: FnMut(u64) -> Fut + Send + 'static,
+    F: FnMut(u64, u32) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
 {
     let walk = Walk {
@@ -79,7 +79,7 @@ where
 async fn next_page<T, F, Fut>(mut walk: Walk<F>) -> Result<Option<(Vec<T>, Walk<F>)>, Error>
 where
     T: Listed,
-    F: FnMut(u64) -> Fut,
+    F: FnMut(u64, u32) -> Fut,
     Fut: Future<Output = Result<Page<T>, Error>>,
 {
     if walk.done {
@@ -89,7 +89,9 @@ where
     let fetch = &mut walk.fetch;
     let page = walk
         .policy
-        .run(&mut walk.rng, read_may_retry, || fetch(start))
+        .run(&mut walk.rng, read_may_retry, |attempt| {
+            fetch(start, attempt)
+        })
         .await?;
     let fresh = check_page(&mut walk, page).map_err(|problem| Error::UnexpectedReply {
         status: Some(StatusCode::OK),

@@ -152,8 +152,9 @@ impl RetryPolicy {
         ceiling.mul_f64(rng.f64())
     }
 
-    /// Runs `attempt` until it succeeds, fails with an error `retry` does
-    /// not accept, or the policy gives up; logs each wait with its reason.
+    /// Runs `attempt` (given its number, from 1) until it succeeds, fails
+    /// with an error `retry` does not accept, or the policy gives up; logs
+    /// each wait with its reason.
     pub(crate) async fn run<T, F, Fut>(
         &self,
         rng: &mut fastrand::Rng,
@@ -161,14 +162,14 @@ impl RetryPolicy {
         mut attempt: F,
     ) -> Result<T, Error>
     where
-        F: FnMut() -> Fut,
+        F: FnMut(u32) -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
         let first = tokio::time::Instant::now();
         let mut number = 0;
         loop {
             number += 1;
-            let error = match attempt().await {
+            let error = match attempt(number).await {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };

@@ -51,7 +51,8 @@ pub async fn run() -> Result<(), CliError> {
         }
     }
     println!("\nContact 1 opened its yes link, contact 2 its no link. The invitations now:");
-    let invited: Vec<ivvy::InvitedContact> = client.invited_contacts(EVENT).try_collect().await?;
+    let invited: Vec<ivvy::InvitedContact> =
+        client.invited_contacts(EVENT, None).try_collect().await?;
     output::invited(&mut stdout, Format::Table, EVENT as u64, &invited)?;
 
     println!(

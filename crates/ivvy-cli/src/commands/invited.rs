@@ -8,8 +8,10 @@ use crate::output;
 
 pub async fn run(client: &ivvy::Client, args: &InvitedArgs) -> Result<(), CliError> {
     let format = output::choose(args.output.output);
-    let contacts: Vec<ivvy::InvitedContact> =
-        client.invited_contacts(args.event).try_collect().await?;
+    let contacts: Vec<ivvy::InvitedContact> = client
+        .invited_contacts(args.event, args.answer.map(Into::into))
+        .try_collect()
+        .await?;
     output::invited(
         &mut std::io::stdout().lock(),
         format,
