@@ -58,6 +58,7 @@ fn check_invariants(server: &MockServer, input: &[i64], report: &BulkReport) {
                 assert_eq!(contact % 7, 0, "{contact} exists but was not invited");
             }
             Outcome::Failed(e) => assert_eq!(count, 0, "{contact} failed ({e}) but is invited"),
+            Outcome::NotSent(e) => assert_eq!(count, 0, "{contact} not sent ({e}) but is invited"),
             Outcome::Unknown(_) => assert!(count <= 1),
             other => panic!("unexpected outcome {other:?}"),
         }
@@ -207,7 +208,7 @@ async fn retries_are_bounded() {
 }
 
 #[tokio::test]
-async fn cancelling_reports_in_flight_contacts_as_unknown() {
+async fn cancelling_lets_requests_under_way_finish_and_reports_the_rest_not_sent() {
     let faults = Faults::new().delay(Duration::from_millis(200), Duration::from_millis(200));
     let server = mock(faults).await;
     let client = server.client_builder().build().expect("client");
@@ -231,9 +232,11 @@ async fn cancelling_reports_in_flight_contacts_as_unknown() {
     check_invariants(&server, &input, &report);
     let count =
         |f: fn(&Outcome) -> bool| report.invitations.iter().filter(|i| f(&i.outcome)).count();
-    assert!(count(|o| o.is_invited()) >= 20);
+    // The two chunks under way when the token was cancelled finished.
+    assert!(count(|o| o.is_invited()) >= 40);
+    assert_eq!(count(|o| matches!(o, Outcome::Unknown(_))), 0);
     assert!(
-        count(|o| matches!(o, Outcome::Failed(e) if matches!(**e, ivvy::Error::Cancelled))) > 0
+        count(|o| matches!(o, Outcome::NotSent(e) if matches!(**e, ivvy::Error::Cancelled))) > 0
     );
     assert!(report.invitations.len() == 100);
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -244,6 +247,41 @@ async fn cancelling_reports_in_flight_contacts_as_unknown() {
         after,
         "no request starts after cancelling"
     );
+}
+
+#[tokio::test]
+async fn requests_still_under_way_after_the_drain_are_checked_not_guessed() {
+    let faults = Faults::new().delay(Duration::from_millis(400), Duration::from_millis(400));
+    let server = mock(faults).await;
+    let client = server.client_builder().build().expect("client");
+    let token = CancellationToken::new();
+    let options = fast_retries()
+        .chunk_size(10)
+        .concurrency(2)
+        .skip_invited(false)
+        .drain_time(Duration::ZERO)
+        .cancel_on(token.clone());
+    let input: Vec<i64> = (1..=100).map(|c| c * 7 + 1).collect();
+    let run = client.invite_many(EVENT as i64, input.clone(), &options);
+    let cancel = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        token.cancel();
+    };
+    let (report, ()) = tokio::join!(run, cancel);
+    let report = report.expect("runs");
+    check_invariants(&server, &input, &report);
+    let unknown = report
+        .invitations
+        .iter()
+        .filter(|i| matches!(i.outcome, Outcome::Unknown(_)))
+        .count();
+    let not_sent = report
+        .invitations
+        .iter()
+        .filter(|i| matches!(i.outcome, Outcome::NotSent(_)))
+        .count();
+    assert_eq!(unknown, 20, "the two chunks under way");
+    assert_eq!(not_sent, 80);
 }
 
 #[tokio::test]

@@ -14,8 +14,9 @@ const USAGE: &str =
   codegen --check   fail, with a diff, when the generated file is stale
   api               write crates/ivvy-api/public-api.txt and crates/ivvy/public-api.txt
   api --check       fail, with a diff, when a public API listing is stale
+  man               write the ivvy command's man page to target/man/ivvy.1
   bench             run the benchmarks in release mode and print every figure and ratio
-                    (BENCH: all, per-call, bulk, signing or build; default all)";
+                    (BENCH: all, per-call, bulk, signing, build or output; default all)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
         ["api"] => api(false),
         ["api", "--check"] => api(true),
         ["bench", rest @ ..] => bench(rest),
+        ["man"] => man(),
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
             Ok(())
@@ -55,6 +57,35 @@ fn bench(args: &[&str]) -> Result<(), String> {
     } else {
         Err("the benchmarks failed".into())
     }
+}
+
+/// Writes the `ivvy` man page (rendered by the command itself with
+/// clap_mangen, so it always matches its flags) to target/man/ivvy.1.
+fn man() -> Result<(), String> {
+    let root = workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = std::process::Command::new(cargo)
+        .args(["run", "--quiet", "-p", "ivvy-cli", "--", "manpage"])
+        .current_dir(&root)
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "ivvy manpage failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let dir = root.join("target/man");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let path = dir.join("ivvy.1");
+    std::fs::write(&path, &output.stdout)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!(
+        "wrote {} (read it with `man {}`)",
+        path.display(),
+        path.display()
+    );
+    Ok(())
 }
 
 fn workspace_root() -> PathBuf {

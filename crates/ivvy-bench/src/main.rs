@@ -48,13 +48,15 @@ fn main() -> ExitCode {
         "bulk" => runtime.block_on(bulk(runs.max(9))),
         "signing" => signing(runs),
         "build" => build_cost(runs.min(3)),
+        "output" => runtime.block_on(output_memory()),
         "all" => runtime
             .block_on(per_call(runs))
             .and_then(|()| runtime.block_on(bulk(runs.max(9))))
             .and_then(|()| signing(runs))
-            .and_then(|()| build_cost(runs.min(3))),
+            .and_then(|()| build_cost(runs.min(3)))
+            .and_then(|()| runtime.block_on(output_memory())),
         other => Err(format!(
-            "unknown benchmark {other:?}: all, per-call, bulk, signing or build"
+            "unknown benchmark {other:?}: all, per-call, bulk, signing, build or output"
         )),
     };
     match result {
@@ -319,11 +321,101 @@ fn bulk_child(args: &[String]) -> ExitCode {
     }
 }
 
-/// The process's peak resident set size (VmHWM), in KiB.
+/// This process's peak resident set size (VmHWM), in KiB.
 fn peak_rss_kib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    vm_hwm_kib("self")
+}
+
+/// A process's peak resident set size (VmHWM) so far, in KiB; `pid` is a
+/// process id or `self`.
+fn vm_hwm_kib(pid: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Benchmark 5, output memory: peak resident memory of the whole `ivvy
+/// invite` process (release build) for 1,000,000 contacts against the fake
+/// server, with JSON output and with CSV output. Results are written as
+/// they settle, so neither should grow with the list.
+async fn output_memory() -> Result<(), String> {
+    const CONTACTS: u64 = 1_000_000;
+    const GOAL_MIB: f64 = 256.0;
+    println!("\n5. output memory: ivvy invite of {CONTACTS} contacts, whole process");
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .map_err(|e| e.to_string())?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "--quiet", "-p", "ivvy-cli"])
+        .current_dir(&workspace)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("building ivvy failed".into());
+    }
+    let ivvy = workspace.join("target/release/ivvy");
+    let dir = workspace.join("target/bench-output-memory");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let list = dir.join("contacts.txt");
+    let ids: String = (1..=CONTACTS).map(|c| format!("{c}\n")).collect();
+    std::fs::write(&list, ids).map_err(|e| e.to_string())?;
+    let server = MockServer::start(MockConfig::new().credentials(KEY, SECRET))
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut peaks = Vec::new();
+    for (event, format) in [(10_u64, "json"), (11, "csv")] {
+        let mut child = Command::new(&ivvy)
+            .args(["invite", "--event", &event.to_string(), "--contacts-file"])
+            .arg(&list)
+            .args([
+                "--output",
+                format,
+                "--no-journal",
+                "--concurrency",
+                "8",
+                "--consistency-window",
+                "0",
+            ])
+            .env("IVVY_BASE_URL", server.base_url())
+            .env("IVVY_API_KEY", KEY)
+            .env("IVVY_API_SECRET", SECRET)
+            .env("XDG_STATE_HOME", &dir)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start ivvy: {e}"))?;
+        let started = Instant::now();
+        // VmHWM only grows; the last reading before the exit is the peak,
+        // give or take the last few milliseconds.
+        let mut peak_kib = 0.0_f64;
+        let status = loop {
+            if let Some(kib) = vm_hwm_kib(&child.id().to_string()) {
+                peak_kib = peak_kib.max(kib);
+            }
+            if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+                break status;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
+        let mib = peak_kib / 1024.0;
+        println!(
+            "   {format}: peak {mib:.1} MiB in {:.1} s (exit {})",
+            started.elapsed().as_secs_f64(),
+            status.code().unwrap_or(-1)
+        );
+        peaks.push(mib);
+    }
+    server.stop().await;
+    let (json, csv) = (peaks[0], peaks[1]);
+    println!(
+        "FIGURE peak memory of ivvy invite, {CONTACTS} contacts: JSON {json:.1} MiB (goal < {GOAL_MIB} MiB) {}, CSV {csv:.1} MiB",
+        if json < GOAL_MIB { "MET" } else { "MISSED" }
+    );
+    println!("   JSON/CSV peak: {:.2}x", json / csv);
+    Ok(())
 }
 
 /// Benchmark 3, signing alone, against computing MD5 + HMAC-SHA1 of the same bytes.

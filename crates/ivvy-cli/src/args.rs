@@ -44,6 +44,10 @@ pub struct Connection {
     /// The API secret; prefer setting IVVY_API_SECRET in the environment.
     #[arg(long, env = "IVVY_API_SECRET", hide_env_values = true, global = true)]
     pub api_secret: Option<String>,
+
+    /// Seconds allowed for each request, reply included [default: 30].
+    #[arg(long, value_name = "SECS", global = true, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: Option<u64>,
 }
 
 /// `au`, `us` or `uk`.
@@ -90,6 +94,14 @@ pub enum Command {
     #[cfg(feature = "mock")]
     /// Invite a few contacts on a built-in fake iVvy server, then list them (no credentials needed).
     Demo,
+    /// Print shell completions: ivvy completions bash > /etc/bash_completion.d/ivvy
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    #[command(hide = true)]
+    Manpage,
 }
 
 #[derive(Debug, Args)]
@@ -127,6 +139,38 @@ pub struct InviteArgs {
     /// to send again; a contact is re-sent only if still missing then.
     #[arg(long, value_name = "SECS", default_value_t = 6)]
     pub consistency_window: u64,
+
+    /// Attempts per request, the first included.
+    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_attempts: u32,
+
+    /// Do not read the event's invitations first; every contact is sent
+    /// (iVvy may then invite a contact twice).
+    #[arg(long)]
+    pub no_skip_invited: bool,
+
+    /// Read the event's invitations and print what the run would do; send
+    /// no invitation.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask before inviting more than 1,000 contacts from a terminal.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Wait for another run for the same event on this machine to end,
+    /// instead of refusing at once.
+    #[arg(long)]
+    pub wait: bool,
+
+    /// The journal of settled results [default: one file per host and
+    /// event in the user's state directory, e.g. ~/.local/state/ivvy/].
+    #[arg(long, value_name = "PATH", conflicts_with = "no_journal")]
+    pub journal: Option<PathBuf>,
+
+    /// Keep no journal.
+    #[arg(long)]
+    pub no_journal: bool,
 
     #[command(flatten)]
     pub output: OutputArg,
@@ -181,9 +225,12 @@ pub enum Format {
     Table,
     /// One JSON document in the API's own shape.
     Json,
+    /// One JSON object per contact per line, as it settles.
+    Ndjson,
     /// A header row, then one row per contact. Cells from the server that
     /// start with =, +, -, @, a tab or a carriage return get a leading ' so
-    /// spreadsheets do not run them as formulas.
+    /// spreadsheets do not run them as formulas; control characters are
+    /// escaped.
     Csv,
 }
 

@@ -20,6 +20,13 @@ pub enum CliError {
     /// Writing the output failed (exit 1).
     #[error("cannot write the output: {0}")]
     Output(String),
+    /// Standard output was closed by its reader (`| head`): quiet, exit 0.
+    #[error("standard output was closed")]
+    BrokenPipe,
+    /// A signal stopped the run after every contact got its row (exit 130
+    /// or 143).
+    #[error("interrupted")]
+    Interrupted(crate::signals::Signal),
     /// The fake server could not start (exit 1).
     #[cfg(feature = "mock")]
     #[error(transparent)]
@@ -40,23 +47,37 @@ impl From<ivvy::Error> for CliError {
 
 impl From<std::io::Error> for CliError {
     fn from(error: std::io::Error) -> Self {
-        CliError::Output(error.to_string())
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            CliError::BrokenPipe
+        } else {
+            CliError::Output(error.to_string())
+        }
     }
 }
 
 impl From<csv::Error> for CliError {
     fn from(error: csv::Error) -> Self {
-        CliError::Output(error.to_string())
+        match error.into_kind() {
+            csv::ErrorKind::Io(io) => io.into(),
+            other => CliError::Output(format!("{other:?}")),
+        }
     }
 }
 
 impl CliError {
+    /// True when the reader of standard output went away.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, CliError::BrokenPipe)
+    }
+
     /// 2 for usage and input, 3 for contacts not invited, 1 otherwise.
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
             CliError::Input(_) => 2,
             CliError::NotAllInvited(_) => 3,
             CliError::Ivvy(_) | CliError::Failed(_) | CliError::Output(_) => 1,
+            CliError::BrokenPipe => 0,
+            CliError::Interrupted(signal) => signal.exit_code(),
             #[cfg(feature = "mock")]
             CliError::Mock(_) => 1,
         })

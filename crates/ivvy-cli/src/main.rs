@@ -4,7 +4,11 @@ mod args;
 mod commands;
 mod contacts;
 mod error;
+mod journal;
+mod lock;
 mod output;
+mod results;
+mod signals;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -30,8 +34,12 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        // A closed stdout (`| head`) ends the program quietly.
+        Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("ivvy: {error}");
+            if !matches!(error, CliError::Interrupted(_)) {
+                eprintln!("ivvy: {error}");
+            }
             error.exit_code()
         }
     }
@@ -50,6 +58,16 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Mock(args) => commands::mock::run(args).await,
         #[cfg(feature = "mock")]
         Command::Demo => commands::demo::run().await,
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut command, "ivvy", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Manpage => {
+            let command = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(command).render(&mut std::io::stdout())?;
+            Ok(())
+        }
     }
 }
 

@@ -30,6 +30,7 @@ pub fn invitations(
 ) -> Result<(), CliError> {
     match format {
         Format::Json => write_json(out, event, invitations)?,
+        Format::Ndjson => write_ndjson(out, invitations)?,
         Format::Csv => {
             let mut csv = csv::Writer::from_writer(out);
             csv.write_record([
@@ -87,6 +88,7 @@ pub fn invited(
 ) -> Result<(), CliError> {
     match format {
         Format::Json => write_json(out, event, contacts)?,
+        Format::Ndjson => write_ndjson(out, contacts)?,
         Format::Csv => {
             let mut csv = csv::Writer::from_writer(out);
             csv.write_record([
@@ -147,19 +149,28 @@ pub fn invited(
     Ok(())
 }
 
+/// One JSON object per line.
+fn write_ndjson(out: &mut impl Write, results: &[impl Serialize]) -> Result<(), CliError> {
+    for result in results {
+        serde_json::to_writer(&mut *out, result).map_err(|e| CliError::Output(e.to_string()))?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
 /// Text for a terminal: control characters and bidi marks escaped.
-fn safe(text: &str) -> String {
+pub fn safe(text: &str) -> String {
     ivvy::escaped(text).into_owned()
 }
 
 /// Text for a spreadsheet: a cell that starts with `=`, `+`, `-`, `@`, a
 /// tab or a carriage return gets a leading `'`, so no program runs it as a
-/// formula.
+/// formula; control characters and bidi marks are escaped, as in a table.
 pub fn csv_cell(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
+        format!("'{}", safe(text))
     } else {
-        text.to_string()
+        safe(text)
     }
 }
 
@@ -221,8 +232,8 @@ mod tests {
             ("+61 400", "'+61 400"),
             ("-2", "'-2"),
             ("@SUM(A1)", "'@SUM(A1)"),
-            ("\tx", "'\tx"),
-            ("\rx", "'\rx"),
+            ("\tx", "'\\u{9}x"),
+            ("\rx", "'\\u{d}x"),
             ("Ann", "Ann"),
             ("", ""),
         ] {

@@ -106,7 +106,7 @@ async fn some_contacts_not_invited_exit_3_and_say_which() {
     );
     assert_eq!(
         text(&output.stderr).trim(),
-        "ivvy: 2 of 3 contacts were not invited by iVvy: 7, 14"
+        "summary: 1 invited, 0 already invited, 2 not invited, 0 failed, 0 unknown, 0 not sent\n  not invited: 7, 14\nivvy: 2 of 3 contacts are not invited (the summary says which)"
     );
 }
 
@@ -157,7 +157,8 @@ async fn csv_and_table_outputs() {
     assert_eq!(code(&output), 0);
     let stdout = text(&output.stdout);
     assert!(
-        stdout.starts_with("CONTACT  STATUS   DETAIL\n2        invited  yes: "),
+        stdout
+            .starts_with("CONTACT     STATUS           DETAIL\n2           invited          yes: "),
         "{stdout}"
     );
 
@@ -375,7 +376,9 @@ async fn server_failures_exit_1() {
     );
     let stderr = text(&output.stderr);
     assert!(
-        stderr.starts_with("ivvy: 2 of 2 contacts were not invited because a request failed"),
+        stderr.contains(
+            "  failed: 1, 2\nivvy: 2 of 2 contacts were not invited because a request failed"
+        ),
         "{stderr}"
     );
 }

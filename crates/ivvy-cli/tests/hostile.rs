@@ -154,7 +154,7 @@ async fn a_rate_limit_that_never_lifts_stops_the_run_with_exit_3() {
     assert_eq!(code(&output), 3, "{stderr}");
     assert!(stderr.contains("no request succeeded for 1 s"), "{stderr}");
     assert!(
-        stderr.contains("waiting 6 s: iVvy asked us to wait (HTTP 429)"),
+        stderr.contains("waiting 6.0 s: iVvy asked us to wait (HTTP 429)"),
         "{stderr}"
     );
     let results = json(&output)["results"].clone();

@@ -14,7 +14,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
-use futures::{StreamExt, TryStreamExt, stream};
+use futures::stream::FuturesUnordered;
+use futures::{StreamExt, TryStreamExt};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
@@ -45,6 +46,7 @@ pub struct BulkOptions {
     retry: RetryPolicy,
     retry_budget: Duration,
     consistency_window: Duration,
+    drain_time: Duration,
     skip_invited: bool,
     progress: Option<ProgressFn>,
     wait: Option<WaitFn>,
@@ -66,6 +68,9 @@ type WaitFn = Arc<dyn Fn(&Wait) + Send + Sync>;
 /// Default [`BulkOptions::retry_budget`]: 5 minutes without a request
 /// succeeding.
 pub const DEFAULT_RETRY_BUDGET: Duration = Duration::from_secs(5 * 60);
+/// Default [`BulkOptions::drain_time`]: 10 s for requests under way when
+/// a run is cancelled.
+pub const DEFAULT_DRAIN_TIME: Duration = Duration::from_secs(10);
 /// Default [`BulkOptions::consistency_window`]: room for iVvy's invitation
 /// list to show an invitation up to 5 s after it was made.
 pub const DEFAULT_CONSISTENCY_WINDOW: Duration = Duration::from_secs(6);
@@ -78,6 +83,7 @@ impl Default for BulkOptions {
             retry: RetryPolicy::default(),
             retry_budget: DEFAULT_RETRY_BUDGET,
             consistency_window: DEFAULT_CONSISTENCY_WINDOW,
+            drain_time: DEFAULT_DRAIN_TIME,
             skip_invited: true,
             progress: None,
             wait: None,
@@ -94,6 +100,7 @@ impl fmt::Debug for BulkOptions {
             .field("retry", &self.retry)
             .field("retry_budget", &self.retry_budget)
             .field("consistency_window", &self.consistency_window)
+            .field("drain_time", &self.drain_time)
             .field("skip_invited", &self.skip_invited)
             .field("progress", &self.progress.is_some())
             .field("wait", &self.wait.is_some())
@@ -174,6 +181,14 @@ impl BulkOptions {
         self
     }
 
+    /// How long a cancelled run waits for the requests under way to finish
+    /// (default 10 s); those still under way then are checked against the
+    /// event's invitations.
+    pub fn drain_time(mut self, time: Duration) -> Self {
+        self.drain_time = time;
+        self
+    }
+
     /// Read the event's invitations first and skip contacts already invited
     /// (default true), so running the same list twice invites nobody twice.
     pub fn skip_invited(mut self, skip: bool) -> Self {
@@ -194,10 +209,11 @@ impl BulkOptions {
         self
     }
 
-    /// Stops the run when the token is cancelled: no new requests start;
-    /// contacts whose requests were under way are reported
-    /// [`Outcome::Unknown`], the others [`Outcome::Failed`] with
-    /// [`Error::Cancelled`].
+    /// Stops the run when the token is cancelled: no new request starts,
+    /// requests under way get [`drain_time`](Self::drain_time) to finish,
+    /// and every contact still gets its outcome ([`Outcome::NotSent`] for
+    /// those never sent; [`Outcome::Unknown`] only where a request was under
+    /// way and the event's invitations do not show the contact).
     pub fn cancel_on(mut self, token: CancellationToken) -> Self {
         self.cancel = Some(token);
         self
@@ -228,6 +244,122 @@ impl BulkOptions {
     fn report(&self, done: usize, total: usize) {
         if let Some(progress) = &self.progress {
             progress(Progress { done, total });
+        }
+    }
+}
+
+/// Counts per outcome of a bulk run ([`Client::invite_each`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct BulkSummary {
+    /// Invited by this run (links known or not).
+    pub invited: usize,
+    /// Invited before this run; nothing sent for them.
+    pub already_invited: usize,
+    /// iVvy answered that it did not invite them.
+    pub not_invited: usize,
+    /// Their request failed; not invited.
+    pub failed: usize,
+    /// Whether they were invited is not known.
+    pub unknown: usize,
+    /// Never sent: the run stopped first.
+    pub not_sent: usize,
+}
+
+impl BulkSummary {
+    fn count(&mut self, outcome: &Outcome) {
+        let slot = match outcome {
+            Outcome::Invited(_) | Outcome::InvitedLinksUnknown => &mut self.invited,
+            Outcome::AlreadyInvited => &mut self.already_invited,
+            Outcome::NotInvited => &mut self.not_invited,
+            Outcome::Failed(_) => &mut self.failed,
+            Outcome::Unknown(_) => &mut self.unknown,
+            Outcome::NotSent(_) => &mut self.not_sent,
+        };
+        *slot += 1;
+    }
+
+    /// Contacts with an outcome.
+    pub fn settled(&self) -> usize {
+        self.invited
+            + self.already_invited
+            + self.not_invited
+            + self.failed
+            + self.unknown
+            + self.not_sent
+    }
+
+    /// True when every contact is invited (now or before).
+    pub fn all_invited(&self) -> bool {
+        self.settled() == self.invited + self.already_invited
+    }
+}
+
+/// A run's contacts and the outcomes not handed over yet: outcomes wait
+/// here only until every earlier contact has one, then go out in input
+/// order.
+struct Settling {
+    event: EventId,
+    contacts: Vec<ContactId>,
+    already: Vec<bool>,
+    ready: std::collections::HashMap<usize, Outcome>,
+    /// The next position to hand over.
+    cursor: usize,
+    summary: BulkSummary,
+}
+
+impl Settling {
+    fn new(event: EventId, contacts: Vec<ContactId>) -> Self {
+        let already = vec![false; contacts.len()];
+        Self {
+            event,
+            contacts,
+            already,
+            ready: std::collections::HashMap::new(),
+            cursor: 0,
+            summary: BulkSummary::default(),
+        }
+    }
+
+    fn mark_already(&mut self, found: &HashSet<ContactId>) {
+        for (flag, contact) in self.already.iter_mut().zip(&self.contacts) {
+            *flag = found.contains(contact);
+        }
+    }
+
+    /// Positions still to send: not already invited, not settled.
+    fn positions_left(&self) -> impl Iterator<Item = usize> + '_ {
+        (self.cursor..self.contacts.len())
+            .filter(|&i| !self.already[i] && !self.ready.contains_key(&i))
+    }
+
+    fn settle(&mut self, outcomes: impl IntoIterator<Item = (usize, Outcome)>) {
+        self.ready.extend(outcomes);
+    }
+
+    /// Hands over every outcome whose earlier contacts all have theirs.
+    fn emit(&mut self, each: &mut (dyn FnMut(Vec<Invitation>) + Send)) {
+        let mut batch = Vec::new();
+        while self.cursor < self.contacts.len() {
+            let outcome = if self.already[self.cursor] {
+                Outcome::AlreadyInvited
+            } else {
+                match self.ready.remove(&self.cursor) {
+                    Some(outcome) => outcome,
+                    None => break,
+                }
+            };
+            self.summary.count(&outcome);
+            batch.push(Invitation {
+                contact: self.contacts[self.cursor],
+                outcome,
+            });
+            self.cursor += 1;
+        }
+        if !batch.is_empty() {
+            tracing::debug!(event = %self.event, contacts = batch.len(), "settled");
+            each(batch);
         }
     }
 }
@@ -289,6 +421,46 @@ impl Client {
         contacts: impl IntoIterator<Item = impl IntoId<ContactId>>,
         options: &BulkOptions,
     ) -> Result<BulkReport, Error> {
+        let event = checked_event(event)?;
+        let mut invitations = Vec::new();
+        self.invite_each(event, contacts, options, |batch| {
+            invitations.extend(batch);
+        })
+        .await?;
+        Ok(BulkReport { event, invitations })
+    }
+
+    /// [`invite_many`](Self::invite_many), handing each contact's
+    /// [`Invitation`] to `each` as soon as it settles, in input order, in
+    /// batches (at least one per request), and keeping none of them: memory
+    /// is bounded by the requests in flight, not by the list. Returns the
+    /// counts per outcome.
+    ///
+    /// When the run is cancelled ([`BulkOptions::cancel_on`]) it sends
+    /// nothing more, gives requests under way [`BulkOptions::drain_time`]
+    /// to finish, checks the event's invitations for any whose fate is
+    /// unknown, and still hands over a row for every contact: a contact the
+    /// server invited is never reported not sent or not invited.
+    ///
+    /// ```no_run
+    /// # async fn run(client: ivvy::Client) -> Result<(), ivvy::Error> {
+    /// let summary = client
+    ///     .invite_each(4, 1..=100_000_i64, &ivvy::BulkOptions::new(), |batch| {
+    ///         for invitation in batch {
+    ///             println!("{} {}", invitation.contact, invitation.outcome.word());
+    ///         }
+    ///     })
+    ///     .await?;
+    /// eprintln!("{} invited", summary.invited);
+    /// # Ok(()) }
+    /// ```
+    pub async fn invite_each(
+        &self,
+        event: impl IntoId<EventId>,
+        contacts: impl IntoIterator<Item = impl IntoId<ContactId>>,
+        options: &BulkOptions,
+        mut each: impl FnMut(Vec<Invitation>) + Send,
+    ) -> Result<BulkSummary, Error> {
         options.check()?;
         let event = checked_event(event)?;
         let contacts = distinct_contacts(contacts)?;
@@ -297,7 +469,7 @@ impl Client {
             event = event.get(),
             contacts = contacts.len()
         );
-        self.run_bulk(event, contacts, options)
+        self.run_bulk(event, contacts, options, &mut each)
             .instrument(span)
             .await
     }
@@ -308,109 +480,167 @@ impl Client {
         event: EventId,
         contacts: Vec<ContactId>,
         options: &BulkOptions,
-    ) -> Result<BulkReport, Error> {
+        each: &mut (dyn FnMut(Vec<Invitation>) + Send),
+    ) -> Result<BulkSummary, Error> {
         let total = contacts.len();
-        // A placeholder outcome: every contact's is set below, by its chunk
-        // or, for chunks a cancellation left unsettled, at the end.
-        let mut invitations: Vec<Invitation> = contacts
-            .iter()
-            .map(|&contact| Invitation {
-                contact,
-                outcome: Outcome::NotInvited,
-            })
-            .collect();
-        let mut done = 0;
+        let cancel = options.cancel.clone().unwrap_or_default();
+        let mut run = Settling::new(event, contacts);
 
         if options.skip_invited {
-            let already = self.invited_among(event, &contacts, &options.retry).await?;
-            for invitation in &mut invitations {
-                if already.contains(&invitation.contact) {
-                    invitation.outcome = Outcome::AlreadyInvited;
-                    done += 1;
+            let read = self.invited_among(event, &run.contacts, &options.retry);
+            let already = tokio::select! {
+                biased;
+                () = cancel.cancelled() => {
+                    // Nothing was sent: every contact gets its row.
+                    let reason = Arc::new(Error::Cancelled);
+                    let batch = run.positions_left().map(|i| (i, Outcome::NotSent(reason.clone()))).collect::<Vec<_>>();
+                    run.settle(batch);
+                    run.emit(each);
+                    return Ok(run.summary);
                 }
-            }
+                already = read => already?,
+            };
+            run.mark_already(&already);
         }
-        options.report(done, total);
+        run.emit(each);
+        options.report(run.summary.settled(), total);
 
-        // Positions of the contacts still to send; chunk n is
+        // Positions still to send, in input order; chunk n is
         // pending[n * chunk_size..][..chunk_size].
-        let pending: Vec<usize> = invitations
-            .iter()
-            .enumerate()
-            .filter(|(_, i)| !matches!(i.outcome, Outcome::AlreadyInvited))
-            .map(|(i, _)| i)
-            .collect();
+        let pending: Vec<usize> = run.positions_left().collect();
         let chunks: Vec<&[usize]> = pending.chunks(options.chunk_size).collect();
         tracing::info!(event = %event, contacts = total, requests = chunks.len(), "inviting");
         let tracks: Vec<Track> = chunks.iter().map(|_| Track::default()).collect();
         let mut finished = vec![false; chunks.len()];
+        // Chunks may run ahead of the first unfinished one by this many, so
+        // results wait in memory for at most this many chunks.
+        let window = options.concurrency.saturating_mul(4);
+        let mut running = FuturesUnordered::new();
+        let mut next = 0;
+        let mut deadline = tokio::time::Instant::now() + options.retry_budget;
+        let mut stop: Option<(Arc<Error>, tokio::time::Instant)> = None;
 
-        let mut settled = stream::iter(chunks.iter().enumerate())
-            .map(|(number, positions)| {
-                let chunk: Vec<_> = positions.iter().map(|&i| (i, contacts[i])).collect();
-                let span = tracing::info_span!("ivvy.chunk", number, contacts = chunk.len());
-                let run = self
+        loop {
+            let head = finished.iter().position(|f| !f).unwrap_or(chunks.len());
+            while stop.is_none()
+                && running.len() < options.concurrency
+                && next < chunks.len()
+                && next < head + window
+            {
+                let chunk: Vec<_> = chunks[next].iter().map(|&i| (i, run.contacts[i])).collect();
+                let span = tracing::info_span!("ivvy.chunk", number = next, contacts = chunk.len());
+                let number = next;
+                let work = self
                     .run_chunk(event, chunk, options, number as u64, &tracks[number])
                     .instrument(span);
-                async move {
-                    run.await;
+                running.push(async move {
+                    work.await;
                     number
-                }
-            })
-            .buffer_unordered(options.concurrency);
-
-        let cancel = options.cancel.clone().unwrap_or_default();
-        let mut deadline = tokio::time::Instant::now() + options.retry_budget;
-        let stopped = loop {
-            let next = tokio::select! {
+                });
+                next += 1;
+            }
+            if running.is_empty() {
+                break;
+            }
+            // After a stop, requests under way get until the drain deadline.
+            let until = stop.as_ref().map_or(deadline, |(_, drain)| *drain);
+            let settled = tokio::select! {
                 biased;
-                () = cancel.cancelled() => break Some(Arc::new(Error::Cancelled)),
-                () = tokio::time::sleep_until(deadline) => {
-                    break Some(Arc::new(Error::RetryBudgetSpent { budget: options.retry_budget }));
-                }
-                next = settled.next() => next,
-            };
-            let Some(number) = next else { break None };
-            finished[number] = true;
-            let mut answered = false;
-            for (index, outcome) in tracks[number].take() {
-                answered |= !matches!(outcome, Outcome::Failed(_) | Outcome::Unknown(_));
-                invitations[index].outcome = outcome;
-                done += 1;
-            }
-            if answered {
-                deadline = tokio::time::Instant::now() + options.retry_budget;
-            }
-            options.report(done, total);
-        };
-        drop(settled);
-
-        // Only a stopped run leaves chunks unfinished. What they settled
-        // stands; a request under way may have been carried out (unknown);
-        // the rest were not sent, or were refused and not sent again.
-        if let Some(reason) = stopped {
-            tracing::warn!(%reason, "stopping the run");
-            for (number, positions) in chunks.iter().enumerate() {
-                if finished[number] {
+                () = cancel.cancelled(), if stop.is_none() => {
+                    tracing::warn!("interrupted: sending nothing more, waiting for requests under way");
+                    stop = Some((Arc::new(Error::Cancelled), tokio::time::Instant::now() + options.drain_time));
                     continue;
                 }
-                let track = &tracks[number];
-                let unsettled = track.phase() == Phase::Sent;
-                let mut open: HashSet<usize> = positions.iter().copied().collect();
-                for (index, outcome) in track.take() {
-                    open.remove(&index);
-                    invitations[index].outcome = outcome;
+                () = tokio::time::sleep_until(until) => {
+                    match stop {
+                        // The drain time is up.
+                        Some(_) => break,
+                        None => {
+                            tracing::warn!(budget_s = options.retry_budget.as_secs(), "no request succeeded within the retry budget; stopping");
+                            stop = Some((
+                                Arc::new(Error::RetryBudgetSpent { budget: options.retry_budget }),
+                                tokio::time::Instant::now(),
+                            ));
+                            break;
+                        }
+                    }
                 }
-                for &index in positions.iter().filter(|i| open.contains(i)) {
-                    invitations[index].outcome = if unsettled {
-                        Outcome::Unknown(reason.clone())
-                    } else {
-                        Outcome::Failed(reason.clone())
-                    };
+                settled = running.next() => settled,
+            };
+            let Some(number) = settled else { break };
+            finished[number] = true;
+            let outcomes = tracks[number].take();
+            if outcomes
+                .iter()
+                .any(|(_, o)| !matches!(o, Outcome::Failed(_) | Outcome::Unknown(_)))
+            {
+                deadline = tokio::time::Instant::now() + options.retry_budget;
+            }
+            run.settle(outcomes);
+            run.emit(each);
+            options.report(run.summary.settled(), total);
+        }
+        drop(running);
+
+        if let Some((reason, _)) = stop {
+            self.settle_stopped(
+                event, &chunks, &finished, &tracks, &mut run, reason, options,
+            )
+            .await;
+            run.emit(each);
+            options.report(run.summary.settled(), total);
+        }
+        Ok(run.summary)
+    }
+
+    /// Gives every contact of the chunks a stopped run left unfinished its
+    /// row: what the chunk settled stands; a request that may have been
+    /// carried out is checked against the event's invitations (invited, or
+    /// unknown); what was refused or never sent is said so.
+    #[allow(clippy::too_many_arguments)] // the run's state, handed over once
+    async fn settle_stopped(
+        &self,
+        event: EventId,
+        chunks: &[&[usize]],
+        finished: &[bool],
+        tracks: &[Track],
+        run: &mut Settling,
+        reason: Arc<Error>,
+        options: &BulkOptions,
+    ) {
+        let mut in_doubt = Vec::new();
+        for (number, positions) in chunks.iter().enumerate() {
+            if finished[number] {
+                continue;
+            }
+            let track = &tracks[number];
+            let phase = track.phase();
+            let settled = track.take();
+            let mut open: HashSet<usize> = positions.iter().copied().collect();
+            for (index, _) in &settled {
+                open.remove(index);
+            }
+            run.settle(settled);
+            for &index in positions.iter().filter(|i| open.contains(i)) {
+                match phase {
+                    Phase::Sent => in_doubt.push(index),
+                    Phase::Between => run.settle([(index, Outcome::Failed(reason.clone()))]),
+                    Phase::NotSent => run.settle([(index, Outcome::NotSent(reason.clone()))]),
                 }
             }
         }
-        Ok(BulkReport { event, invitations })
+        if in_doubt.is_empty() {
+            return;
+        }
+        let ids: Vec<ContactId> = in_doubt.iter().map(|&i| run.contacts[i]).collect();
+        let found = self.invited_among(event, &ids, &options.retry).await;
+        for (&index, contact) in in_doubt.iter().zip(&ids) {
+            let outcome = match &found {
+                Ok(found) if found.contains(contact) => Outcome::InvitedLinksUnknown,
+                _ => Outcome::Unknown(reason.clone()),
+            };
+            run.settle([(index, outcome)]);
+        }
     }
 
     /// Sends one chunk until every contact in it has an outcome, recording

@@ -299,7 +299,8 @@ impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Code::Number(n) => n.fmt(f),
-            Code::Text(s) => s.fmt(f),
+            // A server's text: escaped so it cannot rewrite a terminal.
+            Code::Text(s) => f.write_str(&crate::escaped(s)),
         }
     }
 }
@@ -486,6 +487,18 @@ mod tests {
             a.to_string(),
             "iVvy error (HTTP 400, errorCode 400, specificCode 23016): 'id' does not validate (Value must be a whole number)"
         );
+    }
+
+    #[test]
+    fn codes_and_messages_from_the_server_are_escaped() {
+        let e = ApiError::from_body(
+            StatusCode::BAD_REQUEST,
+            "{\"errorCode\":\"\\u001b[2J400\",\"specificCode\":\"\\u001b]0;PWN\\u0007\",\"message\":\"a\\nb\"}".as_bytes(),
+        )
+        .expect("error body");
+        let text = e.to_string();
+        assert!(!text.chars().any(crate::is_unsafe_char), "{text:?}");
+        assert!(text.contains("\\u{1b}[2J400"), "{text}");
     }
 
     #[test]

@@ -115,6 +115,9 @@ pub enum Outcome {
     /// Whether the contact was invited is not known: its request was in
     /// flight when the work was cancelled, or could not be reconciled.
     Unknown(Arc<Error>),
+    /// Never sent: the run stopped first (interrupted, or its retry budget
+    /// spent). The contact is not invited by this run.
+    NotSent(Arc<Error>),
 }
 
 impl Outcome {
@@ -126,10 +129,11 @@ impl Outcome {
         )
     }
 
-    /// The error, for [`Outcome::Failed`] and [`Outcome::Unknown`].
+    /// The error, for [`Outcome::Failed`], [`Outcome::Unknown`] and
+    /// [`Outcome::NotSent`].
     pub fn error(&self) -> Option<&Error> {
         match self {
-            Outcome::Failed(e) | Outcome::Unknown(e) => Some(e),
+            Outcome::Failed(e) | Outcome::Unknown(e) | Outcome::NotSent(e) => Some(e),
             _ => None,
         }
     }
@@ -151,6 +155,7 @@ impl Outcome {
             Outcome::NotInvited => "not invited",
             Outcome::Failed(_) => "failed",
             Outcome::Unknown(_) => "unknown",
+            Outcome::NotSent(_) => "not sent",
         }
     }
 
@@ -164,6 +169,10 @@ impl Outcome {
             Outcome::InvitedLinksUnknown => Some("invited; links not known".into()),
             Outcome::Failed(e) => Some(e.to_string()),
             Outcome::Unknown(e) => Some(format!("outcome unknown: {e}")),
+            Outcome::NotSent(e) => Some(match **e {
+                Error::Cancelled => "not sent: interrupted".to_string(),
+                ref other => format!("not sent: {other}"),
+            }),
             Outcome::Invited(_) | Outcome::NotInvited => None,
         }
     }
@@ -215,7 +224,7 @@ impl serde::Serialize for Invitation {
             map.serialize_entry("inviteLinkNo", links.no())?;
         }
         match outcome {
-            Outcome::Failed(_) | Outcome::Unknown(_) => {
+            Outcome::Failed(_) | Outcome::Unknown(_) | Outcome::NotSent(_) => {
                 map.serialize_entry("error", &outcome.note())?;
             }
             _ => {

@@ -49,7 +49,8 @@ mod retry;
 mod signing;
 
 pub use bulk::{
-    BulkOptions, BulkReport, DEFAULT_CONSISTENCY_WINDOW, DEFAULT_RETRY_BUDGET, Progress, Wait,
+    BulkOptions, BulkReport, BulkSummary, DEFAULT_CONSISTENCY_WINDOW, DEFAULT_DRAIN_TIME,
+    DEFAULT_RETRY_BUDGET, Progress, Wait,
 };
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_REPLY_BYTES, DEFAULT_PAGE_SIZE,

@@ -195,13 +195,20 @@ pub(crate) fn wait_reason(error: &Error) -> String {
     }
 }
 
-/// Says how long and why a retry waits, at info level.
+/// A wait at least this long is logged as a warning, so it shows without
+/// asking for progress logs: a silent pause this long looks like a hang.
+const LONG_WAIT: Duration = Duration::from_secs(5);
+
+/// Says how long and why a retry waits: at info level, or as a warning
+/// when it is long.
 pub(crate) fn log_wait(wait: Duration, reason: &str) {
-    tracing::info!(
-        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-        "waiting {:.1} s: {reason}",
-        wait.as_secs_f64()
-    );
+    let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+    let secs = wait.as_secs_f64();
+    if wait >= LONG_WAIT {
+        tracing::warn!(wait_ms, "waiting {secs:.1} s: {reason}");
+    } else {
+        tracing::info!(wait_ms, "waiting {secs:.1} s: {reason}");
+    }
 }
 
 /// True for errors a read may retry (it repeats no work): what is

@@ -30,6 +30,9 @@ pub fn client(connection: &Connection) -> Result<ivvy::Client, CliError> {
             ));
         }
     }
+    if let Some(secs) = connection.timeout {
+        builder = builder.timeout(std::time::Duration::from_secs(secs));
+    }
     let client = builder.build()?;
     tracing::info!(base_url = client.base_url(), "using iVvy");
     Ok(client)

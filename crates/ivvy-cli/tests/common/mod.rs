@@ -11,6 +11,11 @@ use serde_json::Value;
 
 pub const SECRET: &str = "s3cr3t-of-the-cli-tests";
 
+/// Where the tests' runs keep journals and locks: never the user's own.
+pub fn state_home() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("ivvy-cli-tests-{}", std::process::id()))
+}
+
 pub async fn mock(faults: Faults) -> MockServer {
     MockServer::start(
         MockConfig::new()
@@ -24,7 +29,10 @@ pub async fn mock(faults: Faults) -> MockServer {
 /// Runs `ivvy` with the server's settings in the environment.
 pub async fn ivvy(server: Option<&MockServer>, args: &[&str], stdin: Option<&str>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ivvy"));
-    command.args(args).env_remove("RUST_LOG");
+    command
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env("XDG_STATE_HOME", state_home());
     for var in [
         "IVVY_BASE_URL",
         "IVVY_REGION",
@@ -73,4 +81,28 @@ pub fn code(output: &Output) -> i32 {
 pub fn json(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", text(&output.stdout)))
+}
+
+/// Starts `ivvy` with the server's settings, stdout and stderr piped; the
+/// caller waits for it.
+pub fn spawn_ivvy(server: &MockServer, args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_ivvy"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env("XDG_STATE_HOME", state_home())
+        .env("IVVY_BASE_URL", server.base_url())
+        .env("IVVY_API_KEY", server.key())
+        .env("IVVY_API_SECRET", server.secret())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ivvy starts")
+}
+
+/// Waits for a spawned `ivvy` off the async runtime.
+pub async fn finish(child: std::process::Child) -> Output {
+    tokio::task::spawn_blocking(move || child.wait_with_output().expect("ivvy finishes"))
+        .await
+        .expect("joins")
 }

@@ -1,0 +1,150 @@
+//! The journal of an event's invite runs on this machine: every settled
+//! result appended as one JSON line (the `--output ndjson` shape: contact,
+//! status, links, error or note), so a later run can give the links of
+//! contacts an earlier run invited. Never holds credentials. A torn last
+//! line (a run killed mid-write) is skipped with a warning.
+//!
+//! Where: `--journal PATH`, or `ivvy/{host}-{port}-event-{event}.ndjson` in
+//! the user's state directory (`$XDG_STATE_HOME`, else `~/.local/state`;
+//! the local data directory on other systems).
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use ivvy::{Invitation, InviteLinks};
+
+use crate::error::CliError;
+
+/// The folder for journals and run locks.
+pub fn state_dir() -> Option<PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "ivvy")?;
+    Some(
+        dirs.state_dir()
+            .unwrap_or_else(|| dirs.data_local_dir())
+            .to_path_buf(),
+    )
+}
+
+/// `{host}-{port}-event-{event}`: one name per iVvy host and event.
+pub fn run_name(base_url: &str, event: u64) -> String {
+    let url = url_host(base_url);
+    format!("{url}-event-{event}")
+}
+
+fn url_host(base_url: &str) -> String {
+    let rest = base_url.split("://").nth(1).unwrap_or(base_url);
+    let host = rest.split('/').next().unwrap_or(rest);
+    host.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// The default journal file for a host and event.
+pub fn default_path(base_url: &str, event: u64) -> Option<PathBuf> {
+    Some(state_dir()?.join(format!("{}.ndjson", run_name(base_url, event))))
+}
+
+/// The answer links earlier runs recorded, by contact.
+pub fn earlier_links(path: &Path) -> HashMap<u64, InviteLinks> {
+    let mut links = HashMap::new();
+    let Ok(file) = File::open(path) else {
+        return links;
+    };
+    for (number, line) in BufReader::new(file).lines().enumerate() {
+        let Ok(line) = line else { break };
+        match serde_json::from_str::<serde_json::Value>(&line) {
+            Ok(row) => {
+                let text = |key: &str| row[key].as_str().map(str::to_string);
+                if let (Some(contact), Some(yes), Some(no)) = (
+                    row["contact"].as_u64(),
+                    text("inviteLinkYes"),
+                    text("inviteLinkNo"),
+                ) && let Some(pair) = InviteLinks::new(yes, no)
+                {
+                    links.insert(contact, pair);
+                }
+            }
+            Err(_) => tracing::warn!(
+                path = %path.display(),
+                line = number + 1,
+                "skipping an unreadable journal line (a run stopped mid-write?)"
+            ),
+        }
+    }
+    links
+}
+
+/// Appends results to a journal.
+pub struct Journal {
+    out: BufWriter<File>,
+}
+
+impl Journal {
+    /// Opens the journal for appending, creating it and its folder.
+    pub fn open(path: &Path) -> Result<Self, CliError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| CliError::Input(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| {
+                CliError::Input(format!("cannot open the journal {}: {e}", path.display()))
+            })?;
+        Ok(Self {
+            out: BufWriter::new(file),
+        })
+    }
+
+    /// Appends a batch, one line per result, and flushes it to the file.
+    pub fn append(&mut self, batch: &[Invitation]) -> std::io::Result<()> {
+        for invitation in batch {
+            serde_json::to_writer(&mut self.out, invitation)?;
+            self.out.write_all(b"\n")?;
+        }
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_safe_file_names() {
+        assert_eq!(
+            run_name("http://127.0.0.1:8080", 4),
+            "127.0.0.1-8080-event-4"
+        );
+        assert_eq!(
+            run_name("https://api.ap-southeast-2.ivvy.com", 9),
+            "api.ap-southeast-2.ivvy.com-event-9"
+        );
+    }
+
+    #[test]
+    fn a_torn_last_line_is_skipped() {
+        let dir = std::env::temp_dir().join(format!("ivvy-journal-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("j.ndjson");
+        std::fs::write(
+            &path,
+            "{\"contact\":1,\"status\":true,\"inviteLinkYes\":\"https://a.test/y\",\"inviteLinkNo\":\"https://a.test/n\"}\n{\"contact\":2,\"status\":fal",
+        )
+        .expect("writes");
+        let links = earlier_links(&path);
+        assert_eq!(links.len(), 1);
+        assert_eq!(links[&1].yes(), "https://a.test/y");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,323 @@
+//! Stopping a run: signals in every phase, `kill -9` and a rerun, two runs
+//! at once, and a dry run. Each compares what `ivvy` printed with what the
+//! fake server recorded: a contact the server invited is never reported
+//! not sent or not invited.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{code, finish, ivvy, mock, spawn_ivvy, text};
+use ivvy_mock::{Faults, MockServer};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use serde_json::Value;
+
+const EVENT: u64 = 4;
+
+/// Contacts that exist (multiples of 7 do not).
+fn contacts(n: u64) -> String {
+    (1..=n)
+        .filter(|c| c % 7 != 0)
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The NDJSON rows printed, by contact.
+fn rows(stdout: &[u8]) -> Vec<Value> {
+    text(stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+/// Every row agrees with the server: invited rows are invited there, and
+/// rows not sent or not invited are not.
+fn check_rows(server: &MockServer, rows: &[Value], expected: usize) {
+    assert_eq!(rows.len(), expected, "a row for every contact");
+    for row in rows {
+        let contact = row["contact"].as_u64().expect("a contact");
+        let count = server.invite_count(EVENT, contact);
+        assert!(count <= 1, "{contact} invited {count} times");
+        let error = row["error"].as_str().unwrap_or_default();
+        if row["status"] == true {
+            assert_eq!(count, 1, "{row}");
+        } else if error.starts_with("outcome unknown") {
+            // allowed either way
+        } else {
+            assert_eq!(count, 0, "{contact} is invited but reported: {row}");
+        }
+    }
+    assert!(server.max_invite_count() <= 1);
+}
+
+async fn signal_after(child: &std::process::Child, after: Duration, signal: Signal) {
+    tokio::time::sleep(after).await;
+    kill(Pid::from_raw(child.id() as i32), signal).expect("signal sent");
+}
+
+#[tokio::test]
+async fn sigint_during_the_first_read_sends_nothing_and_says_so() {
+    let server =
+        mock(Faults::new().delay(Duration::from_millis(1500), Duration::from_millis(1500))).await;
+    let list = contacts(30);
+    let child = spawn_ivvy(
+        &server,
+        &[
+            "invite",
+            "--event",
+            "4",
+            "--contacts",
+            &list,
+            "--output",
+            "ndjson",
+        ],
+    );
+    signal_after(&child, Duration::from_millis(500), Signal::SIGINT).await;
+    let output = finish(child).await;
+    assert_eq!(code(&output), 130, "{}", text(&output.stderr));
+    let rows = rows(&output.stdout);
+    check_rows(&server, &rows, 26);
+    assert!(
+        rows.iter().all(|r| r["error"] == "not sent: interrupted"),
+        "{rows:?}"
+    );
+    assert_eq!(server.max_invite_count(), 0);
+}
+
+#[tokio::test]
+async fn sigterm_mid_invite_lets_requests_under_way_finish() {
+    let server =
+        mock(Faults::new().delay(Duration::from_millis(300), Duration::from_millis(300))).await;
+    let list = contacts(200);
+    let child = spawn_ivvy(
+        &server,
+        &[
+            "invite",
+            "--event",
+            "4",
+            "--contacts",
+            &list,
+            "--chunk-size",
+            "10",
+            "--concurrency",
+            "2",
+            "--output",
+            "ndjson",
+        ],
+    );
+    signal_after(&child, Duration::from_millis(1100), Signal::SIGTERM).await;
+    let output = finish(child).await;
+    assert_eq!(code(&output), 143, "{}", text(&output.stderr));
+    let rows = rows(&output.stdout);
+    let expected = (1..=200).filter(|c| c % 7 != 0).count();
+    check_rows(&server, &rows, expected);
+    let invited = rows.iter().filter(|r| r["status"] == true).count();
+    let not_sent = rows
+        .iter()
+        .filter(|r| r["error"] == "not sent: interrupted")
+        .count();
+    assert!(
+        invited > 0 && not_sent > 0,
+        "invited {invited}, not sent {not_sent}"
+    );
+    assert!(
+        text(&output.stderr).contains("summary: "),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[tokio::test]
+async fn sigint_mid_reconcile_checks_what_landed() {
+    // Every invite fails after doing its work; the run waits 2 s before
+    // checking the list, and is interrupted while it waits.
+    let server = mock(Faults::new().fail_after_work_every(1)).await;
+    let list = contacts(40);
+    let child = spawn_ivvy(
+        &server,
+        &[
+            "invite",
+            "--event",
+            "4",
+            "--contacts",
+            &list,
+            "--chunk-size",
+            "10",
+            "--consistency-window",
+            "2",
+            "--output",
+            "ndjson",
+        ],
+    );
+    signal_after(&child, Duration::from_millis(800), Signal::SIGINT).await;
+    let output = finish(child).await;
+    assert_eq!(code(&output), 130, "{}", text(&output.stderr));
+    let rows = rows(&output.stdout);
+    check_rows(&server, &rows, (1..=40).filter(|c| c % 7 != 0).count());
+    let invited = rows.iter().filter(|r| r["status"] == true).count();
+    assert!(invited > 0, "the chunks under way were checked: {rows:?}");
+}
+
+#[tokio::test]
+async fn a_killed_run_leaves_its_links_for_the_next() {
+    let server =
+        mock(Faults::new().delay(Duration::from_millis(200), Duration::from_millis(200))).await;
+    let list = contacts(300);
+    let mut child = spawn_ivvy(
+        &server,
+        &[
+            "invite",
+            "--event",
+            "4",
+            "--contacts",
+            &list,
+            "--chunk-size",
+            "10",
+            "--concurrency",
+            "1",
+            "--output",
+            "ndjson",
+        ],
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    child.kill().expect("kill -9");
+    let first = finish(child).await;
+    let printed = rows(&first.stdout);
+    assert!(!printed.is_empty(), "rows were written as they settled");
+    let linked: Vec<&Value> = printed
+        .iter()
+        .filter(|r| r["inviteLinkYes"].is_string())
+        .collect();
+    assert!(!linked.is_empty());
+
+    let output = ivvy(
+        Some(&server),
+        &[
+            "invite",
+            "--event",
+            "4",
+            "--contacts",
+            &list,
+            "--output",
+            "ndjson",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let again = rows(&output.stdout);
+    for row in &linked {
+        let contact = &row["contact"];
+        let later = again
+            .iter()
+            .find(|r| &r["contact"] == contact)
+            .expect("a row");
+        assert_eq!(later["inviteLinkYes"], row["inviteLinkYes"], "{later}");
+        assert_eq!(later["note"], "already invited; links from an earlier run");
+    }
+    assert_eq!(server.max_invite_count(), 1);
+}
+
+#[tokio::test]
+async fn a_second_run_for_the_same_event_refuses() {
+    let server =
+        mock(Faults::new().delay(Duration::from_millis(500), Duration::from_millis(500))).await;
+    let list = contacts(20);
+    let first = spawn_ivvy(
+        &server,
+        &[
+            "invite",
+            "--event",
+            "4",
+            "--contacts",
+            &list,
+            "--output",
+            "ndjson",
+        ],
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let second = ivvy(
+        Some(&server),
+        &[
+            "invite",
+            "--event",
+            "4",
+            "--contacts",
+            &list,
+            "--output",
+            "ndjson",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(code(&second), 1, "{}", text(&second.stderr));
+    let stderr = text(&second.stderr);
+    assert!(
+        stderr.contains(&format!("process {}", first.id())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--wait"), "{stderr}");
+    let first = finish(first).await;
+    assert_eq!(code(&first), 0, "{}", text(&first.stderr));
+    assert_eq!(server.max_invite_count(), 1);
+}
+
+#[tokio::test]
+async fn a_dry_run_reads_and_tells_but_invites_nobody() {
+    let server = mock(Faults::default()).await;
+    server.seed_invitations(EVENT, [1, 2]);
+    let output = ivvy(
+        Some(&server),
+        &[
+            "invite",
+            "--event",
+            "4",
+            "--contacts",
+            "1,2,3,3,4",
+            "--dry-run",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("5 contacts given, 1 repeats dropped"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 already invited"), "{stderr}");
+    assert!(stderr.contains("2 to send, in 1 requests"), "{stderr}");
+    assert_eq!(server.invite_count(EVENT, 3), 0);
+    assert_eq!(server.invitations(EVENT).len(), 2);
+}
+
+#[tokio::test]
+async fn completions_and_a_closed_stdout_are_quiet() {
+    let output = ivvy(None, &["completions", "bash"], None).await;
+    assert_eq!(code(&output), 0);
+    assert!(
+        text(&output.stdout).contains("_ivvy()"),
+        "{}",
+        text(&output.stdout)
+    );
+
+    // `ivvy invited ... | head -1`: far more output than a pipe holds.
+    let server = mock(Faults::default()).await;
+    server.seed_invitations(EVENT, 1..=3_000);
+    let mut child = spawn_ivvy(&server, &["invited", "--event", "4", "--output", "csv"]);
+    let stdout = child.stdout.take().expect("stdout");
+    let first = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
+            .expect("reads");
+        line
+    })
+    .await
+    .expect("joins");
+    assert!(first.starts_with("contactId,"), "{first}");
+    let output = finish(child).await;
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    assert_eq!(text(&output.stderr), "", "quiet");
+}
