@@ -52,15 +52,18 @@ pub fn default_path(base_url: &str, event: u64) -> Option<PathBuf> {
     Some(state_dir()?.join(format!("{}.ndjson", run_name(base_url, event))))
 }
 
-/// The answer links earlier runs recorded, by contact.
-pub fn earlier_links(path: &Path) -> HashMap<u64, InviteLinks> {
+/// The answer links earlier runs recorded for `event`, by contact.
+pub fn earlier_links(path: &Path, event: u64) -> HashMap<u64, InviteLinks> {
     let mut links = HashMap::new();
     let Ok(file) = File::open(path) else {
         return links;
     };
-    for (number, line) in BufReader::new(file).lines().enumerate() {
+    for (number, line) in BufReader::new(file).split(b'\n').enumerate() {
         let Ok(line) = line else { break };
-        match serde_json::from_str::<serde_json::Value>(&line) {
+        match serde_json::from_slice::<serde_json::Value>(&line) {
+            // Rows of another event (a journal named with --journal may be
+            // shared) are not this run's.
+            Ok(row) if row["event"].as_u64() != Some(event) => {}
             Ok(row) => {
                 let text = |key: &str| row[key].as_str().map(str::to_string);
                 if let (Some(contact), Some(yes), Some(no)) = (
@@ -85,11 +88,14 @@ pub fn earlier_links(path: &Path) -> HashMap<u64, InviteLinks> {
 /// Appends results to a journal.
 pub struct Journal {
     out: BufWriter<File>,
+    event: u64,
 }
 
 impl Journal {
-    /// Opens the journal for appending, creating it and its folder.
-    pub fn open(path: &Path) -> Result<Self, CliError> {
+    /// Opens the journal for appending, creating it and its folder; a torn
+    /// last line left by a killed run is ended first, so it stays the only
+    /// unreadable one.
+    pub fn open(path: &Path, event: u64) -> Result<Self, CliError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
                 .map_err(|e| CliError::Input(format!("cannot create {}: {e}", dir.display())))?;
@@ -101,15 +107,25 @@ impl Journal {
             .map_err(|e| {
                 CliError::Input(format!("cannot open the journal {}: {e}", path.display()))
             })?;
-        Ok(Self {
-            out: BufWriter::new(file),
-        })
+        let torn = std::fs::read(path).is_ok_and(|text| !text.is_empty() && !text.ends_with(b"\n"));
+        let mut out = BufWriter::new(file);
+        if torn {
+            out.write_all(b"\n").map_err(|e| {
+                CliError::Input(format!("cannot write the journal {}: {e}", path.display()))
+            })?;
+        }
+        Ok(Self { out, event })
     }
 
-    /// Appends a batch, one line per result, and flushes it to the file.
+    /// Appends a batch, one line per result (with its event), and flushes
+    /// it to the file.
     pub fn append(&mut self, batch: &[Invitation]) -> std::io::Result<()> {
         for invitation in batch {
-            serde_json::to_writer(&mut self.out, invitation)?;
+            let mut row = serde_json::to_value(invitation)?;
+            if let serde_json::Value::Object(map) = &mut row {
+                map.insert("event".into(), self.event.into());
+            }
+            serde_json::to_writer(&mut self.out, &row)?;
             self.out.write_all(b"\n")?;
         }
         self.out.flush()
@@ -139,10 +155,10 @@ mod tests {
         let path = dir.join("j.ndjson");
         std::fs::write(
             &path,
-            "{\"contact\":1,\"status\":true,\"inviteLinkYes\":\"https://a.test/y\",\"inviteLinkNo\":\"https://a.test/n\"}\n{\"contact\":2,\"status\":fal",
+            "{\"event\":4,\"contact\":1,\"status\":true,\"inviteLinkYes\":\"https://a.test/y\",\"inviteLinkNo\":\"https://a.test/n\"}\n{\"event\":5,\"contact\":3,\"status\":true,\"inviteLinkYes\":\"https://a.test/y\",\"inviteLinkNo\":\"https://a.test/n\"}\n{\"event\":4,\"contact\":2,\"status\":fal",
         )
         .expect("writes");
-        let links = earlier_links(&path);
+        let links = earlier_links(&path, 4);
         assert_eq!(links.len(), 1);
         assert_eq!(links[&1].yes(), "https://a.test/y");
         let _ = std::fs::remove_dir_all(&dir);

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::io::Write;
 
 use ivvy::{Invitation, InviteLinks, Outcome};
-use serde_json::Value;
 
 use crate::args::Format;
 use crate::error::CliError;
@@ -15,6 +14,18 @@ use crate::output::{csv_cell, safe};
 
 /// The note of a contact already invited whose links an earlier run kept.
 const EARLIER_NOTE: &str = "already invited; links from an earlier run";
+
+/// The row of a contact already invited whose links an earlier run kept,
+/// in the same shape and order as the library's rows.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EarlierRow<'a> {
+    contact: u64,
+    status: bool,
+    invite_link_yes: &'a str,
+    invite_link_no: &'a str,
+    note: &'a str,
+}
 
 /// A results writer partway through its output.
 pub struct ResultWriter<W: Write> {
@@ -76,13 +87,6 @@ impl<W: Write> ResultWriter<W> {
         };
         match self.format {
             Format::Json | Format::Ndjson => {
-                let mut row = serde_json::to_value(invitation)
-                    .map_err(|e| CliError::Output(e.to_string()))?;
-                if let (Some(links), Value::Object(map)) = (recorded, &mut row) {
-                    map.insert("inviteLinkYes".into(), links.yes().into());
-                    map.insert("inviteLinkNo".into(), links.no().into());
-                    map.insert("note".into(), EARLIER_NOTE.into());
-                }
                 if self.format == Format::Json {
                     let separator = if self.written == 0 {
                         "\n    "
@@ -90,9 +94,20 @@ impl<W: Write> ResultWriter<W> {
                         ",\n    "
                     };
                     self.out.write_all(separator.as_bytes())?;
-                    serde_json::to_writer(&mut self.out, &row)
-                } else {
-                    serde_json::to_writer(&mut self.out, &row)
+                }
+                match recorded {
+                    // The row as the library writes it, in its field order.
+                    None => serde_json::to_writer(&mut self.out, invitation),
+                    Some(links) => serde_json::to_writer(
+                        &mut self.out,
+                        &EarlierRow {
+                            contact: invitation.contact.get(),
+                            status: true,
+                            invite_link_yes: links.yes(),
+                            invite_link_no: links.no(),
+                            note: EARLIER_NOTE,
+                        },
+                    ),
                 }
                 .map_err(|e| CliError::Output(e.to_string()))?;
                 if self.format == Format::Ndjson {

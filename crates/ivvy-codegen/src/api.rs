@@ -278,6 +278,21 @@ fn export_use(
             let Some(m) = krate.modules.get(owner) else {
                 return;
             };
+            let defined = m.items.iter().any(|item| match item {
+                Item::Use(u) => use_leaves(&u.tree, Vec::new())
+                    .iter()
+                    .any(|(_, rename)| rename.as_deref() == Some(wanted.as_str())),
+                _ => item_name(item).as_deref() == Some(wanted.as_str()),
+            });
+            if !defined {
+                // Made by a macro, which this reading does not expand.
+                out.insert(format!(
+                    "pub {} (made by a macro in {}; not listed in detail)",
+                    child.join("::"),
+                    owner.join("::")
+                ));
+                return;
+            }
             for item in &m.items {
                 match item {
                     Item::Use(u) => {
@@ -551,7 +566,10 @@ fn squash(text: &str) -> String {
         out = out.replace(from, to);
     }
     // `mut` on a parameter binding is the body's business, not the API's.
-    out = out.replace("(mut self", "(self").replace(",)", ")");
+    out = out
+        .replace("(mut ", "(")
+        .replace(", mut ", ", ")
+        .replace(",)", ")");
     out.replace("->", " -> ")
         .replace("  ", " ")
         .replace("- >", "->")

@@ -162,9 +162,10 @@ impl BulkOptions {
 
     /// The longest a run goes on with no request succeeding (default 5
     /// minutes). Past it the run stops: contacts not yet settled are
-    /// reported not invited ([`Outcome::Failed`] with
-    /// [`Error::RetryBudgetSpent`]), or [`Outcome::Unknown`] when their
-    /// request was under way.
+    /// reported not invited ([`Outcome::Failed`] when refused,
+    /// [`Outcome::NotSent`] when never sent, both with
+    /// [`Error::RetryBudgetSpent`]), or checked against the event's
+    /// invitations when their request was under way.
     pub fn retry_budget(mut self, budget: Duration) -> Self {
         self.retry_budget = budget;
         self
@@ -520,9 +521,14 @@ impl Client {
         let mut deadline = tokio::time::Instant::now() + options.retry_budget;
         let mut stop: Option<(Arc<Error>, tokio::time::Instant)> = None;
 
+        // The first unfinished chunk; it only moves forward.
+        let mut head = 0;
         loop {
-            let head = finished.iter().position(|f| !f).unwrap_or(chunks.len());
+            while head < chunks.len() && finished[head] {
+                head += 1;
+            }
             while stop.is_none()
+                && !cancel.is_cancelled()
                 && running.len() < options.concurrency
                 && next < chunks.len()
                 && next < head + window
@@ -657,8 +663,15 @@ impl Client {
         let policy = &options.retry;
         let mut rng = policy.rng(number);
         let first_try = tokio::time::Instant::now();
+        let cancel = options.cancel.clone().unwrap_or_default();
         let mut attempt = 0;
         loop {
+            // A cancelled run sends nothing more: what is still pending was
+            // refused or found missing, so it is known not invited.
+            if attempt > 0 && cancel.is_cancelled() {
+                track.settle_all(&pending, Outcome::Failed(Arc::new(Error::Cancelled)));
+                return;
+            }
             attempt += 1;
             let ids: Vec<ContactId> = pending.iter().map(|(_, c)| *c).collect();
             track.set_phase(Phase::Sent);
@@ -710,7 +723,10 @@ impl Client {
                 }
             } else if let (true, Decision::RetryAfter(wait)) = (error.is_retryable(), decision) {
                 track.set_phase(Phase::Between);
-                options.sleep(wait, wait_reason(&error)).await;
+                tokio::select! {
+                    () = options.sleep(wait, wait_reason(&error)) => {}
+                    () = cancel.cancelled() => {}
+                }
             } else {
                 track.settle_all(&pending, Outcome::Failed(error));
                 return;

@@ -35,23 +35,18 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs) -> Result<(), CliErro
     let event = args.event;
     let what = format!("event {event} on {}", client.base_url());
 
-    // One run per host and event on this machine.
-    let name = journal::run_name(client.base_url(), event.get());
-    let lock_dir = journal::state_dir().unwrap_or_else(std::env::temp_dir);
-    let _lock = RunLock::take(&lock_dir.join(format!("{name}.lock")), &what, args.wait)?;
-
     let journal_path = match (&args.journal, args.no_journal) {
         (_, true) => None,
         (Some(path), false) => Some(path.clone()),
         (None, false) => journal::default_path(client.base_url(), event.get()),
     };
-    let earlier = journal_path
-        .as_deref()
-        .map(journal::earlier_links)
-        .unwrap_or_default();
-
+    let interrupts = Interrupts::listen();
     if args.dry_run || (ids.len() > ASK_ABOVE && !args.yes && is_interactive()) {
-        let plan = plan(client, args, &ids).await?;
+        let token = interrupts.token();
+        let plan = tokio::select! {
+            plan = plan(client, args, &ids) => plan?,
+            () = token.cancelled() => return Err(interrupted(&interrupts)),
+        };
         eprint!("{}", plan.describe(&what));
         if args.dry_run {
             return Ok(());
@@ -61,8 +56,20 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs) -> Result<(), CliErro
         }
     }
 
-    let mut journal = journal_path.as_deref().map(Journal::open).transpose()?;
-    let interrupts = Interrupts::listen();
+    // One run per host and event on this machine (a dry run sends nothing,
+    // so it needs none).
+    let name = journal::run_name(client.base_url(), event.get());
+    let lock_dir = journal::state_dir().unwrap_or_else(std::env::temp_dir);
+    let _lock = RunLock::take(&lock_dir.join(format!("{name}.lock")), &what, args.wait)?;
+
+    let earlier = journal_path
+        .as_deref()
+        .map(|path| journal::earlier_links(path, event.get()))
+        .unwrap_or_default();
+    let mut journal = journal_path
+        .as_deref()
+        .map(|path| Journal::open(path, event.get()))
+        .transpose()?;
     let bar = progress_bar(ids.len(), usize::from(args.chunk_size));
     let options = options(args, &interrupts, bar.clone());
 
@@ -94,17 +101,22 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs) -> Result<(), CliErro
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    // The JSON document is closed whatever happened, so stdout stays valid.
+    let closed = match out {
+        Some(out) => out.finish(),
+        None => Ok(()),
+    };
     let summary = result?;
-    if let Some(error) = write_error {
-        return Err(error);
-    }
-    if let Some(out) = out {
-        out.finish()?;
+    // A closed stdout (`| head`) is quiet; any other write error counts.
+    for error in [write_error, closed.err()].into_iter().flatten() {
+        if !error.is_broken_pipe() {
+            return Err(error);
+        }
     }
 
     eprint!("{}", failing.summary(&summary));
-    if let Some(signal) = interrupts.received() {
-        return Err(CliError::Interrupted(signal));
+    if interrupts.received().is_some() {
+        return Err(interrupted(&interrupts));
     }
     if summary.all_invited() {
         Ok(())
@@ -128,6 +140,15 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs) -> Result<(), CliErro
             summary.settled()
         )))
     }
+}
+
+/// The exit for a run a signal stopped.
+fn interrupted(interrupts: &Interrupts) -> CliError {
+    CliError::Interrupted(
+        interrupts
+            .received()
+            .unwrap_or(crate::signals::Signal::Interrupt),
+    )
 }
 
 fn is_interactive() -> bool {
@@ -208,13 +229,17 @@ async fn plan(
         .map(|c| c.get())
         .filter(|c| seen.insert(*c))
         .collect();
-    let mut already = 0;
+    let mut found = HashSet::new();
     if !args.no_skip_invited {
         let mut invited = std::pin::pin!(client.invited_contacts(args.event, None));
         while let Some(invitation) = invited.try_next().await? {
-            already += usize::from(seen.contains(&invitation.contact.get()));
+            let contact = invitation.contact.get();
+            if seen.contains(&contact) {
+                found.insert(contact);
+            }
         }
     }
+    let already = found.len();
     let to_send = distinct.len() - already;
     Ok(Plan {
         given: ids.len(),
