@@ -55,6 +55,15 @@ impl From<std::io::Error> for CliError {
     }
 }
 
+impl From<serde_json::Error> for CliError {
+    fn from(error: serde_json::Error) -> Self {
+        match error.io_error_kind() {
+            Some(kind) => std::io::Error::from(kind).into(),
+            None => CliError::Output(error.to_string()),
+        }
+    }
+}
+
 impl From<csv::Error> for CliError {
     fn from(error: csv::Error) -> Self {
         match error.into_kind() {

@@ -119,7 +119,7 @@ impl Journal {
 
     /// Appends a batch, one line per result (with its event), and flushes
     /// it to the file.
-    pub fn append(&mut self, batch: &[Invitation]) -> std::io::Result<()> {
+    pub fn append(&mut self, batch: &[&Invitation]) -> std::io::Result<()> {
         for invitation in batch {
             let mut row = serde_json::to_value(invitation)?;
             if let serde_json::Value::Object(map) = &mut row {

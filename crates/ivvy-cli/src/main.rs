@@ -59,8 +59,11 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         #[cfg(feature = "mock")]
         Command::Demo => commands::demo::run().await,
         Command::Completions { shell } => {
+            // Written whole, so a closed stdout is an error, not a panic.
             let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(*shell, &mut command, "ivvy", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut command, "ivvy", &mut script);
+            std::io::Write::write_all(&mut std::io::stdout(), &script)?;
             Ok(())
         }
         Command::Manpage => {

@@ -152,7 +152,7 @@ pub fn invited(
 /// One JSON object per line.
 fn write_ndjson(out: &mut impl Write, results: &[impl Serialize]) -> Result<(), CliError> {
     for result in results {
-        serde_json::to_writer(&mut *out, result).map_err(|e| CliError::Output(e.to_string()))?;
+        serde_json::to_writer(&mut *out, result)?;
         writeln!(out)?;
     }
     Ok(())
@@ -186,8 +186,7 @@ fn write_json(
         event: u64,
         results: &'a [T],
     }
-    serde_json::to_writer_pretty(&mut *out, &Document { event, results })
-        .map_err(|e| CliError::Output(e.to_string()))?;
+    serde_json::to_writer_pretty(&mut *out, &Document { event, results })?;
     writeln!(out)?;
     Ok(())
 }

@@ -108,8 +108,7 @@ impl<W: Write> ResultWriter<W> {
                             note: EARLIER_NOTE,
                         },
                     ),
-                }
-                .map_err(|e| CliError::Output(e.to_string()))?;
+                }?;
                 if self.format == Format::Ndjson {
                     self.out.write_all(b"\n")?;
                 }

@@ -288,7 +288,7 @@ async fn a_dry_run_reads_and_tells_but_invites_nobody() {
         "{stderr}"
     );
     assert!(stderr.contains("2 already invited"), "{stderr}");
-    assert!(stderr.contains("2 to send, in 1 requests"), "{stderr}");
+    assert!(stderr.contains("2 to send, in 1 request(s)"), "{stderr}");
     assert_eq!(server.invite_count(EVENT, 3), 0);
     assert_eq!(server.invitations(EVENT).len(), 2);
 }
@@ -320,4 +320,21 @@ async fn completions_and_a_closed_stdout_are_quiet() {
     let output = finish(child).await;
     assert_eq!(code(&output), 0, "{}", text(&output.stderr));
     assert_eq!(text(&output.stderr), "", "quiet");
+}
+
+#[tokio::test]
+async fn a_closed_stdout_is_quiet_in_json_too() {
+    let server = mock(Faults::default()).await;
+    server.seed_invitations(EVENT, 1..=3_000);
+    for args in [
+        vec!["invited", "--event", "4", "--output", "json"],
+        vec!["completions", "bash"],
+    ] {
+        let mut child = spawn_ivvy(&server, &args);
+        // Close the reading end at once: every write fails.
+        drop(child.stdout.take());
+        let output = finish(child).await;
+        assert_eq!(code(&output), 0, "{args:?}: {}", text(&output.stderr));
+        assert_eq!(text(&output.stderr), "", "{args:?}: quiet");
+    }
 }

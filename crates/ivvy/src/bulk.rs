@@ -667,9 +667,10 @@ impl Client {
         let mut attempt = 0;
         loop {
             // A cancelled run sends nothing more: what is still pending was
-            // refused or found missing, so it is known not invited.
+            // refused or found missing, so it is known not invited, and is
+            // not sent again.
             if attempt > 0 && cancel.is_cancelled() {
-                track.settle_all(&pending, Outcome::Failed(Arc::new(Error::Cancelled)));
+                track.settle_all(&pending, Outcome::NotSent(Arc::new(Error::Cancelled)));
                 return;
             }
             attempt += 1;

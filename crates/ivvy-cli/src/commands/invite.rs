@@ -82,8 +82,14 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs) -> Result<(), CliErro
     let mut failing = FailingIds::default();
     let result = client
         .invite_each(event, ids, &options, |batch: Vec<Invitation>| {
+            // Contacts already invited add nothing the journal lacks, and
+            // would make it grow with every rerun.
+            let news: Vec<&Invitation> = batch
+                .iter()
+                .filter(|i| !matches!(i.outcome, Outcome::AlreadyInvited))
+                .collect();
             if let Some(journal) = &mut journal
-                && let Err(error) = journal.append(&batch)
+                && let Err(error) = journal.append(&news)
             {
                 tracing::warn!(%error, "could not append to the journal");
             }
@@ -206,7 +212,7 @@ struct Plan {
 impl Plan {
     fn describe(&self, what: &str) -> String {
         format!(
-            "plan for {what}:\n  {} contacts given, {} repeats dropped\n  {} already invited (skipped)\n  {} to send, in {} requests\n",
+            "plan for {what}:\n  {} contacts given, {} repeats dropped\n  {} already invited (skipped)\n  {} to send, in {} request(s)\n",
             self.given,
             self.given - self.distinct,
             self.already,
