@@ -1,151 +1,110 @@
-//! Writing an invite run's results as they settle, in every format, with
-//! memory bounded by a batch: JSON as one document written piece by piece,
-//! NDJSON a line per contact, CSV a row per contact, and a table with fixed
-//! columns (widths cannot wait for the end of a long run).
+//! Writing results as they come, in every format, with memory bounded by a
+//! batch: JSON as one `{"event": N, "results": [...]}` document written
+//! piece by piece, NDJSON a line per row, CSV a row per row, and a table
+//! with fixed columns (widths cannot wait for the end of a long run). Text
+//! from the server is escaped in tables and neutralised in CSV; JSON keeps
+//! it exact. What a row holds is its type's [`Row`] implementation.
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::marker::PhantomData;
 
-use ivvy::{Invitation, InviteLinks, Outcome};
+use ivvy::{Invitation, InviteLinks, InvitedContact, Outcome};
+use serde::Serialize;
 
 use crate::args::Format;
 use crate::error::CliError;
 use crate::output::{csv_cell, safe};
 
-/// The note of a contact already invited whose links an earlier run kept.
-const EARLIER_NOTE: &str = "already invited; links from an earlier run";
-
-/// The row of a contact already invited whose links an earlier run kept,
-/// in the same shape and order as the library's rows.
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct EarlierRow<'a> {
-    contact: u64,
-    status: bool,
-    invite_link_yes: &'a str,
-    invite_link_no: &'a str,
-    note: &'a str,
+/// A kind of output: its CSV header and table columns.
+pub trait Columns {
+    /// CSV column names.
+    const CSV_HEADER: &'static [&'static str];
+    /// Table column names with their widths (the last is unbounded).
+    const TABLE: &'static [(&'static str, usize)];
 }
+
+/// One row of output in each format.
+pub trait Row: Serialize {
+    /// The columns it fills.
+    type Kind: Columns;
+    /// The CSV cells, before neutralising.
+    fn csv(&self) -> Vec<String>;
+    /// The table cells, before escaping.
+    fn cells(&self) -> Vec<String>;
+}
+
+/// The rows of an invite run.
+pub struct Invites;
+/// The rows of an event's invitations.
+pub struct Invited;
 
 /// A results writer partway through its output.
-pub struct ResultWriter<W: Write> {
+pub struct ResultWriter<W: Write, K: Columns> {
     out: W,
     format: Format,
-    event: u64,
     written: usize,
+    kind: PhantomData<K>,
 }
 
-impl<W: Write> ResultWriter<W> {
+impl<W: Write, K: Columns> ResultWriter<W, K> {
     /// Writes the opening (the JSON head, the CSV or table header).
     pub fn start(mut out: W, format: Format, event: u64) -> Result<Self, CliError> {
         match format {
             Format::Json => write!(out, "{{\n  \"event\": {event},\n  \"results\": [")?,
-            Format::Csv => writeln!(out, "contact,status,inviteLinkYes,inviteLinkNo,error")?,
-            Format::Table => writeln!(out, "{:<12}{:<17}DETAIL", "CONTACT", "STATUS")?,
+            Format::Csv => writeln!(out, "{}", K::CSV_HEADER.join(","))?,
+            Format::Table => {
+                let names: Vec<String> = K::TABLE.iter().map(|(n, _)| n.to_string()).collect();
+                writeln!(out, "{}", table_line::<K>(&names))?;
+            }
             Format::Ndjson => {}
         }
         Ok(Self {
             out,
             format,
-            event,
             written: 0,
+            kind: PhantomData,
         })
     }
 
-    /// Writes a batch of settled results and flushes them. Contacts already
-    /// invited get the links an earlier run recorded in `earlier`.
-    pub fn write(
+    /// Writes rows and flushes them.
+    pub fn write<R: Row<Kind = K>>(
         &mut self,
-        batch: &[Invitation],
-        earlier: &HashMap<u64, InviteLinks>,
+        rows: impl IntoIterator<Item = R>,
     ) -> Result<(), CliError> {
-        for invitation in batch {
-            let outcome = &invitation.outcome;
-            let recorded = matches!(
-                outcome,
-                Outcome::AlreadyInvited | Outcome::InvitedLinksUnknown
-            )
-            .then(|| earlier.get(&invitation.contact.get()))
-            .flatten();
-            self.row(invitation, recorded)?;
-            self.written += 1;
-        }
-        self.out.flush()?;
-        Ok(())
-    }
-
-    fn row(
-        &mut self,
-        invitation: &Invitation,
-        recorded: Option<&InviteLinks>,
-    ) -> Result<(), CliError> {
-        let outcome = &invitation.outcome;
-        let links = outcome.links().or(recorded);
-        let note = match recorded {
-            Some(_) => Some(EARLIER_NOTE.to_string()),
-            None => outcome.note(),
-        };
-        match self.format {
-            Format::Json | Format::Ndjson => {
-                if self.format == Format::Json {
+        for row in rows {
+            match self.format {
+                Format::Json => {
                     let separator = if self.written == 0 {
                         "\n    "
                     } else {
                         ",\n    "
                     };
                     self.out.write_all(separator.as_bytes())?;
+                    serde_json::to_writer(&mut self.out, &row)?;
                 }
-                match recorded {
-                    // The row as the library writes it, in its field order.
-                    None => serde_json::to_writer(&mut self.out, invitation),
-                    Some(links) => serde_json::to_writer(
-                        &mut self.out,
-                        &EarlierRow {
-                            contact: invitation.contact.get(),
-                            status: true,
-                            invite_link_yes: links.yes(),
-                            invite_link_no: links.no(),
-                            note: EARLIER_NOTE,
-                        },
-                    ),
-                }?;
-                if self.format == Format::Ndjson {
+                Format::Ndjson => {
+                    serde_json::to_writer(&mut self.out, &row)?;
                     self.out.write_all(b"\n")?;
                 }
+                Format::Csv => {
+                    let mut line = csv::WriterBuilder::new()
+                        .has_headers(false)
+                        .from_writer(Vec::new());
+                    line.write_record(row.csv().iter().map(|cell| csv_cell(cell)))?;
+                    let bytes = line
+                        .into_inner()
+                        .map_err(|e| CliError::Output(e.to_string()))?;
+                    self.out.write_all(&bytes)?;
+                }
+                Format::Table => {
+                    let cells: Vec<String> = row.cells().iter().map(|c| safe(c)).collect();
+                    writeln!(self.out, "{}", table_line::<K>(&cells))?;
+                }
             }
-            Format::Csv => {
-                let (yes, no) = links.map_or((String::new(), String::new()), |l| {
-                    (l.yes().to_string(), l.no().to_string())
-                });
-                let mut row = csv::WriterBuilder::new()
-                    .has_headers(false)
-                    .from_writer(Vec::new());
-                row.write_record([
-                    invitation.contact.to_string(),
-                    outcome.is_invited().to_string(),
-                    csv_cell(&yes),
-                    csv_cell(&no),
-                    csv_cell(&note.unwrap_or_default()),
-                ])?;
-                let bytes = row
-                    .into_inner()
-                    .map_err(|e| CliError::Output(e.to_string()))?;
-                self.out.write_all(&bytes)?;
-            }
-            Format::Table => {
-                let detail = match (links, note) {
-                    (Some(links), _) => format!("yes: {}  no: {}", links.yes(), links.no()),
-                    (None, note) => note.unwrap_or_default(),
-                };
-                writeln!(
-                    self.out,
-                    "{:<12}{:<17}{}",
-                    invitation.contact,
-                    outcome.word(),
-                    safe(&detail)
-                )?;
-            }
+            self.written += 1;
         }
+        self.out.flush()?;
         Ok(())
     }
 
@@ -160,7 +119,188 @@ impl<W: Write> ResultWriter<W> {
             self.out.write_all(close.as_bytes())?;
         }
         self.out.flush()?;
-        tracing::debug!(event = self.event, rows = self.written, "results written");
         Ok(())
+    }
+}
+
+/// Cells padded to the table's widths, the last as it is.
+fn table_line<K: Columns>(cells: &[String]) -> String {
+    let mut line = String::new();
+    for (i, cell) in cells.iter().enumerate() {
+        match K::TABLE.get(i) {
+            Some((_, width)) if i + 1 < K::TABLE.len() => {
+                line.push_str(&format!("{cell:<width$} "));
+            }
+            _ => line.push_str(cell),
+        }
+    }
+    line.trim_end().to_string()
+}
+
+/// The note of a contact already invited whose links an earlier run kept.
+const EARLIER_NOTE: &str = "already invited; links from an earlier run";
+
+/// An invite run's row: the library's [`Invitation`], or for a contact
+/// already invited, the links an earlier run recorded.
+pub struct InviteRow<'a> {
+    invitation: &'a Invitation,
+    recorded: Option<&'a InviteLinks>,
+}
+
+impl<'a> InviteRow<'a> {
+    /// The row for `invitation`, with `earlier` runs' links when it is
+    /// already invited and they are known.
+    pub fn new(invitation: &'a Invitation, earlier: &'a HashMap<u64, InviteLinks>) -> Self {
+        let known = matches!(
+            invitation.outcome,
+            Outcome::AlreadyInvited | Outcome::InvitedLinksUnknown
+        );
+        let recorded = known
+            .then(|| earlier.get(&invitation.contact.get()))
+            .flatten();
+        Self {
+            invitation,
+            recorded,
+        }
+    }
+
+    fn links(&self) -> Option<&InviteLinks> {
+        self.invitation.outcome.links().or(self.recorded)
+    }
+
+    fn note(&self) -> Option<String> {
+        match self.recorded {
+            Some(_) => Some(EARLIER_NOTE.into()),
+            None => self.invitation.outcome.note(),
+        }
+    }
+}
+
+/// The earlier run's links, in the same shape and order as the library's
+/// rows.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EarlierRow<'a> {
+    contact: u64,
+    status: bool,
+    invite_link_yes: &'a str,
+    invite_link_no: &'a str,
+    note: &'a str,
+}
+
+impl Serialize for InviteRow<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.recorded {
+            None => self.invitation.serialize(s),
+            Some(links) => EarlierRow {
+                contact: self.invitation.contact.get(),
+                status: true,
+                invite_link_yes: links.yes(),
+                invite_link_no: links.no(),
+                note: EARLIER_NOTE,
+            }
+            .serialize(s),
+        }
+    }
+}
+
+impl Columns for Invites {
+    const CSV_HEADER: &'static [&'static str] = &[
+        "contact",
+        "status",
+        "inviteLinkYes",
+        "inviteLinkNo",
+        "error",
+    ];
+    const TABLE: &'static [(&'static str, usize)] =
+        &[("CONTACT", 11), ("STATUS", 16), ("DETAIL", 0)];
+}
+
+impl Row for InviteRow<'_> {
+    type Kind = Invites;
+
+    fn csv(&self) -> Vec<String> {
+        let (yes, no) = self.links().map_or((String::new(), String::new()), |l| {
+            (l.yes().to_string(), l.no().to_string())
+        });
+        vec![
+            self.invitation.contact.to_string(),
+            self.invitation.outcome.is_invited().to_string(),
+            yes,
+            no,
+            self.note().unwrap_or_default(),
+        ]
+    }
+
+    fn cells(&self) -> Vec<String> {
+        let detail = match (self.links(), self.note()) {
+            (Some(links), _) => format!("yes: {}  no: {}", links.yes(), links.no()),
+            (None, note) => note.unwrap_or_default(),
+        };
+        vec![
+            self.invitation.contact.to_string(),
+            self.invitation.outcome.word().to_string(),
+            detail,
+        ]
+    }
+}
+
+impl Columns for Invited {
+    const CSV_HEADER: &'static [&'static str] = &[
+        "contactId",
+        "response",
+        "firstName",
+        "lastName",
+        "email",
+        "phone",
+        "registrationId",
+        "modifiedDate",
+    ];
+    const TABLE: &'static [(&'static str, usize)] = &[
+        ("CONTACT", 11),
+        ("ANSWER", 10),
+        ("NAME", 24),
+        ("EMAIL", 32),
+        ("MODIFIED", 0),
+    ];
+}
+
+impl Row for &InvitedContact {
+    type Kind = Invited;
+
+    fn csv(&self) -> Vec<String> {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        vec![
+            self.contact.to_string(),
+            self.answer.letter().to_string(),
+            text(&self.first_name),
+            text(&self.last_name),
+            text(&self.email),
+            text(&self.phone),
+            self.registration_id
+                .map(|r| r.to_string())
+                .unwrap_or_default(),
+            self.modified.clone(),
+        ]
+    }
+
+    fn cells(&self) -> Vec<String> {
+        let answer = match self.answer {
+            ivvy::Answer::Yes => "yes",
+            ivvy::Answer::No => "no",
+            ivvy::Answer::Undecided => "undecided",
+        };
+        let name = [self.first_name.as_deref(), self.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        vec![
+            self.contact.to_string(),
+            answer.to_string(),
+            name,
+            self.email.clone().unwrap_or_default(),
+            self.modified.clone(),
+        ]
     }
 }

@@ -164,12 +164,12 @@ async fn csv_and_table_outputs() {
 
     server.set_answer(5, 1, ivvy_mock::state::Answer::Yes);
     for (format, check) in [
-        ("json", "\"response\": \"Y\""),
+        ("json", "\"response\":\"Y\""),
         (
             "csv",
             "contactId,response,firstName,lastName,email,phone,registrationId,modifiedDate\n1,Y,Contact,1,contact1@example.test,",
         ),
-        ("table", "CONTACT  ANSWER     NAME       EMAIL"),
+        ("table", "CONTACT     ANSWER     NAME                     EMAIL"),
     ] {
         let output = ivvy(
             Some(&server),
@@ -460,8 +460,8 @@ async fn demo_runs_without_credentials() {
     let output = ivvy(None, &["demo"], None).await;
     assert_eq!(code(&output), 0, "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
-    assert!(stdout.contains("7        not invited"), "{stdout}");
-    assert!(stdout.contains("1        yes"), "{stdout}");
+    assert!(stdout.contains("7           not invited"), "{stdout}");
+    assert!(stdout.contains("1           yes"), "{stdout}");
     assert!(stdout.contains("Contacts invited twice: 0."), "{stdout}");
 }
 

@@ -1,12 +1,14 @@
 //! `ivvy demo`: the whole flow on a built-in fake server, no credentials.
 
+use std::collections::HashMap;
+
 use futures::TryStreamExt;
 use ivvy::BulkOptions;
 use ivvy_mock::{MockConfig, MockServer};
 
 use crate::args::Format;
 use crate::error::CliError;
-use crate::output;
+use crate::results::{InviteRow, Invited, Invites, ResultWriter};
 
 const EVENT: i64 = 4;
 /// Contacts 1, 2 and 3 exist on the fake server; 7 does not.
@@ -30,13 +32,8 @@ pub async fn run() -> Result<(), CliError> {
     let report = client
         .invite_many(EVENT, CONTACTS, &BulkOptions::new())
         .await?;
-    let mut stdout = std::io::stdout().lock();
-    output::invitations(
-        &mut stdout,
-        Format::Table,
-        EVENT as u64,
-        &report.invitations,
-    )?;
+    let no_earlier = HashMap::new();
+    table_of_invitations(&report.invitations, &no_earlier)?;
 
     // Answer as contacts would, by opening their links.
     let http = reqwest::Client::new();
@@ -53,7 +50,10 @@ pub async fn run() -> Result<(), CliError> {
     println!("\nContact 1 opened its yes link, contact 2 its no link. The invitations now:");
     let invited: Vec<ivvy::InvitedContact> =
         client.invited_contacts(EVENT, None).try_collect().await?;
-    output::invited(&mut stdout, Format::Table, EVENT as u64, &invited)?;
+    let mut table =
+        ResultWriter::<_, Invited>::start(std::io::stdout(), Format::Table, EVENT as u64)?;
+    table.write(&invited)?;
+    table.finish()?;
 
     println!(
         "\nRunning the same invite again sends only contact 7: the others are already invited."
@@ -61,12 +61,21 @@ pub async fn run() -> Result<(), CliError> {
     let again = client
         .invite_many(EVENT, CONTACTS, &BulkOptions::new())
         .await?;
-    output::invitations(&mut stdout, Format::Table, EVENT as u64, &again.invitations)?;
+    table_of_invitations(&again.invitations, &no_earlier)?;
     let twice = (1..=3)
         .filter(|&c| server.invite_count(EVENT as u64, c) > 1)
         .count();
     println!("\nContacts invited twice: {twice}.");
-    drop(stdout);
     server.stop().await;
     Ok(())
+}
+
+fn table_of_invitations(
+    invitations: &[ivvy::Invitation],
+    earlier: &HashMap<u64, ivvy::InviteLinks>,
+) -> Result<(), CliError> {
+    let mut table =
+        ResultWriter::<_, Invites>::start(std::io::stdout(), Format::Table, EVENT as u64)?;
+    table.write(invitations.iter().map(|i| InviteRow::new(i, earlier)))?;
+    table.finish()
 }

@@ -16,7 +16,7 @@ use crate::error::CliError;
 use crate::journal::{self, Journal};
 use crate::lock::RunLock;
 use crate::output;
-use crate::results::ResultWriter;
+use crate::results::{InviteRow, Invites, ResultWriter};
 use crate::signals::Interrupts;
 
 /// From a terminal, a run that would invite more than this asks first.
@@ -73,7 +73,7 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs) -> Result<(), CliErro
     let bar = progress_bar(ids.len(), usize::from(args.chunk_size));
     let options = options(args, &interrupts, bar.clone());
 
-    let mut out = Some(ResultWriter::start(
+    let mut out = Some(ResultWriter::<_, Invites>::start(
         std::io::BufWriter::new(std::io::stdout()),
         format,
         event.get(),
@@ -97,7 +97,7 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs) -> Result<(), CliErro
             // A closed stdout stops the output, not the run: the journal
             // still gets every result.
             if let Some(writer) = &mut out
-                && let Err(error) = writer.write(&batch, &earlier)
+                && let Err(error) = writer.write(batch.iter().map(|i| InviteRow::new(i, &earlier)))
             {
                 out = None;
                 write_error = Some(error);
