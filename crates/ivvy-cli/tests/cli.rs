@@ -169,7 +169,10 @@ async fn csv_and_table_outputs() {
             "csv",
             "contactId,response,firstName,lastName,email,phone,registrationId,modifiedDate\n1,Y,Contact,1,contact1@example.test,",
         ),
-        ("table", "CONTACT     ANSWER     NAME                     EMAIL"),
+        (
+            "table",
+            "CONTACT     ANSWER     NAME                     EMAIL",
+        ),
     ] {
         let output = ivvy(
             Some(&server),

@@ -57,28 +57,53 @@ async fn signal_after(child: &std::process::Child, after: Duration, signal: Sign
     kill(Pid::from_raw(child.id() as i32), signal).expect("signal sent");
 }
 
+/// Invites `list` to event 4 with `extra` flags and NDJSON output, sends
+/// `signal` after `after`, and checks the exit code and every row against
+/// the server; returns the rows.
+async fn interrupted_run(
+    server: &MockServer,
+    list: &str,
+    extra: &[&str],
+    after: Duration,
+    signal: Signal,
+) -> Vec<Value> {
+    let mut args = vec![
+        "invite",
+        "--event",
+        "4",
+        "--contacts",
+        list,
+        "--output",
+        "ndjson",
+    ];
+    args.extend_from_slice(extra);
+    let child = spawn_ivvy(server, &args);
+    signal_after(&child, after, signal).await;
+    let output = finish(child).await;
+    let expected_code = if signal == Signal::SIGINT { 130 } else { 143 };
+    assert_eq!(code(&output), expected_code, "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("summary: "),
+        "{}",
+        text(&output.stderr)
+    );
+    let rows = rows(&output.stdout);
+    check_rows(server, &rows, list.split(',').count());
+    rows
+}
+
 #[tokio::test]
 async fn sigint_during_the_first_read_sends_nothing_and_says_so() {
-    let server =
-        mock(Faults::new().delay(Duration::from_millis(1500), Duration::from_millis(1500))).await;
-    let list = contacts(30);
-    let child = spawn_ivvy(
+    let slow = Duration::from_millis(1500);
+    let server = mock(Faults::new().delay(slow, slow)).await;
+    let rows = interrupted_run(
         &server,
-        &[
-            "invite",
-            "--event",
-            "4",
-            "--contacts",
-            &list,
-            "--output",
-            "ndjson",
-        ],
-    );
-    signal_after(&child, Duration::from_millis(500), Signal::SIGINT).await;
-    let output = finish(child).await;
-    assert_eq!(code(&output), 130, "{}", text(&output.stderr));
-    let rows = rows(&output.stdout);
-    check_rows(&server, &rows, 26);
+        &contacts(30),
+        &[],
+        Duration::from_millis(500),
+        Signal::SIGINT,
+    )
+    .await;
     assert!(
         rows.iter().all(|r| r["error"] == "not sent: interrupted"),
         "{rows:?}"
@@ -88,31 +113,17 @@ async fn sigint_during_the_first_read_sends_nothing_and_says_so() {
 
 #[tokio::test]
 async fn sigterm_mid_invite_lets_requests_under_way_finish() {
-    let server =
-        mock(Faults::new().delay(Duration::from_millis(300), Duration::from_millis(300))).await;
-    let list = contacts(200);
-    let child = spawn_ivvy(
+    let slow = Duration::from_millis(300);
+    let server = mock(Faults::new().delay(slow, slow)).await;
+    let flags = ["--chunk-size", "10", "--concurrency", "2"];
+    let rows = interrupted_run(
         &server,
-        &[
-            "invite",
-            "--event",
-            "4",
-            "--contacts",
-            &list,
-            "--chunk-size",
-            "10",
-            "--concurrency",
-            "2",
-            "--output",
-            "ndjson",
-        ],
-    );
-    signal_after(&child, Duration::from_millis(1100), Signal::SIGTERM).await;
-    let output = finish(child).await;
-    assert_eq!(code(&output), 143, "{}", text(&output.stderr));
-    let rows = rows(&output.stdout);
-    let expected = (1..=200).filter(|c| c % 7 != 0).count();
-    check_rows(&server, &rows, expected);
+        &contacts(200),
+        &flags,
+        Duration::from_millis(1100),
+        Signal::SIGTERM,
+    )
+    .await;
     let invited = rows.iter().filter(|r| r["status"] == true).count();
     let not_sent = rows
         .iter()
@@ -122,11 +133,6 @@ async fn sigterm_mid_invite_lets_requests_under_way_finish() {
         invited > 0 && not_sent > 0,
         "invited {invited}, not sent {not_sent}"
     );
-    assert!(
-        text(&output.stderr).contains("summary: "),
-        "{}",
-        text(&output.stderr)
-    );
 }
 
 #[tokio::test]
@@ -134,28 +140,15 @@ async fn sigint_mid_reconcile_checks_what_landed() {
     // Every invite fails after doing its work; the run waits 2 s before
     // checking the list, and is interrupted while it waits.
     let server = mock(Faults::new().fail_after_work_every(1)).await;
-    let list = contacts(40);
-    let child = spawn_ivvy(
+    let flags = ["--chunk-size", "10", "--consistency-window", "2"];
+    let rows = interrupted_run(
         &server,
-        &[
-            "invite",
-            "--event",
-            "4",
-            "--contacts",
-            &list,
-            "--chunk-size",
-            "10",
-            "--consistency-window",
-            "2",
-            "--output",
-            "ndjson",
-        ],
-    );
-    signal_after(&child, Duration::from_millis(800), Signal::SIGINT).await;
-    let output = finish(child).await;
-    assert_eq!(code(&output), 130, "{}", text(&output.stderr));
-    let rows = rows(&output.stdout);
-    check_rows(&server, &rows, (1..=40).filter(|c| c % 7 != 0).count());
+        &contacts(40),
+        &flags,
+        Duration::from_millis(800),
+        Signal::SIGINT,
+    )
+    .await;
     let invited = rows.iter().filter(|r| r["status"] == true).count();
     assert!(invited > 0, "the chunks under way were checked: {rows:?}");
 }
