@@ -40,6 +40,23 @@ pub struct MockArgs {
     /// Refuse inviteContacts calls with more contacts than this.
     #[arg(long, value_name = "N")]
     pub max_contacts: Option<usize>,
+    /// Limit all API requests to RPS per second, in bursts of BURST
+    /// (default 10); the rest get 429 with Retry-After.
+    #[arg(long, value_name = "RPS[/BURST]", value_parser = parse_rate)]
+    pub rate_limit: Option<(f64, u32)>,
+}
+
+fn parse_rate(text: &str) -> Result<(f64, u32), String> {
+    let (rate, burst) = text.split_once('/').unwrap_or((text, "10"));
+    let rate: f64 = rate.trim().parse().map_err(|e| format!("{rate:?}: {e}"))?;
+    let burst: u32 = burst
+        .trim()
+        .parse()
+        .map_err(|e| format!("{burst:?}: {e}"))?;
+    if !(rate > 0.0 && rate.is_finite()) || burst == 0 {
+        return Err(format!("{text}: the rate and the burst must be above 0"));
+    }
+    Ok((rate, burst))
 }
 
 fn parse_delay(text: &str) -> Result<(Duration, Duration), String> {
@@ -68,6 +85,9 @@ impl MockArgs {
         faults.html_502_every = self.html_502_every;
         faults.delay = self.delay_ms;
         faults.max_contacts_per_call = self.max_contacts;
+        if let Some((rate, burst)) = self.rate_limit {
+            faults = faults.rate_limit(rate, burst);
+        }
         MockConfig::new()
             .port(self.port)
             .credentials(self.key.clone(), self.secret.clone())
@@ -117,5 +137,14 @@ mod tests {
             parse_delay("20-5"),
             Err("20-5: MIN is larger than MAX".to_string())
         );
+    }
+
+    #[test]
+    fn rates_parse_with_or_without_a_burst() {
+        assert_eq!(parse_rate("20"), Ok((20.0, 10)));
+        assert_eq!(parse_rate("100/25"), Ok((100.0, 25)));
+        assert!(parse_rate("0").is_err());
+        assert!(parse_rate("5/0").is_err());
+        assert!(parse_rate("fast").is_err());
     }
 }

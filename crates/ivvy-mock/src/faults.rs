@@ -52,6 +52,58 @@ pub struct Faults {
     /// Names, emails, dates and invitation links carry terminal escape
     /// sequences, C1 controls, bidi overrides and spreadsheet formulas.
     pub hostile_text: bool,
+    /// An account's request quota: a token bucket over all API requests,
+    /// refilled at `per_second` up to `burst`; a request that finds it
+    /// empty is answered 429 with `Retry-After` (whole seconds, rounded up).
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// A quota of requests per second with a burst (see [`Faults::rate_limit`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    /// Requests per second, refilled continuously.
+    pub per_second: f64,
+    /// Requests the bucket holds when full.
+    pub burst: u32,
+}
+
+impl Eq for RateLimit {}
+
+/// The bucket of a [`RateLimit`]: tokens left, and when it was last
+/// refilled. Pure: the caller passes the time.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bucket {
+    tokens: f64,
+    at: std::time::Instant,
+}
+
+impl Bucket {
+    pub(crate) fn full(limit: RateLimit, now: std::time::Instant) -> Self {
+        Self {
+            tokens: f64::from(limit.burst),
+            at: now,
+        }
+    }
+
+    /// Takes a token for a request at `now`; `Err` with the wait until
+    /// the next token when there is none.
+    pub(crate) fn take(
+        &mut self,
+        limit: RateLimit,
+        now: std::time::Instant,
+    ) -> Result<(), Duration> {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * limit.per_second).min(f64::from(limit.burst));
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64(
+                (1.0 - self.tokens) / limit.per_second,
+            ))
+        }
+    }
 }
 
 /// What the faults say about one request.
@@ -150,6 +202,15 @@ impl Faults {
         self
     }
 
+    /// Limits all API requests to `per_second`, with bursts of `burst`.
+    pub fn rate_limit(mut self, per_second: f64, burst: u32) -> Self {
+        self.rate_limit = Some(RateLimit {
+            per_second: per_second.max(f64::MIN_POSITIVE),
+            burst: burst.max(1),
+        });
+        self
+    }
+
     /// The fault that replaces request `n`'s reply, if any; rate limiting
     /// wins over a 502, which wins over an error in a 200.
     pub(crate) fn front(&self, n: u64) -> Option<FrontFault> {
@@ -211,6 +272,32 @@ mod tests {
             ]
         );
         assert_eq!(Faults::default().front(1), None);
+    }
+
+    #[test]
+    fn the_bucket_refills_at_the_rate_up_to_the_burst() {
+        let limit = RateLimit {
+            per_second: 10.0,
+            burst: 3,
+        };
+        let start = std::time::Instant::now();
+        let mut bucket = Bucket::full(limit, start);
+        for _ in 0..3 {
+            assert_eq!(bucket.take(limit, start), Ok(()));
+        }
+        let wait = bucket.take(limit, start).expect_err("empty");
+        assert_eq!(wait, Duration::from_millis(100));
+        // 250 ms later two tokens have come back (not more: 2.5, floor 2).
+        let later = start + Duration::from_millis(250);
+        assert_eq!(bucket.take(limit, later), Ok(()));
+        assert_eq!(bucket.take(limit, later), Ok(()));
+        assert!(bucket.take(limit, later).is_err());
+        // Long idle: full again, never more than the burst.
+        let idle = later + Duration::from_secs(60);
+        for _ in 0..3 {
+            assert_eq!(bucket.take(limit, idle), Ok(()));
+        }
+        assert!(bucket.take(limit, idle).is_err());
     }
 
     #[test]

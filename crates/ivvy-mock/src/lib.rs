@@ -76,7 +76,7 @@ pub mod state;
 pub use config::{
     DEFAULT_BODY_LIMIT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_KEY, DEFAULT_SECRET, MockConfig,
 };
-pub use faults::Faults;
+pub use faults::{Faults, RateLimit};
 pub use reply::Refusal;
 pub use server::MockServer;
 

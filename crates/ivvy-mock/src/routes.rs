@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use crate::MockConfig;
 use crate::actions::{self, Action};
-use crate::faults::FrontFault;
+use crate::faults::{Bucket, FrontFault};
 use crate::reply::{Refusal, json_reply};
 use crate::schema::{INVALID_PARAMETER, Operation, Operations};
 use crate::state::Store;
@@ -33,6 +33,8 @@ pub(crate) struct App {
     pub(crate) operations: Operations,
     pub(crate) store: Mutex<Store>,
     pub(crate) requests: AtomicU64,
+    pub(crate) refused: AtomicU64,
+    pub(crate) bucket: Mutex<Option<Bucket>>,
     pub(crate) invite_calls: AtomicU64,
     pub(crate) base_url: String,
 }
@@ -125,6 +127,23 @@ async fn faults_before(app: &App, n: u64) -> Step<()> {
     let delay = faults.delay_for(n);
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
+    }
+    if let Some(limit) = faults.rate_limit {
+        let now = std::time::Instant::now();
+        let mut bucket = app.bucket.lock().unwrap_or_else(|p| p.into_inner());
+        let bucket = bucket.get_or_insert_with(|| Bucket::full(limit, now));
+        if let Err(wait) = bucket.take(limit, now) {
+            app.refused.fetch_add(1, Ordering::Relaxed);
+            let mut response =
+                Refusal::new(StatusCode::TOO_MANY_REQUESTS, None, "Too Many Requests")
+                    .into_response();
+            // Whole seconds, rounded up, as the header allows.
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+            return Err(response);
+        }
     }
     if let Some(url) = &faults.redirect_to {
         let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();

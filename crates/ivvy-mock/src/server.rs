@@ -65,6 +65,8 @@ impl MockServer {
             operations,
             store: Mutex::new(Store::default()),
             requests: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+            bucket: Mutex::new(None),
             invite_calls: AtomicU64::new(0),
             base_url: format!("http://{addr}"),
         });
@@ -125,6 +127,11 @@ impl MockServer {
     /// API requests received so far (paths under `/api/`, POST, known action).
     pub fn request_count(&self) -> u64 {
         self.app.requests.load(Ordering::Relaxed)
+    }
+
+    /// API requests refused by [`Faults::rate_limit`](crate::Faults::rate_limit).
+    pub fn refused_count(&self) -> u64 {
+        self.app.refused.load(Ordering::Relaxed)
     }
 
     /// How many times the contact was invited to the event.

@@ -475,3 +475,34 @@ async fn a_half_sent_request_is_closed_after_the_header_timeout() {
     assert!(read.is_ok(), "the connection was held open");
     assert_eq!(server.request_count(), 0);
 }
+
+#[tokio::test]
+async fn a_rate_limit_refuses_past_the_burst_and_says_when_to_come_back() {
+    let server = server(Faults::new().rate_limit(0.5, 3)).await;
+    let mut statuses = Vec::new();
+    let mut retry_after = None;
+    for _ in 0..6 {
+        let response = reqwest::Client::new()
+            .execute(signed(&server, INVITE, DOCS_BODY, "test-secret", now()))
+            .await
+            .expect("reply");
+        statuses.push(response.status().as_u16());
+        if response.status() == 429 {
+            retry_after = response
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap_or("").to_string());
+        }
+    }
+    // The burst of 3 passes; the rest find the bucket empty (refilling at
+    // one every 2 s is far slower than these requests).
+    assert_eq!(&statuses[..3], &[200, 200, 200], "{statuses:?}");
+    assert!(statuses[3..].iter().all(|&s| s == 429), "{statuses:?}");
+    assert_eq!(retry_after.as_deref(), Some("2"));
+    assert_eq!(server.refused_count(), 3);
+    assert_eq!(
+        server.invite_count(4, 1),
+        3,
+        "only the three that passed did work"
+    );
+}
