@@ -286,6 +286,28 @@ async fn requests_still_under_way_after_the_drain_are_checked_not_guessed() {
 }
 
 #[tokio::test]
+async fn a_token_cancelled_before_the_run_still_gives_every_contact_a_row() {
+    let server = mock(Faults::default()).await;
+    let client = server.client_builder().build().expect("client");
+    let token = CancellationToken::new();
+    token.cancel();
+    let options = fast_retries().skip_invited(false).cancel_on(token);
+    let input: Vec<i64> = (1..=25).collect();
+    let report = client
+        .invite_many(EVENT as i64, input.clone(), &options)
+        .await
+        .expect("runs");
+    check_invariants(&server, &input, &report);
+    assert!(
+        report
+            .invitations
+            .iter()
+            .all(|i| matches!(i.outcome, Outcome::NotSent(_)))
+    );
+    assert_eq!(server.request_count(), 0);
+}
+
+#[tokio::test]
 async fn dropping_the_future_stops_new_requests() {
     let faults = Faults::new().delay(Duration::from_millis(50), Duration::from_millis(50));
     let server = mock(faults).await;

@@ -587,6 +587,11 @@ impl Client {
             options.report(run.summary.settled(), total);
         }
         drop(running);
+        // A token cancelled before the loop noticed leaves chunks unstarted
+        // with no stop recorded: they still need their rows.
+        if stop.is_none() && finished.iter().any(|done| !done) {
+            stop = Some((Arc::new(Error::Cancelled), tokio::time::Instant::now()));
+        }
 
         if let Some((reason, _)) = stop {
             self.settle_stopped(
