@@ -48,6 +48,11 @@ pub struct Connection {
     /// Seconds allowed for each request, reply included [default: 30].
     #[arg(long, value_name = "SECS", global = true, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: Option<u64>,
+
+    /// Send at most this many requests a second (set it at or just below
+    /// the account's quota, when known, so no request is refused for it).
+    #[arg(long, value_name = "RPS", global = true)]
+    pub max_rps: Option<f64>,
 }
 
 /// `au`, `us` or `uk`.

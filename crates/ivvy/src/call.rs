@@ -72,6 +72,9 @@ impl Client {
             status = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
+        if let Some(pacing) = &self.shared.pacing {
+            pacing.wait_turn().instrument(span.clone()).await;
+        }
         let started = tokio::time::Instant::now();
         let result = match request.instrument(span.clone()).await {
             Ok(reply) => Ok(reply.into_inner()),

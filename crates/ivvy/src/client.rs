@@ -10,6 +10,7 @@ use reqwest::StatusCode;
 
 use crate::call::CallInfo;
 use crate::excerpt::body_excerpt;
+use crate::pacing::Pacing;
 use crate::retry::read_may_retry;
 use crate::signing::{Hooks, Signer};
 use crate::{Clock, Error, Region, RetryPolicy, SystemClock};
@@ -50,6 +51,8 @@ pub(crate) struct Shared {
     pub(crate) page_size: u32,
     /// How reads (ping, every page of a listing) are retried.
     pub(crate) retry: RetryPolicy,
+    /// Spacing of every request, when a rate is set.
+    pub(crate) pacing: Option<Pacing>,
 }
 
 /// Builds a [`Client`]. Needs credentials and a region or base URL.
@@ -67,6 +70,7 @@ pub struct ClientBuilder {
     max_reply_bytes: Option<usize>,
     retry: Option<RetryPolicy>,
     http: Option<reqwest::Client>,
+    max_requests_per_second: Option<f64>,
 }
 
 impl ClientBuilder {
@@ -126,6 +130,16 @@ impl ClientBuilder {
     /// the rest.
     pub fn max_reply_bytes(mut self, bytes: usize) -> Self {
         self.max_reply_bytes = Some(bytes);
+        self
+    }
+
+    /// Sends at most this many requests a second, evenly spaced, across
+    /// every task using this client (and its clones): for an account whose
+    /// quota you know, set it at or just below the quota, so requests are
+    /// never refused for it. Unset (the default), requests go as fast as the
+    /// server answers, and a 429 is retried after its `Retry-After`.
+    pub fn max_requests_per_second(mut self, rate: f64) -> Self {
+        self.max_requests_per_second = Some(rate);
         self
     }
 
@@ -229,6 +243,15 @@ impl ClientBuilder {
         }
         let retry = self.retry.unwrap_or_default();
         retry.check()?;
+        let pacing = match self.max_requests_per_second {
+            Some(rate) if rate.is_finite() && rate > 0.0 => Some(Pacing::new(rate)),
+            Some(rate) => {
+                return Err(Error::config(format!(
+                    "the request rate must be a number above 0, not {rate}"
+                )));
+            }
+            None => None,
+        };
 
         let http = match self.http {
             Some(http) => http,
@@ -261,6 +284,7 @@ impl ClientBuilder {
                 clock,
                 page_size,
                 retry,
+                pacing,
             }),
         })
     }

@@ -43,6 +43,7 @@ mod excerpt;
 mod ids;
 mod invitations;
 mod invite;
+mod pacing;
 mod paging;
 mod region;
 mod retry;

@@ -1,0 +1,85 @@
+//! An account's request quota (the fake server's token bucket): a bulk run
+//! under it still invites every contact exactly once, and a client paced
+//! below it is never refused.
+
+use std::time::Duration;
+
+use ivvy::BulkOptions;
+use ivvy_mock::{Faults, MockConfig, MockServer};
+
+async fn limited(per_second: f64, burst: u32) -> MockServer {
+    MockServer::start(MockConfig::new().faults(Faults::new().rate_limit(per_second, burst)))
+        .await
+        .expect("server starts")
+}
+
+fn existing(contacts: &[i64]) -> usize {
+    contacts.iter().filter(|c| *c % 7 != 0).count()
+}
+
+#[tokio::test]
+async fn under_a_quota_every_contact_is_invited_once() {
+    let server = limited(40.0, 5).await;
+    let client = server.client_builder().build().expect("client");
+    let contacts: Vec<i64> = (1..=300).collect();
+    let options = BulkOptions::new()
+        .chunk_size(10)
+        .backoff(Duration::from_millis(10), Duration::from_secs(2))
+        .max_attempts(100)
+        .consistency_window(Duration::ZERO);
+    let report = client
+        .invite_many(4, contacts.clone(), &options)
+        .await
+        .expect("runs");
+    assert_eq!(
+        report
+            .invitations
+            .iter()
+            .filter(|i| i.outcome.is_invited())
+            .count(),
+        existing(&contacts)
+    );
+    assert_eq!(server.max_invite_count(), 1);
+    assert!(
+        server.refused_count() > 0,
+        "the quota was met, and retried through"
+    );
+}
+
+#[tokio::test]
+async fn a_client_paced_below_the_quota_is_never_refused() {
+    let server = limited(20.0, 5).await;
+    let client = server
+        .client_builder()
+        .max_requests_per_second(15.0)
+        .build()
+        .expect("client");
+    let contacts: Vec<i64> = (1..=300).collect();
+    let options = BulkOptions::new().chunk_size(10).concurrency(8);
+    let report = client
+        .invite_many(4, contacts.clone(), &options)
+        .await
+        .expect("runs");
+    // Every contact that exists is invited (multiples of 7 do not exist).
+    assert!(report.not_invited().all(|i| i.contact.get() % 7 == 0));
+    assert_eq!(server.max_invite_count(), 1);
+    // Unpaced, 8 requests at once would empty a bucket of 5 at once.
+    assert_eq!(server.refused_count(), 0);
+}
+
+#[test]
+fn a_rate_that_is_not_above_zero_is_refused() {
+    for rate in [0.0, -1.0, f64::NAN] {
+        let e = ivvy::Client::builder()
+            .base_url("http://127.0.0.1:9")
+            .credentials("k", "s")
+            .max_requests_per_second(rate)
+            .build()
+            .expect_err("refused");
+        assert!(
+            e.to_string()
+                .contains("the request rate must be a number above 0"),
+            "{e}"
+        );
+    }
+}
