@@ -89,14 +89,10 @@ impl ClientHooks<Inner> for Client {
         let response = self.client().execute(request).await?;
         // A caller's own HTTP client may follow redirects; the reply then
         // comes from elsewhere, and is refused like a 3xx.
-        let redirected = (response.url() != &asked).then(|| FollowedRedirect {
+        let followed = (response.url() != &asked).then(|| FollowedRedirect {
             host: response.url().host_str().map(str::to_string),
         });
-        let mut response = read_capped(response, self.inner().max_reply_bytes()).await?;
-        if let Some(followed) = redirected {
-            response.extensions_mut().insert(followed);
-        }
-        Ok(response)
+        read_capped(response, self.inner().max_reply_bytes(), followed).await
     }
 
     async fn post<E>(
@@ -123,6 +119,7 @@ impl ClientHooks<Inner> for Client {
 async fn read_capped(
     mut response: reqwest::Response,
     limit: usize,
+    followed: Option<FollowedRedirect>,
 ) -> reqwest::Result<reqwest::Response> {
     let declared = response
         .content_length()
@@ -138,36 +135,54 @@ async fn read_capped(
             body.extend_from_slice(&chunk);
         }
     }
-    let mut rebuilt = http::Response::new(body.freeze());
+    let headers = std::mem::take(response.headers_mut());
+    let marks = Marks {
+        too_large: too_large.then_some(ReplyTooLarge { limit }),
+        followed,
+    };
+    Ok(rebuild(&response, headers, body.freeze(), marks))
+}
+
+/// What a rebuilt reply carries besides its body.
+struct Marks {
+    too_large: Option<ReplyTooLarge>,
+    followed: Option<FollowedRedirect>,
+}
+
+/// A reply with `response`'s status and version, `headers`, `body`
+/// (kept in [`ReadBody`] too) and `marks`.
+fn rebuild(
+    response: &reqwest::Response,
+    headers: reqwest::header::HeaderMap,
+    body: Bytes,
+    marks: Marks,
+) -> reqwest::Response {
+    let mut rebuilt = http::Response::new(body.clone());
     *rebuilt.status_mut() = response.status();
     *rebuilt.version_mut() = response.version();
-    *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
-    let read = rebuilt.body().clone();
-    rebuilt.extensions_mut().insert(ReadBody(read));
-    if too_large {
-        rebuilt.extensions_mut().insert(ReplyTooLarge { limit });
+    *rebuilt.headers_mut() = headers;
+    let extensions = rebuilt.extensions_mut();
+    extensions.insert(ReadBody(body));
+    if let Some(too_large) = marks.too_large {
+        extensions.insert(too_large);
     }
-    Ok(reqwest::Response::from(rebuilt))
+    if let Some(followed) = marks.followed {
+        extensions.insert(followed);
+    }
+    reqwest::Response::from(rebuilt)
 }
 
 /// A copy of a reply that [`read_capped`] rebuilt (cheap: the body is
 /// shared, not copied).
 fn copy(response: &reqwest::Response) -> reqwest::Response {
-    let body = response
-        .extensions()
+    let extensions = response.extensions();
+    let body = extensions
         .get::<ReadBody>()
         .map(|read| read.0.clone())
         .unwrap_or_default();
-    let mut copy = http::Response::new(body.clone());
-    *copy.status_mut() = response.status();
-    *copy.version_mut() = response.version();
-    *copy.headers_mut() = response.headers().clone();
-    copy.extensions_mut().insert(ReadBody(body));
-    if let Some(too_large) = response.extensions().get::<ReplyTooLarge>() {
-        copy.extensions_mut().insert(*too_large);
-    }
-    if let Some(followed) = response.extensions().get::<FollowedRedirect>() {
-        copy.extensions_mut().insert(followed.clone());
-    }
-    reqwest::Response::from(copy)
+    let marks = Marks {
+        too_large: extensions.get::<ReplyTooLarge>().copied(),
+        followed: extensions.get::<FollowedRedirect>().cloned(),
+    };
+    rebuild(response, response.headers().clone(), body, marks)
 }

@@ -10,6 +10,17 @@ use ivvy_mock::Faults;
 #[tokio::test]
 async fn hostile_text_is_escaped_in_tables_neutralised_in_csv_and_exact_in_json() {
     let server = mock(Faults::new().hostile_text()).await;
+    // `ivvy invited` of event 4 in one format, with its output.
+    let invited = async |format: &str| {
+        let output = ivvy(
+            Some(&server),
+            &["invited", "--event", "4", "--output", format],
+            None,
+        )
+        .await;
+        assert_eq!(code(&output), 0, "{format}: {}", text(&output.stderr));
+        output
+    };
     let output = ivvy(
         Some(&server),
         &[
@@ -32,13 +43,7 @@ async fn hostile_text_is_escaped_in_tables_neutralised_in_csv_and_exact_in_json(
         "{stdout:?}"
     );
 
-    let output = ivvy(
-        Some(&server),
-        &["invited", "--event", "4", "--output", "table"],
-        None,
-    )
-    .await;
-    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let output = invited("table").await;
     let table = text(&output.stdout);
     for raw in ['\u{1b}', '\u{7}', '\u{202e}', '\u{9b}'] {
         assert!(!table.contains(raw), "{raw:?} reached the table: {table:?}");
@@ -48,23 +53,13 @@ async fn hostile_text_is_escaped_in_tables_neutralised_in_csv_and_exact_in_json(
         "{table}"
     );
 
-    let output = ivvy(
-        Some(&server),
-        &["invited", "--event", "4", "--output", "csv"],
-        None,
-    )
-    .await;
+    let output = invited("csv").await;
     let csv = text(&output.stdout);
     assert!(csv.contains("'=HYPERLINK"), "{csv}");
     assert!(csv.contains("'+1 555"), "{csv}");
     assert!(!csv.contains(",=HYPERLINK"), "{csv}");
 
-    let output = ivvy(
-        Some(&server),
-        &["invited", "--event", "4", "--output", "json"],
-        None,
-    )
-    .await;
+    let output = invited("json").await;
     let results = json(&output)["results"].clone();
     assert_eq!(
         results[0]["firstName"], "Eve\u{1b}]0;owned\u{7}\u{1b}[2J",

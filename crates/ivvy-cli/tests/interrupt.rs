@@ -57,6 +57,19 @@ async fn signal_after(child: &std::process::Child, after: Duration, signal: Sign
     kill(Pid::from_raw(child.id() as i32), signal).expect("signal sent");
 }
 
+/// `ivvy invite` of `list` to event 4 with NDJSON output.
+fn invite_args(list: &str) -> Vec<&str> {
+    vec![
+        "invite",
+        "--event",
+        "4",
+        "--contacts",
+        list,
+        "--output",
+        "ndjson",
+    ]
+}
+
 /// Invites `list` to event 4 with `extra` flags and NDJSON output, sends
 /// `signal` after `after`, and checks the exit code and every row against
 /// the server; returns the rows.
@@ -67,15 +80,7 @@ async fn interrupted_run(
     after: Duration,
     signal: Signal,
 ) -> Vec<Value> {
-    let mut args = vec![
-        "invite",
-        "--event",
-        "4",
-        "--contacts",
-        list,
-        "--output",
-        "ndjson",
-    ];
+    let mut args = invite_args(list);
     args.extend_from_slice(extra);
     let child = spawn_ivvy(server, &args);
     signal_after(&child, after, signal).await;
@@ -158,22 +163,9 @@ async fn a_killed_run_leaves_its_links_for_the_next() {
     let server =
         mock(Faults::new().delay(Duration::from_millis(200), Duration::from_millis(200))).await;
     let list = contacts(300);
-    let mut child = spawn_ivvy(
-        &server,
-        &[
-            "invite",
-            "--event",
-            "4",
-            "--contacts",
-            &list,
-            "--chunk-size",
-            "10",
-            "--concurrency",
-            "1",
-            "--output",
-            "ndjson",
-        ],
-    );
+    let mut args = invite_args(&list);
+    args.extend_from_slice(&["--chunk-size", "10", "--concurrency", "1"]);
+    let mut child = spawn_ivvy(&server, &args);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     child.kill().expect("kill -9");
     let first = finish(child).await;
@@ -185,20 +177,7 @@ async fn a_killed_run_leaves_its_links_for_the_next() {
         .collect();
     assert!(!linked.is_empty());
 
-    let output = ivvy(
-        Some(&server),
-        &[
-            "invite",
-            "--event",
-            "4",
-            "--contacts",
-            &list,
-            "--output",
-            "ndjson",
-        ],
-        None,
-    )
-    .await;
+    let output = ivvy(Some(&server), &invite_args(&list), None).await;
     assert_eq!(code(&output), 0, "{}", text(&output.stderr));
     let again = rows(&output.stdout);
     for row in &linked {
@@ -218,33 +197,9 @@ async fn a_second_run_for_the_same_event_refuses() {
     let server =
         mock(Faults::new().delay(Duration::from_millis(500), Duration::from_millis(500))).await;
     let list = contacts(20);
-    let first = spawn_ivvy(
-        &server,
-        &[
-            "invite",
-            "--event",
-            "4",
-            "--contacts",
-            &list,
-            "--output",
-            "ndjson",
-        ],
-    );
+    let first = spawn_ivvy(&server, &invite_args(&list));
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let second = ivvy(
-        Some(&server),
-        &[
-            "invite",
-            "--event",
-            "4",
-            "--contacts",
-            &list,
-            "--output",
-            "ndjson",
-        ],
-        None,
-    )
-    .await;
+    let second = ivvy(Some(&server), &invite_args(&list), None).await;
     assert_eq!(code(&second), 1, "{}", text(&second.stderr));
     let stderr = text(&second.stderr);
     assert!(

@@ -10,6 +10,7 @@ use reqwest::StatusCode;
 
 use crate::call::CallInfo;
 use crate::ids::IntoId;
+use crate::invite::checked_event;
 use crate::paging::{Listed, Page, walk};
 use crate::{Client, ContactId, Error, EventId, RetryPolicy};
 
@@ -120,12 +121,11 @@ impl Client {
         event: impl IntoId<EventId>,
         answer: Option<Answer>,
     ) -> impl Stream<Item = Result<InvitedContact, Error>> + Send + 'static {
-        match event.into_id() {
+        match checked_event(event) {
             Ok(event) => self
                 .invitations_with(event, answer, self.shared.retry.clone())
                 .left_stream(),
-            Err(e) => stream::once(async move { Err(Error::invalid("event", e.to_string())) })
-                .right_stream(),
+            Err(e) => stream::once(async move { Err(e) }).right_stream(),
         }
     }
 
