@@ -65,7 +65,18 @@ async fn every_operation_and_example_in_the_spec_is_served_as_specified() {
         served.push(op.action.clone());
     }
     served.sort();
-    assert_eq!(served, ["getInvitedContactList", "inviteContacts", "ping"]);
+    assert_eq!(
+        served,
+        [
+            "addOrUpdateContact",
+            "getContactList",
+            "getEvent",
+            "getEventList",
+            "getInvitedContactList",
+            "inviteContacts",
+            "ping"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -75,7 +86,8 @@ async fn an_empty_body_reads_as_an_empty_object() {
         let empty = post(&server, &credentials, &op.path, b"").await;
         let object = post(&server, &credentials, &op.path, b"{}").await;
         assert_eq!(empty.status, object.status, "{}", op.path);
-        if op.action == "ping" {
+        // These three have no required field.
+        if ["ping", "getContactList", "getEventList"].contains(&op.action.as_str()) {
             assert_eq!(empty.status, 200, "{}: {}", op.path, empty.body);
         } else {
             // Each has a required field, named in iVvy's missing-field error.
@@ -178,5 +190,109 @@ async fn ids_past_i64_are_refused_and_repeats_are_invited_and_counted() {
         server.invite_count(4, 2),
         2,
         "a repeat in one call is a second invitation"
+    );
+}
+
+#[tokio::test]
+async fn contacts_are_added_only_with_names_and_a_valid_email_and_listed_by_filter() {
+    let (server, _, credentials) = setup().await;
+    let add = "/api/1.0/contact?action=addOrUpdateContact";
+    let list = "/api/1.0/contact?action=getContactList";
+    let missing = post(
+        &server,
+        &credentials,
+        add,
+        br#"{"firstName":"Ann","lastName":"Lee"}"#,
+    )
+    .await;
+    assert_eq!(
+        (missing.status, missing.body["specificCode"].clone()),
+        (400, 23017.into()),
+        "{}",
+        missing.body
+    );
+    assert!(
+        missing.body["message"].as_str().unwrap_or("").contains("email"),
+        "{}",
+        missing.body
+    );
+    let bad = post(
+        &server,
+        &credentials,
+        add,
+        br#"{"firstName":"Ann","lastName":"Lee","email":"ann at example"}"#,
+    )
+    .await;
+    assert_eq!(
+        (bad.status, bad.body["specificCode"].clone()),
+        (400, 23016.into()),
+        "{}",
+        bad.body
+    );
+    assert_eq!(server.created_count(), 0);
+
+    let added = post(
+        &server,
+        &credentials,
+        add,
+        br#"{"firstName":"Ann","lastName":"Lee","email":"Ann@Example.com","externalId":"X-1"}"#,
+    )
+    .await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    let id = added.body["id"].as_u64().expect("an id");
+    assert_eq!(server.created_count(), 1);
+    // Emails are compared without regard to case.
+    let found = post(
+        &server,
+        &credentials,
+        list,
+        br#"{"filter":{"email":"ann@example.COM"}}"#,
+    )
+    .await;
+    assert_eq!(found.body["meta"]["totalResults"], 1, "{}", found.body);
+    assert_eq!(found.body["results"][0]["id"], id);
+    assert_eq!(found.body["results"][0]["externalId"], "X-1");
+
+    // An update changes the given fields and adds nobody.
+    let body = format!(r#"{{"id":{id},"lastName":"Lee-Smith"}}"#);
+    let updated = post(&server, &credentials, add, body.as_bytes()).await;
+    assert_eq!(updated.body["id"], id, "{}", updated.body);
+    assert_eq!(server.created_count(), 1);
+    let by_ext = post(
+        &server,
+        &credentials,
+        list,
+        br#"{"filter":{"externalId":"X-1"}}"#,
+    )
+    .await;
+    assert_eq!(by_ext.body["results"][0]["lastName"], "Lee-Smith");
+    let unknown = post(&server, &credentials, add, br#"{"id":999999999}"#).await;
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+}
+
+#[tokio::test]
+async fn events_are_listed_by_code_and_read_by_id() {
+    let (server, _, credentials) = setup().await;
+    let list = "/api/1.0/event?action=getEventList";
+    let get = "/api/1.0/event?action=getEvent";
+    let found = post(
+        &server,
+        &credentials,
+        list,
+        br#"{"filter":{"code":"gala26"}}"#,
+    )
+    .await;
+    assert_eq!(found.body["meta"]["totalResults"], 1, "{}", found.body);
+    assert_eq!(found.body["results"][0]["id"], 2);
+    let all = post(&server, &credentials, list, b"{}").await;
+    assert_eq!(all.body["meta"]["totalResults"], 3, "{}", all.body);
+    let one = post(&server, &credentials, get, br#"{"id":3}"#).await;
+    assert_eq!(one.body["code"], "SUMMIT27", "{}", one.body);
+    let unknown = post(&server, &credentials, get, br#"{"id":1000000001}"#).await;
+    assert_eq!(
+        (unknown.status, unknown.body["specificCode"].clone()),
+        (404, 24097.into()),
+        "{}",
+        unknown.body
     );
 }

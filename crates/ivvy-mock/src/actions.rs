@@ -18,22 +18,55 @@ use crate::routes::App;
 use crate::schema::INVALID_PARAMETER;
 use crate::state::{self, Answer, MAX_PER_PAGE};
 
+mod contacts;
+mod events;
+
 /// The operations served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Action {
     Ping,
     InviteContacts,
     GetInvitedContactList,
+    GetContactList,
+    AddOrUpdateContact,
+    GetEventList,
+    GetEvent,
 }
 
 impl Action {
+    /// Every operation, in the order of [`Action::index`].
+    pub(crate) const ALL: [Action; 7] = [
+        Action::Ping,
+        Action::InviteContacts,
+        Action::GetInvitedContactList,
+        Action::GetContactList,
+        Action::AddOrUpdateContact,
+        Action::GetEventList,
+        Action::GetEvent,
+    ];
+
     pub(crate) fn of(namespace: &str, action: &str) -> Option<Self> {
-        match (namespace, action) {
-            ("test", "ping") => Some(Action::Ping),
-            ("event", "inviteContacts") => Some(Action::InviteContacts),
-            ("event", "getInvitedContactList") => Some(Action::GetInvitedContactList),
-            _ => None,
+        Self::ALL
+            .into_iter()
+            .find(|a| a.namespace_action() == (namespace, action))
+    }
+
+    /// Where the operation is served.
+    pub(crate) fn namespace_action(self) -> (&'static str, &'static str) {
+        match self {
+            Action::Ping => ("test", "ping"),
+            Action::InviteContacts => ("event", "inviteContacts"),
+            Action::GetInvitedContactList => ("event", "getInvitedContactList"),
+            Action::GetContactList => ("contact", "getContactList"),
+            Action::AddOrUpdateContact => ("contact", "addOrUpdateContact"),
+            Action::GetEventList => ("event", "getEventList"),
+            Action::GetEvent => ("event", "getEvent"),
         }
+    }
+
+    /// The operation's place in [`Action::ALL`], for per-operation counts.
+    pub(crate) fn index(self) -> usize {
+        Self::ALL.iter().position(|a| *a == self).unwrap_or(0)
     }
 }
 
@@ -43,6 +76,10 @@ pub(crate) fn dispatch(app: &App, action: Action, body: &Value) -> Result<Value,
         Action::Ping => Ok(ping(app)),
         Action::InviteContacts => invite_contacts(app, body),
         Action::GetInvitedContactList => invited_contact_list(app, body),
+        Action::GetContactList => contacts::list(app, body),
+        Action::AddOrUpdateContact => contacts::add_or_update(app, body),
+        Action::GetEventList => events::list(app, body),
+        Action::GetEvent => events::get(app, body),
     };
     reply.map_err(IntoResponse::into_response)
 }
@@ -53,7 +90,7 @@ fn ping(app: &App) -> Value {
 
 /// Parses a body the schema has accepted; numbers too large for the field
 /// (ids past 2^63-1) still fail here, and are reported as iVvy would.
-fn typed<T: for<'de> Deserialize<'de>>(value: &Value) -> Result<T, Refusal> {
+pub(crate) fn typed<T: for<'de> Deserialize<'de>>(value: &Value) -> Result<T, Refusal> {
     T::deserialize(value).map_err(|e| {
         let mut refusal = Refusal::new(
             StatusCode::BAD_REQUEST,
@@ -82,7 +119,7 @@ struct InviteBody {
 }
 
 /// An id the schema accepted (at least 1) as the store keeps it.
-fn id(value: i64) -> u64 {
+pub(crate) fn id(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
 
@@ -217,6 +254,33 @@ fn invited_contact_list(app: &App, value: &Value) -> Result<Value, Refusal> {
         "meta": { "totalResults": total, "start": body.start, "perPage": per_page, "count": page.len() },
         "results": page,
     }))
+}
+
+/// One page of `items` (already filtered) as iVvy's collections send it;
+/// `perPage` is capped at [`MAX_PER_PAGE`].
+pub(crate) fn page_of(items: Vec<Value>, start: u64, per_page: u64) -> Value {
+    let per_page = per_page.min(MAX_PER_PAGE);
+    let total = items.len();
+    let from = usize::try_from(start).unwrap_or(usize::MAX).min(total);
+    let to = from
+        .saturating_add(usize::try_from(per_page).unwrap_or(usize::MAX))
+        .min(total);
+    let page: Vec<Value> = items.into_iter().skip(from).take(to - from).collect();
+    json!({
+        "meta": { "totalResults": total, "start": start, "perPage": per_page, "count": page.len() },
+        "results": page,
+    })
+}
+
+/// The paging and filter fields every listing takes, with iVvy's defaults.
+#[derive(Deserialize)]
+pub(crate) struct Paging {
+    #[serde(default)]
+    pub(crate) start: u64,
+    #[serde(rename = "perPage", default = "default_per_page")]
+    pub(crate) per_page: u64,
+    #[serde(default)]
+    pub(crate) filter: serde_json::Map<String, Value>,
 }
 
 /// What an endless listing claims to hold.

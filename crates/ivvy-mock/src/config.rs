@@ -7,6 +7,7 @@ use std::time::Duration;
 use ivvy_iws::{Clock, SystemClock};
 
 use crate::Faults;
+use crate::account::Account;
 
 /// The API key a fake server accepts unless told otherwise.
 pub const DEFAULT_KEY: &str = "test-key";
@@ -29,6 +30,7 @@ pub struct MockConfig {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) body_limit: usize,
     pub(crate) header_read_timeout: Duration,
+    pub(crate) account: Account,
 }
 
 impl Default for MockConfig {
@@ -41,6 +43,7 @@ impl Default for MockConfig {
             clock: Arc::new(SystemClock),
             body_limit: DEFAULT_BODY_LIMIT,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            account: Account::sample(),
         }
     }
 }
@@ -55,12 +58,15 @@ impl fmt::Debug for MockConfig {
             .field("clock", &self.clock)
             .field("body_limit", &self.body_limit)
             .field("header_read_timeout", &self.header_read_timeout)
+            .field("contacts", &self.account.contacts().len())
+            .field("events", &self.account.events().len())
             .finish()
     }
 }
 
 impl MockConfig {
-    /// An ephemeral port on 127.0.0.1, the default credentials, no faults.
+    /// An ephemeral port on 127.0.0.1, the default credentials, no faults,
+    /// and the sample account ([`Account::sample`]).
     pub fn new() -> Self {
         Self::default()
     }
@@ -100,6 +106,12 @@ impl MockConfig {
     /// 30 s).
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.header_read_timeout = timeout;
+        self
+    }
+
+    /// The account's contacts and events (default [`Account::sample`]).
+    pub fn account(mut self, account: Account) -> Self {
+        self.account = account;
         self
     }
 }

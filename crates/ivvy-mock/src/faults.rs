@@ -26,6 +26,9 @@ pub struct Faults {
     /// Fail every Nth inviteContacts call with a 500 *after* recording the
     /// invitations: an ambiguous failure.
     pub fail_after_work_every: Option<u64>,
+    /// Fail every Nth addOrUpdateContact call with a 500 *after* adding or
+    /// updating the contact: an ambiguous failure.
+    pub create_fails_after_work_every: Option<u64>,
     /// Answer every Nth API request with an iVvy error body and HTTP 200.
     pub error_in_200_every: Option<u64>,
     /// Answer every Nth API request with an HTML 502 page, as a proxy would.
@@ -46,8 +49,9 @@ pub struct Faults {
     /// getInvitedContactList claims 10^15 results and sends its first page
     /// again whatever `start` asks for.
     pub endless_listing: bool,
-    /// New invitations show in getInvitedContactList only this long after
-    /// they are made, as a replicated store might.
+    /// New invitations show in getInvitedContactList, and new contacts in
+    /// getContactList, only this long after they are made, as a replicated
+    /// store might.
     pub list_lag: Option<Duration>,
     /// Names, emails, dates and invitation links carry terminal escape
     /// sequences, C1 controls, bidi overrides and spreadsheet formulas.
@@ -142,6 +146,12 @@ impl Faults {
         self
     }
 
+    /// Fails every `n`th addOrUpdateContact call with a 500 after doing it.
+    pub fn create_fails_after_work_every(mut self, n: u64) -> Self {
+        self.create_fails_after_work_every = Some(n);
+        self
+    }
+
     /// Answers every `n`th API request with an iVvy error body and HTTP 200.
     pub fn error_in_200_every(mut self, n: u64) -> Self {
         self.error_in_200_every = Some(n);
@@ -228,6 +238,11 @@ impl Faults {
     /// True when invite call `n` fails after doing its work.
     pub(crate) fn fails_after_work(&self, n: u64) -> bool {
         every(n, self.fail_after_work_every)
+    }
+
+    /// True when addOrUpdateContact call `n` fails after its work.
+    pub(crate) fn create_fails_after_work(&self, n: u64) -> bool {
+        every(n, self.create_fails_after_work_every)
     }
 
     /// The delay for request `n`: spread over the bounds by a fixed hash, so

@@ -4,8 +4,9 @@
 //! - Handles each request in named steps (see `routes`): route, faults
 //!   before, read body, verify, validate, dispatch, faults after.
 //! - Routes on the path and `action`, serving `test.ping`,
-//!   `event.inviteContacts` and `event.getInvitedContactList` as
-//!   `spec/ivvy.yaml` describes. Unknown namespace or action: 404 in iVvy's
+//!   `event.inviteContacts`, `event.getInvitedContactList`,
+//!   `event.getEventList`, `event.getEvent`, `contact.getContactList` and
+//!   `contact.addOrUpdateContact` as `spec/ivvy.yaml` describes. Unknown namespace or action: 404 in iVvy's
 //!   error shape; a method other than POST: 405.
 //! - Verifies every request's IWS signature, Content-MD5 and date with
 //!   `ivvy-iws`, the same scheme description the client signs with but
@@ -22,7 +23,10 @@
 //!   getInvitedContactList caps `perPage` at [`state::MAX_PER_PAGE`].
 //!   Invitation links are `{base}/respond/{event}/{contact}/yes|no`, and
 //!   opening one with GET records the answer.
-//! - Injects [`Faults`]: 429s, 5xx after the work is done, delays, error
+//! - Keeps an [`Account`] of contacts (with external ids and emails, a few
+//!   emails shared) and events (with codes) that the listings show and
+//!   addOrUpdateContact adds to, counting what it adds.
+//! - Injects [`Faults`]: 429s, 5xx after an invite or a contact is made, delays, error
 //!   bodies with HTTP 200, HTML 502 pages, a cap on contacts per call,
 //!   redirects, oversized and endless replies, endless listings, lists that
 //!   lag behind writes, hostile text.
@@ -60,6 +64,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod account;
 mod actions;
 pub mod auth;
 #[cfg(feature = "cli")]
@@ -76,6 +81,7 @@ pub mod state;
 pub use config::{
     DEFAULT_BODY_LIMIT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_KEY, DEFAULT_SECRET, MockConfig,
 };
+pub use account::{Account, AccountContact, AccountEvent, NewContact};
 pub use faults::{Faults, RateLimit};
 pub use reply::Refusal;
 pub use server::MockServer;

@@ -25,6 +25,7 @@ use crate::actions::{self, Action};
 use crate::faults::{Bucket, FrontFault};
 use crate::reply::{Refusal, json_reply};
 use crate::schema::{INVALID_PARAMETER, Operation, Operations};
+use crate::account::Account;
 use crate::state::Store;
 
 pub(crate) struct App {
@@ -32,10 +33,14 @@ pub(crate) struct App {
     pub(crate) credentials: Credentials,
     pub(crate) operations: Operations,
     pub(crate) store: Mutex<Store>,
+    pub(crate) account: Mutex<Account>,
     pub(crate) requests: AtomicU64,
+    /// Requests per operation, by [`Action::index`].
+    pub(crate) per_action: [AtomicU64; Action::ALL.len()],
     pub(crate) refused: AtomicU64,
     pub(crate) bucket: Mutex<Option<Bucket>>,
     pub(crate) invite_calls: AtomicU64,
+    pub(crate) create_calls: AtomicU64,
     pub(crate) base_url: String,
 }
 
@@ -44,6 +49,11 @@ impl App {
         // A panic while holding the lock cannot leave the store half-written
         // (each change is one assignment), so a poisoned lock is still usable.
         self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn account(&self) -> std::sync::MutexGuard<'_, Account> {
+        // As for the store: each change is whole before the lock is let go.
+        self.account.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -63,6 +73,7 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, request: Request) -> Res
 async fn api(app: &App, parts: Parts, body: Body) -> Step<Response> {
     let (operation, action) = route(app, &parts)?;
     let n = app.requests.fetch_add(1, Ordering::Relaxed) + 1;
+    app.per_action[action.index()].fetch_add(1, Ordering::Relaxed);
     faults_before(app, n).await?;
     let body = read_body(app, body).await?;
     verify(app, &parts, &body)?;
@@ -242,17 +253,24 @@ fn validate(operation: &Operation, body: &[u8]) -> Step<Value> {
 }
 
 /// Faults that strike after the work is done: a 500 for an invite whose
-/// invitations were recorded (an ambiguous failure).
+/// invitations were recorded, or for a contact that was added or updated
+/// (ambiguous failures).
 fn faults_after(app: &App, action: Action) -> Step<()> {
-    if action != Action::InviteContacts {
-        return Ok(());
-    }
-    let call = app.invite_calls.fetch_add(1, Ordering::Relaxed) + 1;
-    if app.config.faults.fails_after_work(call) {
+    let faults = &app.config.faults;
+    let failed = match action {
+        Action::InviteContacts => {
+            faults.fails_after_work(app.invite_calls.fetch_add(1, Ordering::Relaxed) + 1)
+        }
+        Action::AddOrUpdateContact => {
+            faults.create_fails_after_work(app.create_calls.fetch_add(1, Ordering::Relaxed) + 1)
+        }
+        _ => false,
+    };
+    if failed {
         return Err(Refusal::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             None,
-            "Internal Server Error (after the invitations were made)",
+            "Internal Server Error (after the work was done)",
         )
         .into_response());
     }

@@ -12,6 +12,8 @@ use hyper_util::service::TowerToHyperService;
 use tokio::sync::{oneshot, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
+use crate::account::Account;
+use crate::actions::Action;
 use crate::routes::{App, handle};
 use crate::schema::Operations;
 use crate::state::{Answer, Recorded, Store};
@@ -59,11 +61,15 @@ impl MockServer {
             port: config.port,
             source,
         })?;
+        let account = config.account.clone();
         let app = Arc::new(App {
             config,
             credentials,
             operations,
             store: Mutex::new(Store::default()),
+            account: Mutex::new(account),
+            per_action: Default::default(),
+            create_calls: AtomicU64::new(0),
             requests: AtomicU64::new(0),
             refused: AtomicU64::new(0),
             bucket: Mutex::new(None),
@@ -132,6 +138,24 @@ impl MockServer {
     /// API requests refused by [`Faults::rate_limit`](crate::Faults::rate_limit).
     pub fn refused_count(&self) -> u64 {
         self.app.refused.load(Ordering::Relaxed)
+    }
+
+    /// API requests received so far for one operation, e.g.
+    /// `("contact", "getContactList")`; 0 for one not served.
+    pub fn request_count_of(&self, namespace: &str, action: &str) -> u64 {
+        Action::of(namespace, action)
+            .map_or(0, |a| self.app.per_action[a.index()].load(Ordering::Relaxed))
+    }
+
+    /// The account as it stands: its contacts (those addOrUpdateContact
+    /// added too) and events.
+    pub fn account(&self) -> Account {
+        self.app.account().clone()
+    }
+
+    /// How many contacts addOrUpdateContact has added.
+    pub fn created_count(&self) -> u64 {
+        self.app.account().created()
     }
 
     /// How many times the contact was invited to the event.
