@@ -212,7 +212,10 @@ async fn contacts_are_added_only_with_names_and_a_valid_email_and_listed_by_filt
         missing.body
     );
     assert!(
-        missing.body["message"].as_str().unwrap_or("").contains("email"),
+        missing.body["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("email"),
         "{}",
         missing.body
     );

@@ -88,10 +88,10 @@ impl Account {
         let mut account = Self::empty().with_sample_events();
         let now = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_763_942_400);
         let visible = Instant::now();
-        let mut id = 0;
+        let mut id: u64 = 0;
         for k in 1..=contacts {
             id += 1;
-            if id % 7 == 0 {
+            if id.is_multiple_of(7) {
                 id += 1;
             }
             let email = if k % 100 == 0 {
@@ -160,7 +160,7 @@ impl Account {
 
     fn insert(&mut self, contact: NewContact, now: SystemTime, visible_at: Instant) -> u64 {
         let mut id = self.contacts.last().map_or(0, |c| c.id) + 1;
-        if id % 7 == 0 {
+        if id.is_multiple_of(7) {
             id += 1;
         }
         self.push(AccountContact {
@@ -176,7 +176,12 @@ impl Account {
     }
 
     /// Adds a contact for addOrUpdateContact and counts it.
-    pub(crate) fn create(&mut self, contact: NewContact, now: SystemTime, visible_at: Instant) -> u64 {
+    pub(crate) fn create(
+        &mut self,
+        contact: NewContact,
+        now: SystemTime,
+        visible_at: Instant,
+    ) -> u64 {
         self.created += 1;
         self.insert(contact, now, visible_at)
     }
@@ -257,7 +262,11 @@ mod tests {
     #[test]
     fn created_contacts_take_fresh_ids_and_are_counted() {
         let mut account = Account::generated(6);
-        let id = account.create(NewContact::default(), SystemTime::UNIX_EPOCH, Instant::now());
+        let id = account.create(
+            NewContact::default(),
+            SystemTime::UNIX_EPOCH,
+            Instant::now(),
+        );
         assert_eq!(id, 7 + 1, "after 6, skipping 7");
         assert_eq!(account.created(), 1);
         assert_eq!(account.contact(id).map(|c| c.id), Some(id));
@@ -266,7 +275,16 @@ mod tests {
     #[test]
     fn emails_are_checked_for_their_shape() {
         assert!(is_email("ann@example.com"));
-        for bad in ["", "ann", "ann@", "@x.com", "ann@x", "a b@x.com", "a@b@c.com", "ann@.com"] {
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@x.com",
+            "ann@x",
+            "a b@x.com",
+            "a@b@c.com",
+            "ann@.com",
+        ] {
             assert!(!is_email(bad), "{bad}");
         }
     }

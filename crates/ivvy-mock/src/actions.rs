@@ -256,16 +256,40 @@ fn invited_contact_list(app: &App, value: &Value) -> Result<Value, Refusal> {
     }))
 }
 
-/// One page of `items` (already filtered) as iVvy's collections send it;
-/// `perPage` is capped at [`MAX_PER_PAGE`].
-pub(crate) fn page_of(items: Vec<Value>, start: u64, per_page: u64) -> Value {
+/// One page of `items` that `filter` lets through, as iVvy's collections
+/// send it; `perPage` is capped at [`MAX_PER_PAGE`]. Without a filter only
+/// the page is turned into JSON (long lists are paged through often).
+pub(crate) fn page_of<T>(
+    items: &[T],
+    as_json: impl Fn(&T) -> Value,
+    filter: &Filter,
+    start: u64,
+    per_page: u64,
+) -> Value {
     let per_page = per_page.min(MAX_PER_PAGE);
-    let total = items.len();
-    let from = usize::try_from(start).unwrap_or(usize::MAX).min(total);
-    let to = from
-        .saturating_add(usize::try_from(per_page).unwrap_or(usize::MAX))
-        .min(total);
-    let page: Vec<Value> = items.into_iter().skip(from).take(to - from).collect();
+    let matching: Vec<Value>;
+    let (total, page): (usize, Vec<Value>) = {
+        let window = |len: usize| {
+            let from = usize::try_from(start).unwrap_or(usize::MAX).min(len);
+            let to = from
+                .saturating_add(usize::try_from(per_page).unwrap_or(usize::MAX))
+                .min(len);
+            from..to
+        };
+        if filter.is_empty() {
+            (
+                items.len(),
+                items[window(items.len())].iter().map(&as_json).collect(),
+            )
+        } else {
+            matching = items
+                .iter()
+                .map(&as_json)
+                .filter(|item| filter.matches(item))
+                .collect();
+            (matching.len(), matching[window(matching.len())].to_vec())
+        }
+    };
     json!({
         "meta": { "totalResults": total, "start": start, "perPage": per_page, "count": page.len() },
         "results": page,

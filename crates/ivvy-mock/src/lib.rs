@@ -78,10 +78,10 @@ pub mod schema;
 mod server;
 pub mod state;
 
+pub use account::{Account, AccountContact, AccountEvent, NewContact};
 pub use config::{
     DEFAULT_BODY_LIMIT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_KEY, DEFAULT_SECRET, MockConfig,
 };
-pub use account::{Account, AccountContact, AccountEvent, NewContact};
 pub use faults::{Faults, RateLimit};
 pub use reply::Refusal;
 pub use server::MockServer;

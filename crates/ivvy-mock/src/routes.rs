@@ -21,11 +21,11 @@ use ivvy_iws::{Credentials, RpcPath, SignableRequest};
 use serde_json::Value;
 
 use crate::MockConfig;
+use crate::account::Account;
 use crate::actions::{self, Action};
 use crate::faults::{Bucket, FrontFault};
 use crate::reply::{Refusal, json_reply};
 use crate::schema::{INVALID_PARAMETER, Operation, Operations};
-use crate::account::Account;
 use crate::state::Store;
 
 pub(crate) struct App {

@@ -143,8 +143,9 @@ impl MockServer {
     /// API requests received so far for one operation, e.g.
     /// `("contact", "getContactList")`; 0 for one not served.
     pub fn request_count_of(&self, namespace: &str, action: &str) -> u64 {
-        Action::of(namespace, action)
-            .map_or(0, |a| self.app.per_action[a.index()].load(Ordering::Relaxed))
+        Action::of(namespace, action).map_or(0, |a| {
+            self.app.per_action[a.index()].load(Ordering::Relaxed)
+        })
     }
 
     /// The account as it stands: its contacts (those addOrUpdateContact

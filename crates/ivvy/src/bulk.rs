@@ -42,15 +42,15 @@ type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
 #[must_use]
 pub struct BulkOptions {
     chunk_size: usize,
-    concurrency: usize,
-    retry: RetryPolicy,
+    pub(crate) concurrency: usize,
+    pub(crate) retry: RetryPolicy,
     retry_budget: Duration,
-    consistency_window: Duration,
+    pub(crate) consistency_window: Duration,
     drain_time: Duration,
     skip_invited: bool,
     progress: Option<ProgressFn>,
     wait: Option<WaitFn>,
-    cancel: Option<CancellationToken>,
+    pub(crate) cancel: Option<CancellationToken>,
 }
 
 /// A wait before a request is tried again, as [`BulkOptions::on_wait`]
@@ -220,7 +220,7 @@ impl BulkOptions {
         self
     }
 
-    fn check(&self) -> Result<(), Error> {
+    pub(crate) fn check(&self) -> Result<(), Error> {
         if self.chunk_size == 0 {
             return Err(Error::invalid("chunk_size", "must be at least 1"));
         }

@@ -121,6 +121,14 @@ pub enum Error {
         /// The budget.
         budget: std::time::Duration,
     },
+
+    /// What was asked for is not in the account, or not just once (an
+    /// event code no event has, or two have).
+    #[error("not found: {what}")]
+    NotFound {
+        /// What was looked for, and what was found instead.
+        what: String,
+    },
 }
 
 fn status_text(status: Option<StatusCode>) -> String {
@@ -619,6 +627,12 @@ mod tests {
                 "could not sign the request: the content-type header is not text",
             ),
             (Error::Cancelled, "cancelled before the request finished"),
+            (
+                Error::NotFound {
+                    what: "no event has the code \"X\"".into(),
+                },
+                "not found: no event has the code \"X\"",
+            ),
             (
                 Error::RetryBudgetSpent {
                     budget: Duration::from_secs(300),

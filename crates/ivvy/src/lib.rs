@@ -38,14 +38,18 @@
 mod bulk;
 mod call;
 mod client;
+mod directory;
 mod error;
 mod excerpt;
 mod ids;
 mod invitations;
 mod invite;
+mod invite_people;
 mod pacing;
 mod paging;
+mod people;
 mod region;
+mod resolve;
 mod retry;
 mod signing;
 
@@ -57,14 +61,17 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_REPLY_BYTES, DEFAULT_PAGE_SIZE,
     DEFAULT_TIMEOUT,
 };
+pub use directory::{Contact, Event, Filter, NewContact};
 pub use error::{ApiError, ApiErrorKind, Code, Error};
 pub use excerpt::{escaped, is_unsafe_char};
 pub use ids::{ContactId, EventId, IntoId, InvalidId};
 pub use invitations::{Answer, InvitedContact};
 pub use invite::{Invitation, InviteLinks, Outcome};
+pub use invite_people::{PeopleReport, PersonInvitation};
 /// The wall clock that dates requests, from `ivvy-iws` (shared with the
 /// fake server, so tests can drive both with one [`ManualClock`]).
 pub use ivvy_iws::{Clock, ManualClock, SystemClock};
+pub use people::{Match, Person, is_email};
 pub use region::{Region, UnknownRegion};
 /// The HTTP client, re-exported for [`ClientBuilder::http_client`] and for
 /// the `reqwest::Error` sources of [`Error`]: build yours with this one so
@@ -73,6 +80,7 @@ pub use reqwest;
 /// The HTTP status type in [`Error`] and [`ApiError`], re-exported so a
 /// caller needs no `http` dependency of its own to match on it.
 pub use reqwest::StatusCode;
+pub use resolve::{PeopleOptions, Resolution};
 pub use retry::RetryPolicy;
 /// Cancels a running [`Client::invite_many`] (see [`BulkOptions::cancel_on`]).
 pub use tokio_util::sync::CancellationToken;

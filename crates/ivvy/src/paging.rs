@@ -13,7 +13,7 @@
 
 use std::future::Future;
 
-use futures::stream::{self, Stream, TryStreamExt};
+use futures::stream::{self, Stream, StreamExt, TryStreamExt};
 use reqwest::StatusCode;
 
 use crate::retry::read_may_retry;
@@ -48,6 +48,22 @@ struct Walk<F> {
     done: bool,
 }
 
+impl<F> Walk<F> {
+    fn new(policy: RetryPolicy, fetch: F) -> Self {
+        Self {
+            rng: policy.rng(0x9a6e),
+            policy,
+            fetch,
+            start: 0,
+            pages: 0,
+            max_total: 0,
+            first_len: 0,
+            seen: std::collections::HashSet::new(),
+            done: false,
+        }
+    }
+}
+
 /// Every item of a listing, fetching pages as the stream is read, each
 /// retried under `policy`. `fetch(start, attempt)` requests the page that
 /// begins at `start`.
@@ -60,20 +76,47 @@ where
     F: FnMut(u64, u32) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
 {
-    let walk = Walk {
-        rng: policy.rng(0x9a6e),
-        policy,
-        fetch,
-        start: 0,
-        pages: 0,
-        max_total: 0,
-        first_len: 0,
-        seen: std::collections::HashSet::new(),
-        done: false,
-    };
+    let walk = Walk::new(policy, fetch);
     stream::try_unfold(walk, next_page)
         .map_ok(|items: Vec<T>| stream::iter(items.into_iter().map(Ok)))
         .try_flatten()
+}
+
+/// [`walk`], given the listing's first page already fetched (for a caller
+/// that read it to learn `totalResults`): its items come first, checked as
+/// any page is, then the pages after it.
+pub(crate) fn walk_after<T, F, Fut>(
+    policy: RetryPolicy,
+    first: Page<T>,
+    fetch: F,
+) -> impl Stream<Item = Result<T, Error>> + Send + 'static
+where
+    T: Listed + Send + 'static,
+    F: FnMut(u64, u32) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
+{
+    let mut walk = Walk::new(policy, fetch);
+    let head = check_page(&mut walk, first).map_err(untrusted);
+    let (head, rest) = match head {
+        Ok(items) => (Ok(items), Some(walk)),
+        Err(e) => (Err(e), None),
+    };
+    let rest = stream::iter(rest)
+        .map(|walk| stream::try_unfold(walk, next_page))
+        .flatten();
+    stream::once(async move { head })
+        .chain(rest)
+        .map_ok(|items: Vec<T>| stream::iter(items.into_iter().map(Ok)))
+        .try_flatten()
+}
+
+fn untrusted(problem: String) -> Error {
+    Error::UnexpectedReply {
+        status: Some(StatusCode::OK),
+        problem,
+        excerpt: String::new(),
+        source: None,
+    }
 }
 
 async fn next_page<T, F, Fut>(mut walk: Walk<F>) -> Result<Option<(Vec<T>, Walk<F>)>, Error>
@@ -93,12 +136,7 @@ where
             fetch(start, attempt)
         })
         .await?;
-    let fresh = check_page(&mut walk, page).map_err(|problem| Error::UnexpectedReply {
-        status: Some(StatusCode::OK),
-        problem,
-        excerpt: String::new(),
-        source: None,
-    })?;
+    let fresh = check_page(&mut walk, page).map_err(untrusted)?;
     Ok(Some((fresh, walk)))
 }
 

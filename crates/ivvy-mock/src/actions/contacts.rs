@@ -43,14 +43,18 @@ pub(super) fn list(app: &App, value: &Value) -> Result<Value, Refusal> {
     let filter = Filter::parse(&body.filter, &FIELDS)?;
     let now = Instant::now();
     let account = app.account();
-    let items: Vec<Value> = account
+    let visible: Vec<&AccountContact> = account
         .contacts()
         .iter()
         .filter(|c| c.visible(now))
-        .map(as_json)
-        .filter(|item| filter.matches(item))
         .collect();
-    Ok(page_of(items, body.start, body.per_page))
+    Ok(page_of(
+        &visible,
+        |c| as_json(c),
+        &filter,
+        body.start,
+        body.per_page,
+    ))
 }
 
 #[derive(Deserialize)]

@@ -40,14 +40,14 @@ fn as_json(e: &AccountEvent) -> Value {
 pub(super) fn list(app: &App, value: &Value) -> Result<Value, Refusal> {
     let body: Paging = typed(value)?;
     let filter = Filter::parse(&body.filter, &FIELDS)?;
-    let items: Vec<Value> = app
-        .account()
-        .events()
-        .iter()
-        .map(as_json)
-        .filter(|item| filter.matches(item))
-        .collect();
-    Ok(page_of(items, body.start, body.per_page))
+    let account = app.account();
+    Ok(page_of(
+        account.events(),
+        as_json,
+        &filter,
+        body.start,
+        body.per_page,
+    ))
 }
 
 #[derive(Deserialize)]

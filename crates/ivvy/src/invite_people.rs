@@ -1,0 +1,181 @@
+//! Inviting people as a CRM knows them: [`Client::invite_people`] and
+//! [`Client::invite_people_each`] find (and, when asked, add) each person
+//! with [`Client::resolve_people`], then invite their contacts with
+//! [`Client::invite_each`]. The result is one [`PersonInvitation`] per
+//! person, in input order; a contact two people resolve to is invited
+//! once, and both rows show its outcome.
+
+use crate::ids::{HashMap, IntoId};
+use crate::invite::checked_event;
+use crate::{
+    BulkSummary, Client, ContactId, Error, EventId, Invitation, Outcome, PeopleOptions, Person,
+    Resolution,
+};
+
+/// One person's row: who they are, what was found, and the invitation.
+#[derive(Debug, Clone)]
+pub struct PersonInvitation {
+    /// The person as given.
+    pub person: Person,
+    /// What was found (or added) for them.
+    pub resolution: Resolution,
+    /// Their contact's invitation; `None` when there is no contact.
+    pub outcome: Option<Outcome>,
+}
+
+impl PersonInvitation {
+    /// The contact, when one was found or added.
+    pub fn contact(&self) -> Option<ContactId> {
+        self.resolution.contact()
+    }
+
+    /// True when the contact is known to be invited (now or before).
+    pub fn is_invited(&self) -> bool {
+        self.outcome.as_ref().is_some_and(Outcome::is_invited)
+    }
+
+    /// Why the person is not invited, or what to know about the
+    /// invitation, in words.
+    pub fn note(&self) -> Option<String> {
+        self.resolution
+            .reason()
+            .or_else(|| self.outcome.as_ref().and_then(Outcome::note))
+    }
+
+    /// The row as an [`Invitation`], when there is a contact.
+    pub fn invitation(&self) -> Option<Invitation> {
+        Some(Invitation {
+            contact: self.contact()?,
+            outcome: self.outcome.clone()?,
+        })
+    }
+}
+
+/// The rows of [`Client::invite_people`].
+#[derive(Debug, Clone)]
+pub struct PeopleReport {
+    /// The event.
+    pub event: EventId,
+    /// One per person given, in order.
+    pub rows: Vec<PersonInvitation>,
+}
+
+impl PeopleReport {
+    /// True when every person is invited (now or before).
+    pub fn all_invited(&self) -> bool {
+        self.rows.iter().all(PersonInvitation::is_invited)
+    }
+
+    /// The rows of people not known to be invited.
+    pub fn not_invited(&self) -> impl Iterator<Item = &PersonInvitation> {
+        self.rows.iter().filter(|row| !row.is_invited())
+    }
+}
+
+impl Client {
+    /// Finds each person (adding the missing ones, with
+    /// [`create_missing`](PeopleOptions::create_missing)), then invites
+    /// their contacts to the event, each at most once. See
+    /// [`resolve_people`](Self::resolve_people) for how people are matched
+    /// and [`invite_many`](Self::invite_many) for how invites are sent.
+    ///
+    /// ```no_run
+    /// # async fn run(client: ivvy::Client) -> Result<(), ivvy::Error> {
+    /// use ivvy::{PeopleOptions, Person};
+    /// let event = client.event_by_code("LAUNCH26").await?;
+    /// let people = vec![
+    ///     Person::by_external_id("CRM-00001"),
+    ///     Person::by_email("ann@example.com").named("Ann", "Lee"),
+    /// ];
+    /// let options = PeopleOptions::new().create_missing(true);
+    /// let report = client.invite_people(event.id, people, &options).await?;
+    /// for row in report.not_invited() {
+    ///     eprintln!("{:?}: {}", row.person, row.note().unwrap_or_default());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn invite_people(
+        &self,
+        event: impl IntoId<EventId>,
+        people: impl IntoIterator<Item = Person>,
+        options: &PeopleOptions,
+    ) -> Result<PeopleReport, Error> {
+        let event = checked_event(event)?;
+        let mut rows = Vec::new();
+        self.invite_people_each(event, people.into_iter().collect(), options, |batch| {
+            rows.extend(batch);
+        })
+        .await?;
+        Ok(PeopleReport { event, rows })
+    }
+
+    /// [`invite_people`](Self::invite_people), handing rows to `each` in
+    /// input order as their invitations settle. Returns the invite counts
+    /// (over distinct contacts).
+    pub async fn invite_people_each(
+        &self,
+        event: impl IntoId<EventId>,
+        people: Vec<Person>,
+        options: &PeopleOptions,
+        mut each: impl FnMut(Vec<PersonInvitation>) + Send,
+    ) -> Result<BulkSummary, Error> {
+        let event = checked_event(event)?;
+        let resolutions = self.resolve_people(&people, options).await?;
+        let contacts: Vec<ContactId> = resolutions.iter().filter_map(Resolution::contact).collect();
+        let mut rows = Rows {
+            people: people.into_iter().zip(resolutions).map(Some).collect(),
+            next: 0,
+            settled: HashMap::default(),
+        };
+        each(rows.ready());
+        let summary = self
+            .invite_each(event, contacts, &options.bulk, |batch| {
+                rows.settle(batch);
+                let ready = rows.ready();
+                if !ready.is_empty() {
+                    each(ready);
+                }
+            })
+            .await?;
+        Ok(summary)
+    }
+}
+
+/// People waiting for their contact's outcome, handed over in order.
+struct Rows {
+    people: Vec<Option<(Person, Resolution)>>,
+    next: usize,
+    settled: HashMap<ContactId, Outcome>,
+}
+
+impl Rows {
+    fn settle(&mut self, batch: Vec<Invitation>) {
+        for invitation in batch {
+            self.settled.insert(invitation.contact, invitation.outcome);
+        }
+    }
+
+    /// The rows from `next` on whose outcome is known (or who have no
+    /// contact), up to the first still waiting.
+    fn ready(&mut self) -> Vec<PersonInvitation> {
+        let mut ready = Vec::new();
+        while let Some(slot) = self.people.get_mut(self.next) {
+            let outcome = match slot.as_ref().and_then(|(_, r)| r.contact()) {
+                Some(contact) => match self.settled.get(&contact) {
+                    Some(outcome) => Some(outcome.clone()),
+                    None => break,
+                },
+                None => None,
+            };
+            if let Some((person, resolution)) = slot.take() {
+                ready.push(PersonInvitation {
+                    person,
+                    resolution,
+                    outcome,
+                });
+            }
+            self.next += 1;
+        }
+        ready
+    }
+}
