@@ -319,7 +319,8 @@ async fn invited_contacts_streams_every_page_with_answers() {
     assert_eq!(listed[0].answer, Answer::Yes);
     assert_eq!(listed[1].answer, Answer::No);
     assert_eq!(listed[2].answer, Answer::Undecided);
-    assert_eq!(listed[0].email.as_deref(), Some("contact1@example.test"));
+    // The account's contact 1 (see ivvy_mock::account).
+    assert_eq!(listed[0].email.as_deref(), Some("person1@example.test"));
     assert_eq!(listed[0].modified_at(), Some(ivvy_tests::fixed_time()));
     assert_eq!(
         server.request_count(),

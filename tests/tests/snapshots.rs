@@ -118,3 +118,102 @@ async fn invite_contacts_signed_wire_request() {
         })
     );
 }
+
+#[test]
+fn contact_and_event_schemas() {
+    insta::assert_json_snapshot!(
+        "getContactList_request_schema",
+        schema_for!(types::GetContactListRequest)
+    );
+    insta::assert_json_snapshot!(
+        "getContactList_reply_schema",
+        schema_for!(types::GetContactListReply)
+    );
+    insta::assert_json_snapshot!(
+        "addOrUpdateContact_request_schema",
+        schema_for!(types::AddOrUpdateContactRequest)
+    );
+    insta::assert_json_snapshot!(
+        "addOrUpdateContact_reply_schema",
+        schema_for!(types::AddOrUpdateContactReply)
+    );
+    insta::assert_json_snapshot!(
+        "getEventList_request_schema",
+        schema_for!(types::GetEventListRequest)
+    );
+    insta::assert_json_snapshot!(
+        "getEventList_reply_schema",
+        schema_for!(types::GetEventListReply)
+    );
+    insta::assert_json_snapshot!(
+        "getEvent_request_schema",
+        schema_for!(types::GetEventRequest)
+    );
+    insta::assert_json_snapshot!("getEvent_reply_schema", schema_for!(types::Event));
+}
+
+/// A fixed server answering with the spec's reply example for `action`.
+async fn serving_example(action: &str) -> FixedServer {
+    let operations = ivvy_mock::schema::Operations::from_spec().expect("spec loads");
+    let op = operations
+        .iter()
+        .find(|op| op.action == action)
+        .unwrap_or_else(|| panic!("{action} is in the spec"));
+    let example = op.reply_example.clone().expect("a reply example");
+    FixedServer::start(200, "application/json", example.to_string()).await
+}
+
+/// The one request the library sent: path and body, as they went.
+fn sent(server: &FixedServer) -> serde_json::Value {
+    let requests = server.requests();
+    let [request] = requests.as_slice() else {
+        panic!("expected one request, got {}", requests.len());
+    };
+    serde_json::json!({ "path_and_query": request.path_and_query, "body": request.body })
+}
+
+/// Each new call as the library sends it, and the spec's reply example as
+/// the library reads it.
+#[tokio::test]
+async fn contact_and_event_calls_on_the_wire() {
+    use futures::TryStreamExt;
+
+    let server = serving_example("getContactList").await;
+    let contacts: Vec<ivvy::Contact> = server
+        .client()
+        .contacts(ivvy::Filter::new().field("externalId", "CRM-00001"))
+        .try_collect()
+        .await
+        .expect("lists");
+    insta::assert_json_snapshot!("getContactList_request", sent(&server));
+    insta::assert_debug_snapshot!("getContactList_reply_decoded", contacts);
+
+    let server = serving_example("addOrUpdateContact").await;
+    let id = server
+        .client()
+        .add_contact(&ivvy::NewContact {
+            first_name: "Bobby".into(),
+            last_name: "Smith".into(),
+            email: "bobbysmith@example.com".into(),
+            external_id: Some("12345".into()),
+        })
+        .await
+        .expect("adds");
+    insta::assert_json_snapshot!("addOrUpdateContact_request", sent(&server));
+    assert_eq!(id.get(), 33884);
+
+    let server = serving_example("getEventList").await;
+    let events: Vec<ivvy::Event> = server
+        .client()
+        .events(ivvy::Filter::new().field("code", "LAUNCH26"))
+        .try_collect()
+        .await
+        .expect("lists");
+    insta::assert_json_snapshot!("getEventList_request", sent(&server));
+    insta::assert_debug_snapshot!("getEventList_reply_decoded", events);
+
+    let server = serving_example("getEvent").await;
+    let event = server.client().event(1).await.expect("reads");
+    insta::assert_json_snapshot!("getEvent_request", sent(&server));
+    insta::assert_debug_snapshot!("getEvent_reply_decoded", event);
+}

@@ -80,7 +80,8 @@ impl From<RegionArg> for Region {
 pub enum Command {
     /// Check the credentials; print iVvy's time and this machine's offset from it.
     Ping,
-    /// Invite contacts to an event, each at most once.
+    /// Invite contacts to an event, each at most once: by contact id, or
+    /// people from a CRM export (--people), found by external id or email.
     ///
     /// Requests go only to the base URL: a redirect is an error (exit 1),
     /// never followed. Replies longer than 4 MiB are refused. A 429, a 5xx
@@ -93,6 +94,8 @@ pub enum Command {
     Invite(InviteArgs),
     /// List an event's invitations with each contact's answer.
     Invited(InvitedArgs),
+    /// List the account's events (id, code, title, start, status).
+    Events(EventsArgs),
     #[cfg(feature = "mock")]
     /// Run the fake iVvy server in the foreground.
     Mock(MockArgs),
@@ -110,11 +113,29 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("list").required(true).args(["contacts", "contacts_file"])))]
+#[command(group(clap::ArgGroup::new("list").required(true).args(["contacts", "contacts_file", "people"])))]
+#[command(group(clap::ArgGroup::new("which_event").required(true).args(["event", "event_code"])))]
 pub struct InviteArgs {
     /// The event to invite to.
     #[arg(long, value_parser = parse_event)]
-    pub event: EventId,
+    pub event: Option<EventId>,
+
+    /// The event to invite to, by its code (as `ivvy events` lists it).
+    #[arg(long, value_name = "CODE")]
+    pub event_code: Option<String>,
+
+    /// People from a CRM export: CSV with a header row naming externalId,
+    /// email, firstName, lastName (any case; other columns are ignored).
+    /// Each row needs an external id or an email. A person is found by
+    /// external id, else by email (two contacts with the email: reported
+    /// ambiguous, not guessed). `-` reads standard input. At most 64 MiB.
+    #[arg(long, value_name = "PATH")]
+    pub people: Option<PathBuf>,
+
+    /// With --people: add people who are not in the account as contacts
+    /// (rows with an email, a first and a last name), each at most once.
+    #[arg(long)]
+    pub create_missing: bool,
 
     /// Contact ids, comma separated: 1,2,3.
     #[arg(long, value_name = "IDS")]
@@ -190,6 +211,16 @@ pub struct InvitedArgs {
     /// Only the contacts with this answer.
     #[arg(long, value_enum)]
     pub answer: Option<AnswerArg>,
+
+    #[command(flatten)]
+    pub output: OutputArg,
+}
+
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Only the event with this code.
+    #[arg(long, value_name = "CODE")]
+    pub code: Option<String>,
 
     #[command(flatten)]
     pub output: OutputArg,

@@ -1,5 +1,5 @@
 //! Reading contact ids from `--contacts` or `--contacts-file`, with the
-//! place of every bad id.
+//! place of every bad id; and reading any input file within its bound.
 
 use std::io::Read;
 use std::path::Path;
@@ -31,6 +31,13 @@ pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
 /// Reads ids from a file, or from standard input for `-`.
 pub fn from_file(path: &Path) -> Result<Vec<ContactId>, CliError> {
+    let (name, text) = read_input(path)?;
+    parse_file(&name, &text)
+}
+
+/// A file's bytes (standard input for `-`) and its name for messages,
+/// refused past [`MAX_FILE_BYTES`].
+pub fn read_input(path: &Path) -> Result<(String, Vec<u8>), CliError> {
     let name = path.display().to_string();
     let mut text = Vec::new();
     // One byte past the limit tells a file at the limit from a larger one.
@@ -49,7 +56,7 @@ pub fn from_file(path: &Path) -> Result<Vec<ContactId>, CliError> {
             MAX_FILE_BYTES >> 20
         )));
     }
-    parse_file(&name, &text)
+    Ok((name, text))
 }
 
 /// One id per line, or CSV with the id in the first column; a first row

@@ -7,6 +7,7 @@ mod error;
 mod journal;
 mod lock;
 mod output;
+mod people;
 mod results;
 mod signals;
 
@@ -53,6 +54,9 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Invited(args) => {
             commands::invited::run(&commands::client(&cli.connection)?, args).await
+        }
+        Command::Events(args) => {
+            commands::events::run(&commands::client(&cli.connection)?, args).await
         }
         #[cfg(feature = "mock")]
         Command::Mock(args) => commands::mock::run(args).await,

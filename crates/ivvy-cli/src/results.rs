@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::marker::PhantomData;
 
-use ivvy::{Invitation, InviteLinks, InvitedContact, Outcome};
+use ivvy::{Event, Invitation, InviteLinks, InvitedContact, Outcome, PersonInvitation};
 use serde::Serialize;
 
 use crate::args::Format;
@@ -38,6 +38,10 @@ pub trait Row: Serialize {
 pub struct Invites;
 /// The rows of an event's invitations.
 pub struct Invited;
+/// The rows of an invite run over people.
+pub struct People;
+/// The rows of an events listing.
+pub struct Events;
 
 /// A results writer partway through its output.
 pub struct ResultWriter<W: Write, K: Columns> {
@@ -48,10 +52,14 @@ pub struct ResultWriter<W: Write, K: Columns> {
 }
 
 impl<W: Write, K: Columns> ResultWriter<W, K> {
-    /// Writes the opening (the JSON head, the CSV or table header).
-    pub fn start(mut out: W, format: Format, event: u64) -> Result<Self, CliError> {
+    /// Writes the opening (the JSON head, the CSV or table header); the
+    /// JSON document names the event, when there is one.
+    pub fn start(mut out: W, format: Format, event: Option<u64>) -> Result<Self, CliError> {
         match format {
-            Format::Json => write!(out, "{{\n  \"event\": {event},\n  \"results\": [")?,
+            Format::Json => match event {
+                Some(event) => write!(out, "{{\n  \"event\": {event},\n  \"results\": [")?,
+                None => write!(out, "{{\n  \"results\": [")?,
+            },
             Format::Csv => writeln!(out, "{}", K::CSV_HEADER.join(","))?,
             Format::Table => {
                 let names: Vec<String> = K::TABLE.iter().map(|(n, _)| n.to_string()).collect();
@@ -301,6 +309,204 @@ impl Row for &InvitedContact {
             name,
             self.email.clone().unwrap_or_default(),
             self.modified.clone(),
+        ]
+    }
+}
+
+/// A row of an invite run over people: who the person is, the contact
+/// found or added, and the invitation (with an earlier run's links when
+/// they are known).
+pub struct PersonRow<'a> {
+    row: &'a PersonInvitation,
+    invite: Option<InviteRow<'a>>,
+}
+
+impl<'a> PersonRow<'a> {
+    /// The row, given the invitation it shows
+    /// ([`PersonInvitation::invitation`]).
+    pub fn new(
+        row: &'a PersonInvitation,
+        invitation: Option<&'a Invitation>,
+        earlier: &'a HashMap<u64, InviteLinks>,
+    ) -> Self {
+        Self {
+            row,
+            invite: invitation.map(|i| InviteRow::new(i, earlier)),
+        }
+    }
+
+    fn text(v: &Option<String>) -> String {
+        v.clone().unwrap_or_default()
+    }
+
+    fn links(&self) -> Option<&InviteLinks> {
+        self.invite.as_ref().and_then(InviteRow::links)
+    }
+
+    fn note(&self) -> Option<String> {
+        match &self.invite {
+            Some(invite) => invite.note(),
+            None => self.row.note(),
+        }
+    }
+
+    fn is_invited(&self) -> bool {
+        self.row.is_invited()
+    }
+}
+
+impl Serialize for PersonRow<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let person = &self.row.person;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("externalId", &person.external_id)?;
+        map.serialize_entry("email", &person.email)?;
+        map.serialize_entry("contact", &self.row.contact())?;
+        map.serialize_entry("created", &self.row.resolution.created())?;
+        map.serialize_entry("status", &self.is_invited())?;
+        if let Some(links) = self.links() {
+            map.serialize_entry("inviteLinkYes", links.yes())?;
+            map.serialize_entry("inviteLinkNo", links.no())?;
+        }
+        if let Some(note) = self.note() {
+            let key = if self.is_invited() { "note" } else { "error" };
+            map.serialize_entry(key, &note)?;
+        }
+        map.end()
+    }
+}
+
+impl Columns for People {
+    const CSV_HEADER: &'static [&'static str] = &[
+        "externalId",
+        "email",
+        "contact",
+        "created",
+        "status",
+        "inviteLinkYes",
+        "inviteLinkNo",
+        "error",
+    ];
+    const TABLE: &'static [(&'static str, usize)] = &[
+        ("EXTERNAL ID", 14),
+        ("EMAIL", 28),
+        ("CONTACT", 11),
+        ("STATUS", 16),
+        ("DETAIL", 0),
+    ];
+}
+
+impl Row for PersonRow<'_> {
+    type Kind = People;
+
+    fn csv(&self) -> Vec<String> {
+        let (yes, no) = self.links().map_or((String::new(), String::new()), |l| {
+            (l.yes().to_string(), l.no().to_string())
+        });
+        let person = &self.row.person;
+        vec![
+            Self::text(&person.external_id),
+            Self::text(&person.email),
+            self.row
+                .contact()
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+            self.row.resolution.created().to_string(),
+            self.is_invited().to_string(),
+            yes,
+            no,
+            self.note().unwrap_or_default(),
+        ]
+    }
+
+    fn cells(&self) -> Vec<String> {
+        let person = &self.row.person;
+        let status = match (&self.invite, self.row.resolution.created()) {
+            (Some(invite), true) => format!("added, {}", invite.invitation.outcome.word()),
+            (Some(invite), false) => invite.invitation.outcome.word().to_string(),
+            (None, _) => "no contact".to_string(),
+        };
+        let detail = match (self.links(), self.note()) {
+            (Some(links), _) => format!("yes: {}  no: {}", links.yes(), links.no()),
+            (None, note) => note.unwrap_or_default(),
+        };
+        vec![
+            Self::text(&person.external_id),
+            Self::text(&person.email),
+            self.row
+                .contact()
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+            status,
+            detail,
+        ]
+    }
+}
+
+/// An event in iVvy's field names.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventJson<'a> {
+    id: u64,
+    code: &'a str,
+    title: &'a str,
+    start_date_time: Option<&'a str>,
+    end_date_time: Option<&'a str>,
+    current_status: Option<i64>,
+}
+
+/// An events listing's row.
+pub struct EventRow<'a>(pub &'a Event);
+
+impl Serialize for EventRow<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let e = self.0;
+        EventJson {
+            id: e.id.get(),
+            code: &e.code,
+            title: &e.title,
+            start_date_time: e.start.as_deref(),
+            end_date_time: e.end.as_deref(),
+            current_status: e.status,
+        }
+        .serialize(s)
+    }
+}
+
+impl Columns for Events {
+    const CSV_HEADER: &'static [&'static str] = &["id", "code", "title", "start", "status"];
+    const TABLE: &'static [(&'static str, usize)] = &[
+        ("ID", 11),
+        ("CODE", 14),
+        ("START", 24),
+        ("STATUS", 9),
+        ("TITLE", 0),
+    ];
+}
+
+impl Row for EventRow<'_> {
+    type Kind = Events;
+
+    fn csv(&self) -> Vec<String> {
+        let e = self.0;
+        vec![
+            e.id.to_string(),
+            e.code.clone(),
+            e.title.clone(),
+            e.start.clone().unwrap_or_default(),
+            e.status_word(),
+        ]
+    }
+
+    fn cells(&self) -> Vec<String> {
+        let e = self.0;
+        vec![
+            e.id.to_string(),
+            e.code.clone(),
+            e.start.clone().unwrap_or_default(),
+            e.status_word(),
+            e.title.clone(),
         ]
     }
 }

@@ -167,7 +167,7 @@ async fn csv_and_table_outputs() {
         ("json", "\"response\":\"Y\""),
         (
             "csv",
-            "contactId,response,firstName,lastName,email,phone,registrationId,modifiedDate\n1,Y,Contact,1,contact1@example.test,",
+            "contactId,response,firstName,lastName,email,phone,registrationId,modifiedDate\n1,Y,Person,1,person1@example.test,",
         ),
         (
             "table",
@@ -463,9 +463,21 @@ async fn demo_runs_without_credentials() {
     let output = ivvy(None, &["demo"], None).await;
     assert_eq!(code(&output), 0, "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
-    assert!(stdout.contains("7           not invited"), "{stdout}");
+    assert!(stdout.contains("LAUNCH26       2026-12-01"), "{stdout}");
+    for row in [
+        "CRM-00001                                   1           invited",
+        "person99@example.test                    no contact       ambiguous: contacts 115, 116",
+        "NEW-1          ann.lee@example.test         ",
+        "nobody@example.test                      no contact       not in the account",
+    ] {
+        assert!(stdout.contains(row), "{row}: {stdout}");
+    }
+    assert!(stdout.contains("added, invited"), "{stdout}");
     assert!(stdout.contains("1           yes"), "{stdout}");
-    assert!(stdout.contains("Contacts invited twice: 0."), "{stdout}");
+    assert!(
+        stdout.contains("Contacts added: 1 (once). Contacts invited twice: 0."),
+        "{stdout}"
+    );
 }
 
 #[tokio::test]

@@ -114,10 +114,11 @@ impl Account {
         account
     }
 
-    /// The default account of a fake server: 50 contacts by the rule and
-    /// the sample events.
+    /// The default account of a fake server: 250 contacts by the rule
+    /// (so emails 99 and 199 are each shared by two contacts) and the
+    /// sample events.
     pub fn sample() -> Self {
-        Self::generated(50)
+        Self::generated(250)
     }
 
     /// Adds the sample events (`LAUNCH26`, `GALA26`, `SUMMIT27`).

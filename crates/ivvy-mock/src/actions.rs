@@ -207,6 +207,7 @@ fn invited_contact_list(app: &App, value: &Value) -> Result<Value, Refusal> {
     let filter = Filter::parse(&body.filter, &INVITED_FIELDS)?;
     let per_page = body.per_page.min(MAX_PER_PAGE);
     let store = app.store();
+    let account = app.account();
     let faults = &app.config.faults;
     let now = Instant::now();
     let visible: Vec<&state::Recorded> = store
@@ -214,7 +215,10 @@ fn invited_contact_list(app: &App, value: &Value) -> Result<Value, Refusal> {
         .iter()
         .filter(|r| r.visible(now))
         .collect();
-    let as_json = |r: &&state::Recorded| invited_contact(event, r, faults.hostile_text);
+    let as_json = |r: &&state::Recorded| {
+        let known = account.contact(r.contact);
+        invited_contact(event, r, known, faults.hostile_text)
+    };
     // Without a filter only the page is turned into JSON: long lists are
     // paged through often.
     let matching: Vec<Value> = if filter.is_empty() {
@@ -310,16 +314,31 @@ pub(crate) struct Paging {
 /// What an endless listing claims to hold.
 const ENDLESS_TOTAL: u64 = 1_000_000_000_000_000;
 
-fn invited_contact(event: u64, r: &state::Recorded, hostile: bool) -> Value {
+/// An invitation as listed: the account's names and email for a contact
+/// it holds, made-up ones for a contact only the id rule knows.
+fn invited_contact(
+    event: u64,
+    r: &state::Recorded,
+    known: Option<&crate::account::AccountContact>,
+    hostile: bool,
+) -> Value {
     if hostile {
         return hostile::invited_contact(event, r);
     }
+    let (first, last, email) = match known {
+        Some(c) => (c.first_name.clone(), c.last_name.clone(), c.email.clone()),
+        None => (
+            "Contact".to_string(),
+            r.contact.to_string(),
+            format!("contact{}@example.test", r.contact),
+        ),
+    };
     json!({
         "eventId": event,
         "contactId": r.contact,
-        "firstName": "Contact",
-        "lastName": r.contact.to_string(),
-        "email": format!("contact{}@example.test", r.contact),
+        "firstName": first,
+        "lastName": last,
+        "email": email,
         // every other contact has no phone, as real records often don't
         "phone": if r.contact % 2 == 1 { json!(format!("+61 400 {:06}", r.contact % 1_000_000)) } else { Value::Null },
         "response": r.answer.letter(),

@@ -271,9 +271,10 @@ impl Client {
         })
     }
 
-    /// The event whose code is `code` (compared exactly, after trimming).
-    /// No such event is [`Error::NotFound`]; two are an error too, naming
-    /// their ids: an event is never guessed.
+    /// The event whose code is `code` (trimmed, compared without regard to
+    /// case, as iVvy's event addresses are). No such event is
+    /// [`Error::NotFound`]; two are an error too, naming their ids: an
+    /// event is never guessed.
     ///
     /// ```no_run
     /// # async fn run(client: ivvy::Client) -> Result<(), ivvy::Error> {
@@ -286,10 +287,10 @@ impl Client {
         if code.is_empty() {
             return Err(Error::invalid("event code", "is empty"));
         }
-        // iVvy's filter may ignore case; the code must match as written.
+        // The server's filter is a first cut; the code is checked here.
         let found: Vec<Event> = self
             .events(Filter::new().field("code", code))
-            .try_filter(|e| std::future::ready(e.code.trim() == code))
+            .try_filter(|e| std::future::ready(e.code.trim().eq_ignore_ascii_case(code)))
             .try_collect()
             .await?;
         match found.as_slice() {

@@ -1,18 +1,28 @@
-//! `ivvy demo`: the whole flow on a built-in fake server, no credentials.
+//! `ivvy demo`: the whole flow on a built-in fake server, no credentials:
+//! events by code, people from a small CRM export found, added and
+//! invited, answers read back, and a rerun that repeats nothing.
 
 use std::collections::HashMap;
 
 use futures::TryStreamExt;
-use ivvy::BulkOptions;
+use ivvy::{BulkOptions, PeopleOptions, PersonInvitation};
 use ivvy_mock::{MockConfig, MockServer};
 
 use crate::args::Format;
 use crate::error::CliError;
-use crate::results::{InviteRow, Invited, Invites, ResultWriter};
+use crate::results::{EventRow, Events, Invited, People, PersonRow, ResultWriter};
 
-const EVENT: i64 = 4;
-/// Contacts 1, 2 and 3 exist on the fake server; 7 does not.
-const CONTACTS: [i64; 4] = [1, 2, 3, 7];
+const CODE: &str = "LAUNCH26";
+
+/// A CRM export: one person by external id, one by email, one whose email
+/// two contacts share, one to add, and one unknown who cannot be added.
+const EXPORT: &str = "externalId,email,firstName,lastName
+CRM-00001,,Person,1
+,person2@example.test,,
+,person99@example.test,,
+NEW-1,ann.lee@example.test,Ann,Lee
+,nobody@example.test,,
+";
 
 pub async fn run() -> Result<(), CliError> {
     let server = MockServer::start(MockConfig::new()).await?;
@@ -28,54 +38,75 @@ pub async fn run() -> Result<(), CliError> {
         ivvy_iws::timestamp::format(server_time)
     );
 
-    println!("\nInviting contacts 1, 2, 3 and 7 (7 does not exist) to event {EVENT}:");
+    println!("\nThe account's events:");
+    let events: Vec<ivvy::Event> = client.events(ivvy::Filter::new()).try_collect().await?;
+    let mut table = ResultWriter::<_, Events>::start(std::io::stdout(), Format::Table, None)?;
+    table.write(events.iter().map(EventRow))?;
+    table.finish()?;
+
+    let event = client.event_by_code(CODE).await?;
+    println!(
+        "\nInviting people from a CRM export to {CODE} (event {}):\n\n{EXPORT}",
+        event.id
+    );
+    let people = crate::people::parse("the export", EXPORT.as_bytes())?;
+    let options = PeopleOptions::new()
+        .create_missing(true)
+        .bulk(BulkOptions::new());
     let report = client
-        .invite_many(EVENT, CONTACTS, &BulkOptions::new())
+        .invite_people(event.id, people.clone(), &options)
         .await?;
-    let no_earlier = HashMap::new();
-    table_of_invitations(&report.invitations, &no_earlier)?;
+    table_of_people(event.id.get(), &report.rows)?;
 
     // Answer as contacts would, by opening their links.
     let http = reqwest::Client::new();
-    for (invitation, pick_yes) in report.invitations.iter().zip([true, false]) {
-        if let Some(links) = invitation.outcome.links() {
-            let link = if pick_yes { links.yes() } else { links.no() };
-            http.get(link)
-                .send()
-                .await
-                .and_then(reqwest::Response::error_for_status)
-                .map_err(|e| CliError::Failed(format!("could not open {link}: {e}")))?;
-        }
+    let invited: Vec<&ivvy::InviteLinks> = report
+        .rows
+        .iter()
+        .filter_map(|row| row.outcome.as_ref()?.links())
+        .collect();
+    for (links, pick_yes) in invited.iter().zip([true, false]) {
+        let link = if pick_yes { links.yes() } else { links.no() };
+        http.get(link)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|e| CliError::Failed(format!("could not open {link}: {e}")))?;
     }
-    println!("\nContact 1 opened its yes link, contact 2 its no link. The invitations now:");
-    let invited: Vec<ivvy::InvitedContact> =
-        client.invited_contacts(EVENT, None).try_collect().await?;
+    println!(
+        "\nThe first invited opened the yes link, the second the no link. The invitations now:"
+    );
+    let answers: Vec<ivvy::InvitedContact> = client
+        .invited_contacts(event.id, None)
+        .try_collect()
+        .await?;
     let mut table =
-        ResultWriter::<_, Invited>::start(std::io::stdout(), Format::Table, EVENT as u64)?;
-    table.write(&invited)?;
+        ResultWriter::<_, Invited>::start(std::io::stdout(), Format::Table, Some(event.id.get()))?;
+    table.write(&answers)?;
     table.finish()?;
 
+    println!("\nRunning the same invite again: Ann Lee is found, and nobody is invited again.");
+    let again = client.invite_people(event.id, people, &options).await?;
+    table_of_people(event.id.get(), &again.rows)?;
     println!(
-        "\nRunning the same invite again sends only contact 7: the others are already invited."
+        "\nContacts added: {} (once). Contacts invited twice: {}.",
+        server.created_count(),
+        usize::from(server.max_invite_count() > 1)
     );
-    let again = client
-        .invite_many(EVENT, CONTACTS, &BulkOptions::new())
-        .await?;
-    table_of_invitations(&again.invitations, &no_earlier)?;
-    let twice = (1..=3)
-        .filter(|&c| server.invite_count(EVENT as u64, c) > 1)
-        .count();
-    println!("\nContacts invited twice: {twice}.");
     server.stop().await;
     Ok(())
 }
 
-fn table_of_invitations(
-    invitations: &[ivvy::Invitation],
-    earlier: &HashMap<u64, ivvy::InviteLinks>,
-) -> Result<(), CliError> {
+fn table_of_people(event: u64, rows: &[PersonInvitation]) -> Result<(), CliError> {
+    let no_earlier = HashMap::new();
+    let invitations: Vec<Option<ivvy::Invitation>> =
+        rows.iter().map(PersonInvitation::invitation).collect();
     let mut table =
-        ResultWriter::<_, Invites>::start(std::io::stdout(), Format::Table, EVENT as u64)?;
-    table.write(invitations.iter().map(|i| InviteRow::new(i, earlier)))?;
+        ResultWriter::<_, People>::start(std::io::stdout(), Format::Table, Some(event))?;
+    table.write(
+        rows.iter()
+            .zip(&invitations)
+            .map(|(row, i)| PersonRow::new(row, i.as_ref(), &no_earlier)),
+    )?;
     table.finish()
 }

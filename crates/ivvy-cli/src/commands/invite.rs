@@ -1,4 +1,5 @@
-//! `ivvy invite`: the bulk invite. Results are written as they settle and
+//! `ivvy invite`: the bulk invite, of contact ids or of people from a CRM
+//! export (found by external id or email, and added when asked). Results are written as they settle and
 //! kept in the journal; one run per host and event at a time; a dry run,
 //! a question before a large run, signals that stop the run cleanly in
 //! every phase, and a summary at the end.
@@ -8,7 +9,10 @@ use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use ivvy::{BulkOptions, BulkSummary, Invitation, Outcome};
+use ivvy::{
+    BulkOptions, BulkSummary, EventId, Invitation, Outcome, PeopleOptions, Person,
+    PersonInvitation, Resolution,
+};
 
 use crate::args::InviteArgs;
 use crate::contacts;
@@ -16,7 +20,8 @@ use crate::error::CliError;
 use crate::journal::{self, Journal};
 use crate::lock::RunLock;
 use crate::output;
-use crate::results::{InviteRow, Invites, ResultWriter};
+use crate::people;
+use crate::results::{Columns, InviteRow, Invites, People, PersonRow, ResultWriter, Row};
 use crate::signals::Interrupts;
 
 /// From a terminal, a run that would invite more than this asks first.
@@ -24,15 +29,60 @@ const ASK_ABOVE: usize = 1_000;
 /// Ids of each failing kind named in the summary.
 const SHOWN_IDS: usize = 20;
 
+/// What to invite: contact ids, or people to find first.
+enum Input {
+    Contacts(Vec<ivvy::ContactId>),
+    People(Vec<Person>),
+}
+
+impl Input {
+    /// Reads and checks the list; nothing is sent.
+    fn read(args: &InviteArgs) -> Result<Self, CliError> {
+        if args.create_missing && args.people.is_none() {
+            return Err(CliError::Input(
+                "--create-missing adds people from --people; contact ids are never added".into(),
+            ));
+        }
+        match (&args.contacts, &args.contacts_file, &args.people) {
+            (Some(list), _, _) => Ok(Input::Contacts(contacts::from_list(list)?)),
+            (None, Some(path), _) => Ok(Input::Contacts(contacts::from_file(path)?)),
+            (None, None, Some(path)) => Ok(Input::People(people::from_file(path)?)),
+            (None, None, None) => Err(CliError::Input(
+                "give --contacts, --contacts-file or --people".into(),
+            )),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Input::Contacts(ids) => ids.len(),
+            Input::People(people) => people.len(),
+        }
+    }
+}
+
+/// The event from `--event`, or found by `--event-code` (an unknown code
+/// is the user's to fix: exit 2, nothing sent).
+async fn event(client: &ivvy::Client, args: &InviteArgs) -> Result<EventId, CliError> {
+    match (args.event, &args.event_code) {
+        (Some(event), _) => Ok(event),
+        (None, Some(code)) => match client.event_by_code(code).await {
+            Ok(event) => {
+                tracing::info!(event = event.id.get(), code = %ivvy::escaped(code), "found the event");
+                Ok(event.id)
+            }
+            Err(error @ ivvy::Error::NotFound { .. }) => Err(CliError::Input(error.to_string())),
+            Err(error) => Err(error.into()),
+        },
+        (None, None) => Err(CliError::Input("give --event or --event-code".into())),
+    }
+}
+
 pub async fn run(client: &ivvy::Client, args: &InviteArgs) -> Result<(), CliError> {
-    // Read and check every id before anything is sent.
-    let ids = match (&args.contacts, &args.contacts_file) {
-        (Some(list), _) => contacts::from_list(list)?,
-        (None, Some(path)) => contacts::from_file(path)?,
-        (None, None) => return Err(CliError::Input("give --contacts or --contacts-file".into())),
-    };
+    // Read and check the whole list before anything is sent.
+    let input = Input::read(args)?;
+    let event = event(client, args).await?;
     let format = output::choose(args.output.output);
-    let event = args.event;
     let what = format!("event {event} on {}", client.base_url());
 
     let journal_path = match (&args.journal, args.no_journal) {
@@ -41,10 +91,10 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs) -> Result<(), CliErro
         (None, false) => journal::default_path(client.base_url(), event.get()),
     };
     let interrupts = Interrupts::listen();
-    if args.dry_run || (ids.len() > ASK_ABOVE && !args.yes && is_interactive()) {
+    if args.dry_run || (input.len() > ASK_ABOVE && !args.yes && is_interactive()) {
         let token = interrupts.token();
         let plan = tokio::select! {
-            plan = plan(client, args, &ids) => plan?,
+            plan = plan(client, args, event, &input) => plan?,
             () = token.cancelled() => return Err(interrupted(&interrupts)),
         };
         eprint!("{}", plan.describe(&what));
@@ -66,85 +116,132 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs) -> Result<(), CliErro
         .as_deref()
         .map(|path| journal::earlier_links(path, event.get()))
         .unwrap_or_default();
-    let mut journal = journal_path
+    let journal = journal_path
         .as_deref()
         .map(|path| Journal::open(path, event.get()))
         .transpose()?;
-    let bar = progress_bar(ids.len(), usize::from(args.chunk_size));
+    let bar = progress_bar(input.len(), usize::from(args.chunk_size));
     let options = options(args, &interrupts, bar.clone());
+    let stdout = std::io::BufWriter::new(std::io::stdout());
+    let verdict = match input {
+        Input::Contacts(ids) => {
+            let mut sink = Sink::<Invites>::start(stdout, format, event, journal)?;
+            let mut failing = FailingIds::default();
+            let result = client
+                .invite_each(event, ids, &options, |batch: Vec<Invitation>| {
+                    sink.record(batch.iter());
+                    failing.note(&batch);
+                    sink.write(batch.iter().map(|i| InviteRow::new(i, &earlier)));
+                })
+                .await;
+            let summary = finish(bar, sink, result)?;
+            eprint!("{}", failing.summary(&summary));
+            failing.verdict(&summary)
+        }
+        Input::People(people) => {
+            let mut sink = Sink::<People>::start(stdout, format, event, journal)?;
+            let mut tally = PeopleTally::default();
+            let options = PeopleOptions::new()
+                .create_missing(args.create_missing)
+                .bulk(options);
+            let result = client
+                .invite_people_each(event, people, &options, |rows: Vec<PersonInvitation>| {
+                    let invitations: Vec<Option<Invitation>> =
+                        rows.iter().map(PersonInvitation::invitation).collect();
+                    sink.record(invitations.iter().flatten());
+                    tally.note(&rows);
+                    sink.write(
+                        rows.iter()
+                            .zip(&invitations)
+                            .map(|(row, i)| PersonRow::new(row, i.as_ref(), &earlier)),
+                    );
+                })
+                .await;
+            finish(bar, sink, result)?;
+            eprint!("{}", tally.summary());
+            tally.verdict()
+        }
+    };
+    if interrupts.received().is_some() {
+        return Err(interrupted(&interrupts));
+    }
+    verdict
+}
 
-    let mut out = Some(ResultWriter::<_, Invites>::start(
-        std::io::BufWriter::new(std::io::stdout()),
-        format,
-        event.get(),
-    )?);
-    let mut write_error = None;
-    let mut failing = FailingIds::default();
-    let result = client
-        .invite_each(event, ids, &options, |batch: Vec<Invitation>| {
-            // Contacts already invited add nothing the journal lacks, and
-            // would make it grow with every rerun.
-            let news: Vec<&Invitation> = batch
-                .iter()
-                .filter(|i| !matches!(i.outcome, Outcome::AlreadyInvited))
-                .collect();
-            if let Some(journal) = &mut journal
-                && let Err(error) = journal.append(&news)
-            {
-                tracing::warn!(%error, "could not append to the journal");
-            }
-            failing.note(&batch);
-            // A closed stdout stops the output, not the run: the journal
-            // still gets every result.
-            if let Some(writer) = &mut out
-                && let Err(error) = writer.write(batch.iter().map(|i| InviteRow::new(i, &earlier)))
-            {
-                out = None;
-                write_error = Some(error);
-            }
-        })
-        .await;
+/// Ends the output and the progress bar, then reports the run's error or
+/// a write error (a closed stdout, `| head`, is quiet).
+fn finish<K: Columns>(
+    bar: Option<ProgressBar>,
+    sink: Sink<K>,
+    result: Result<BulkSummary, ivvy::Error>,
+) -> Result<BulkSummary, CliError> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     // The JSON document is closed whatever happened, so stdout stays valid.
-    let closed = match out {
-        Some(out) => out.finish(),
-        None => Ok(()),
-    };
+    let written = sink.finish();
     let summary = result?;
-    // A closed stdout (`| head`) is quiet; any other write error counts.
-    for error in [write_error, closed.err()].into_iter().flatten() {
-        if !error.is_broken_pipe() {
-            return Err(error);
+    written?;
+    Ok(summary)
+}
+
+/// Where settled results go: the output (until it fails) and the journal.
+struct Sink<K: Columns> {
+    out: Option<ResultWriter<std::io::BufWriter<std::io::Stdout>, K>>,
+    write_error: Option<CliError>,
+    journal: Option<Journal>,
+}
+
+impl<K: Columns> Sink<K> {
+    fn start(
+        out: std::io::BufWriter<std::io::Stdout>,
+        format: crate::args::Format,
+        event: EventId,
+        journal: Option<Journal>,
+    ) -> Result<Self, CliError> {
+        Ok(Self {
+            out: Some(ResultWriter::start(out, format, Some(event.get()))?),
+            write_error: None,
+            journal,
+        })
+    }
+
+    /// Keeps new results in the journal. Contacts already invited add
+    /// nothing the journal lacks, and would make it grow with every rerun.
+    fn record<'a>(&mut self, invitations: impl Iterator<Item = &'a Invitation>) {
+        let news: Vec<&Invitation> = invitations
+            .filter(|i| !matches!(i.outcome, Outcome::AlreadyInvited))
+            .collect();
+        if let Some(journal) = &mut self.journal
+            && let Err(error) = journal.append(&news)
+        {
+            tracing::warn!(%error, "could not append to the journal");
         }
     }
 
-    eprint!("{}", failing.summary(&summary));
-    if interrupts.received().is_some() {
-        return Err(interrupted(&interrupts));
+    /// Writes rows. A closed stdout stops the output, not the run: the
+    /// journal still gets every result.
+    fn write<R: Row<Kind = K>>(&mut self, rows: impl IntoIterator<Item = R>) {
+        if let Some(writer) = &mut self.out
+            && let Err(error) = writer.write(rows)
+        {
+            self.out = None;
+            self.write_error = Some(error);
+        }
     }
-    if summary.all_invited() {
+
+    /// Closes the output; a write error other than a closed stdout counts.
+    fn finish(self) -> Result<(), CliError> {
+        let closed = match self.out {
+            Some(out) => out.finish(),
+            None => Ok(()),
+        };
+        for error in [self.write_error, closed.err()].into_iter().flatten() {
+            if !error.is_broken_pipe() {
+                return Err(error);
+            }
+        }
         Ok(())
-    } else if let Some(reason) = &failing.budget_spent {
-        // The run gave up: the rest are reported not invited, with why.
-        Err(CliError::NotAllInvited(format!(
-            "{} of {} contacts are not invited: {reason}",
-            summary.settled() - summary.invited - summary.already_invited,
-            summary.settled()
-        )))
-    } else if summary.failed > 0 && summary.not_invited == 0 && summary.not_sent == 0 {
-        Err(CliError::Failed(format!(
-            "{} of {} contacts were not invited because a request failed",
-            summary.failed + summary.unknown,
-            summary.settled()
-        )))
-    } else {
-        Err(CliError::NotAllInvited(format!(
-            "{} of {} contacts are not invited (the summary says which)",
-            summary.settled() - summary.invited - summary.already_invited,
-            summary.settled()
-        )))
     }
 }
 
@@ -202,6 +299,8 @@ fn progress_bar(contacts: usize, chunk_size: usize) -> Option<ProgressBar> {
 
 /// What a run would do.
 struct Plan {
+    /// For a people list: how they were found.
+    people: Option<String>,
     given: usize,
     distinct: usize,
     already: usize,
@@ -212,7 +311,8 @@ struct Plan {
 impl Plan {
     fn describe(&self, what: &str) -> String {
         format!(
-            "plan for {what}:\n  {} contacts given, {} repeats dropped\n  {} already invited (skipped)\n  {} to send, in {} request(s)\n",
+            "plan for {what}:\n{}  {} contacts given, {} repeats dropped\n  {} already invited (skipped)\n  {} to send, in {} request(s)\n",
+            self.people.as_deref().unwrap_or_default(),
             self.given,
             self.given - self.distinct,
             self.already,
@@ -222,13 +322,40 @@ impl Plan {
     }
 }
 
-/// Reads the event's invitations and works out the run; sends nothing.
+/// Reads the event's invitations (and, for people, finds them without
+/// adding anyone) and works out the run; sends no invitation.
 async fn plan(
     client: &ivvy::Client,
     args: &InviteArgs,
-    ids: &[ivvy::ContactId],
+    event: EventId,
+    input: &Input,
 ) -> Result<Plan, CliError> {
     use futures::TryStreamExt;
+    let (ids, people) = match input {
+        Input::Contacts(ids) => (ids.clone(), None),
+        Input::People(people) => {
+            let found = client.resolve_people(people, &PeopleOptions::new()).await?;
+            let mut tally = PeopleTally::default();
+            let ids: Vec<ivvy::ContactId> = found.iter().filter_map(|r| r.contact()).collect();
+            for (person, resolution) in people.iter().zip(found) {
+                tally.note_resolution(person, &resolution);
+            }
+            let missing = if args.create_missing {
+                "would be added"
+            } else {
+                "not invited; --create-missing adds them"
+            };
+            let line = format!(
+                "  {} people given: {} found, {} ambiguous, {} not in the account ({missing}), {} cannot be added\n",
+                people.len(),
+                tally.found,
+                tally.ambiguous.count,
+                tally.not_found.count,
+                tally.cannot_add.count
+            );
+            (ids, Some(line))
+        }
+    };
     let mut seen = HashSet::new();
     let distinct: Vec<u64> = ids
         .iter()
@@ -237,7 +364,7 @@ async fn plan(
         .collect();
     let mut found = HashSet::new();
     if !args.no_skip_invited {
-        let mut invited = std::pin::pin!(client.invited_contacts(args.event, None));
+        let mut invited = std::pin::pin!(client.invited_contacts(event, None));
         while let Some(invitation) = invited.try_next().await? {
             let contact = invitation.contact.get();
             if seen.contains(&contact) {
@@ -248,6 +375,7 @@ async fn plan(
     let already = found.len();
     let to_send = distinct.len() - already;
     Ok(Plan {
+        people,
         given: ids.len(),
         distinct: distinct.len(),
         already,
@@ -295,6 +423,32 @@ impl FailingIds {
         }
     }
 
+    /// The exit: 0 when all are invited; 3 when some are not (or the run
+    /// gave up); 1 when only failed requests kept some out.
+    fn verdict(&self, summary: &BulkSummary) -> Result<(), CliError> {
+        let not = summary.settled() - summary.invited - summary.already_invited;
+        if summary.all_invited() {
+            Ok(())
+        } else if let Some(reason) = &self.budget_spent {
+            // The run gave up: the rest are reported not invited, with why.
+            Err(CliError::NotAllInvited(format!(
+                "{not} of {} contacts are not invited: {reason}",
+                summary.settled()
+            )))
+        } else if summary.failed > 0 && summary.not_invited == 0 && summary.not_sent == 0 {
+            Err(CliError::Failed(format!(
+                "{} of {} contacts were not invited because a request failed",
+                summary.failed + summary.unknown,
+                summary.settled()
+            )))
+        } else {
+            Err(CliError::NotAllInvited(format!(
+                "{not} of {} contacts are not invited (the summary says which)",
+                summary.settled()
+            )))
+        }
+    }
+
     fn summary(&self, s: &BulkSummary) -> String {
         let mut text = format!(
             "summary: {} invited, {} already invited, {} not invited, {} failed, {} unknown, {} not sent\n",
@@ -318,5 +472,120 @@ impl FailingIds {
             }
         }
         text
+    }
+}
+
+/// A kind of row in a people run's summary: how many, and the first few.
+#[derive(Default)]
+struct Shown {
+    count: usize,
+    first: Vec<String>,
+}
+
+impl Shown {
+    fn add(&mut self, person: &Person) {
+        self.count += 1;
+        if self.first.len() < SHOWN_IDS {
+            let who = person
+                .external_id
+                .as_deref()
+                .or(person.email.as_deref())
+                .unwrap_or("?");
+            self.first.push(output::safe(who));
+        }
+    }
+
+    fn line(&self, label: &str) -> String {
+        if self.count == 0 {
+            return String::new();
+        }
+        let more = self.count - self.first.len();
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        format!("  {label}: {}{more}\n", self.first.join(", "))
+    }
+}
+
+/// What became of the people of a run, for the summary and the exit.
+#[derive(Default)]
+struct PeopleTally {
+    rows: usize,
+    found: usize,
+    added: usize,
+    invited: usize,
+    ambiguous: Shown,
+    not_found: Shown,
+    cannot_add: Shown,
+    failed: Shown,
+    not_sent: Shown,
+    not_invited: Shown,
+}
+
+impl PeopleTally {
+    fn note(&mut self, rows: &[PersonInvitation]) {
+        for row in rows {
+            self.rows += 1;
+            self.note_resolution(&row.person, &row.resolution);
+            match &row.outcome {
+                Some(outcome) if outcome.is_invited() => self.invited += 1,
+                Some(Outcome::NotSent(_)) => self.not_sent.add(&row.person),
+                Some(_) => self.not_invited.add(&row.person),
+                None => {}
+            }
+        }
+    }
+
+    fn note_resolution(&mut self, person: &Person, resolution: &Resolution) {
+        match resolution {
+            Resolution::Found(_) => self.found += 1,
+            Resolution::Created(_) => self.added += 1,
+            Resolution::Ambiguous(_) => self.ambiguous.add(person),
+            Resolution::NotFound | Resolution::NoIdentity => self.not_found.add(person),
+            Resolution::CannotAdd(_) => self.cannot_add.add(person),
+            Resolution::NotSent(_) => self.not_sent.add(person),
+            _ => self.failed.add(person),
+        }
+    }
+
+    fn summary(&self) -> String {
+        let mut text = format!(
+            "summary: {} people: {} invited ({} added to the account), {} ambiguous, {} not in the account, {} cannot be added, {} failed, {} not invited, {} not sent\n",
+            self.rows,
+            self.invited,
+            self.added,
+            self.ambiguous.count,
+            self.not_found.count,
+            self.cannot_add.count,
+            self.failed.count,
+            self.not_invited.count,
+            self.not_sent.count,
+        );
+        for (label, shown) in [
+            ("ambiguous", &self.ambiguous),
+            ("not in the account", &self.not_found),
+            ("cannot be added", &self.cannot_add),
+            ("failed", &self.failed),
+            ("not invited", &self.not_invited),
+            ("not sent", &self.not_sent),
+        ] {
+            text.push_str(&shown.line(label));
+        }
+        text
+    }
+
+    /// Exit 3 when any person is not invited.
+    fn verdict(&self) -> Result<(), CliError> {
+        if self.invited == self.rows {
+            Ok(())
+        } else {
+            Err(CliError::NotAllInvited(format!(
+                "{} of {} people are not invited (the summary says which)",
+                self.rows - self.invited,
+                self.rows
+            )))
+        }
     }
 }

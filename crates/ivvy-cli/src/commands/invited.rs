@@ -11,7 +11,7 @@ use crate::results::{Invited, ResultWriter};
 pub async fn run(client: &ivvy::Client, args: &InvitedArgs) -> Result<(), CliError> {
     let format = output::choose(args.output.output);
     let stdout = std::io::BufWriter::new(std::io::stdout());
-    let mut out = ResultWriter::<_, Invited>::start(stdout, format, args.event.get())?;
+    let mut out = ResultWriter::<_, Invited>::start(stdout, format, Some(args.event.get()))?;
     let mut invited =
         std::pin::pin!(client.invited_contacts(args.event, args.answer.map(Into::into)));
     let mut read = Ok(());
