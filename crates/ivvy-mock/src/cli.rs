@@ -28,6 +28,16 @@ pub struct MockArgs {
     /// Fail every Nth inviteContacts call with a 500 after doing the work.
     #[arg(long, value_name = "N")]
     pub fail_after_work_every: Option<u64>,
+    /// Fail every Nth addOrUpdateContact call with a 500 after adding.
+    #[arg(long, value_name = "N")]
+    pub create_fail_after_work_every: Option<u64>,
+    /// Show new invitations and contacts in listings only MS milliseconds
+    /// after they are made.
+    #[arg(long, value_name = "MS")]
+    pub list_lag_ms: Option<u64>,
+    /// Contacts in the account, by the rule in `ivvy_mock::account`.
+    #[arg(long, value_name = "N", default_value_t = 250)]
+    pub contacts: usize,
     /// Answer every Nth API request with an error body and HTTP 200.
     #[arg(long, value_name = "N")]
     pub error_in_200_every: Option<u64>,
@@ -81,6 +91,8 @@ impl MockArgs {
         faults.rate_limit_every = self.rate_limit_every;
         faults.retry_after_secs = self.retry_after;
         faults.fail_after_work_every = self.fail_after_work_every;
+        faults.create_fails_after_work_every = self.create_fail_after_work_every;
+        faults.list_lag = self.list_lag_ms.map(Duration::from_millis);
         faults.error_in_200_every = self.error_in_200_every;
         faults.html_502_every = self.html_502_every;
         faults.delay = self.delay_ms;
@@ -92,6 +104,7 @@ impl MockArgs {
             .port(self.port)
             .credentials(self.key.clone(), self.secret.clone())
             .faults(faults)
+            .account(crate::Account::generated(self.contacts))
     }
 }
 
