@@ -169,7 +169,8 @@ async fn a_rate_limit_that_never_lifts_spends_the_run_budget() {
         .skip_invited(false)
         .max_attempts(1_000)
         .max_retry_time(Duration::from_secs(3_600))
-        .retry_budget(Duration::from_millis(300));
+        .retry_budget(Duration::from_millis(300))
+        .drain_time(Duration::from_secs(1));
     let contacts: Vec<i64> = (1..=250).collect();
     let started = std::time::Instant::now();
     let report = client(&server)

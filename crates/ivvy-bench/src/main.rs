@@ -49,6 +49,14 @@ fn main() -> ExitCode {
         "signing" => signing(runs),
         "build" => build_cost(runs.min(3)),
         "output" => runtime.block_on(output_memory()),
+        "limits" => runtime.block_on(ivvy_bench::quota::quota(runs.min(3))),
+        // The quota's four lines in one run: the quota in both modes, no
+        // regression on loopback (per-call and bulk), and the build cost.
+        "quota" => runtime
+            .block_on(ivvy_bench::quota::quota(runs.min(3)))
+            .and_then(|()| runtime.block_on(per_call(runs)))
+            .and_then(|()| runtime.block_on(bulk(runs.max(9))))
+            .and_then(|()| build_cost(runs.min(3))),
         "all" => runtime
             .block_on(per_call(runs))
             .and_then(|()| runtime.block_on(bulk(runs.max(9))))
@@ -56,7 +64,7 @@ fn main() -> ExitCode {
             .and_then(|()| build_cost(runs.min(3)))
             .and_then(|()| runtime.block_on(output_memory())),
         other => Err(format!(
-            "unknown benchmark {other:?}: all, per-call, bulk, signing, build or output"
+            "unknown benchmark {other:?}: all, per-call, bulk, signing, build, output, limits or quota"
         )),
     };
     match result {
@@ -553,7 +561,7 @@ fn build_cost(runs: usize) -> Result<(), String> {
     }
     let ratio = medians[0] / medians[2];
     report_ratio(
-        "build time, ivvy vs progenitor (both rustls + aws-lc-rs)",
+        "build time, ivvy (default features: rustls + ring) vs progenitor (reqwest's default: rustls + aws-lc-rs)",
         ratio,
         "<= 0.5x",
         ratio <= 0.5,

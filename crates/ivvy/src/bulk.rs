@@ -644,7 +644,9 @@ impl Client {
             return;
         }
         let ids: Vec<ContactId> = in_doubt.iter().map(|&i| run.contacts[i]).collect();
-        let found = self.invited_among(event, &ids, &options.retry).await;
+        // A stopped run checks within its drain time, not a whole retry policy.
+        let policy = options.retry.clone().max_retry_time(options.drain_time);
+        let found = self.invited_among(event, &ids, &policy).await;
         for (&index, contact) in in_doubt.iter().zip(&ids) {
             let outcome = match &found {
                 Ok(found) if found.contains(contact) => Outcome::InvitedLinksUnknown,

@@ -16,6 +16,7 @@ use reqwest::StatusCode;
 
 use crate::error::{ApiError, Code, retry_after};
 use crate::excerpt::body_excerpt;
+use crate::throttle::Reply;
 use crate::{Client, Error, EventId};
 
 /// What a call is, for its tracing span: the operation and what it is
@@ -54,6 +55,22 @@ impl CallInfo {
     }
 }
 
+/// What a call's result says about the quota.
+fn quota_reply<T>(result: &Result<T, Error>) -> Reply {
+    match result {
+        Ok(_) => Reply::Taken,
+        Err(error) if error.status() == Some(StatusCode::TOO_MANY_REQUESTS) => Reply::Refused,
+        Err(error) if error.api().is_some_and(|api| api.effective_status() == 429) => {
+            Reply::Refused
+        }
+        // No reply: nothing learnt about the quota.
+        Err(Error::Connect { .. } | Error::Timeout { .. } | Error::Transport { .. }) => {
+            Reply::Unknown
+        }
+        Err(_) => Reply::Taken,
+    }
+}
+
 impl Client {
     /// Runs one generated call in an `ivvy.call` span (operation, event,
     /// contacts, attempt; then the HTTP status and the duration) and maps
@@ -72,14 +89,13 @@ impl Client {
             status = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
-        if let Some(pacing) = &self.shared.pacing {
-            pacing.wait_turn().instrument(span.clone()).await;
-        }
+        let place = self.shared.throttle.enter().instrument(span.clone()).await;
         let started = tokio::time::Instant::now();
         let result = match request.instrument(span.clone()).await {
             Ok(reply) => Ok(reply.into_inner()),
             Err(error) => Err(self.error_from(error)),
         };
+        place.leave(quota_reply(&result));
         let status = match &result {
             Ok(_) => Some(200),
             Err(error) => error.status().map(|s| s.as_u16()),

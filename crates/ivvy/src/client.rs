@@ -10,9 +10,9 @@ use reqwest::StatusCode;
 
 use crate::call::CallInfo;
 use crate::excerpt::body_excerpt;
-use crate::pacing::Pacing;
 use crate::retry::read_may_retry;
 use crate::signing::{Hooks, Signer};
+use crate::throttle::{AdaptiveRate, Throttle};
 use crate::{Clock, Error, Region, RetryPolicy, SystemClock};
 
 /// Default time allowed to open a connection.
@@ -51,8 +51,8 @@ pub(crate) struct Shared {
     pub(crate) page_size: u32,
     /// How reads (ping, every page of a listing) are retried.
     pub(crate) retry: RetryPolicy,
-    /// Spacing of every request, when a rate is set.
-    pub(crate) pacing: Option<Pacing>,
+    /// The gate every request passes: the quota's rate, found or set.
+    pub(crate) throttle: Throttle,
 }
 
 /// Builds a [`Client`]. Needs credentials and a region or base URL.
@@ -71,6 +71,7 @@ pub struct ClientBuilder {
     retry: Option<RetryPolicy>,
     http: Option<reqwest::Client>,
     max_requests_per_second: Option<f64>,
+    adaptive_rate: Option<Option<AdaptiveRate>>,
 }
 
 impl ClientBuilder {
@@ -136,10 +137,20 @@ impl ClientBuilder {
     /// Sends at most this many requests a second, evenly spaced, across
     /// every task using this client (and its clones): for an account whose
     /// quota you know, set it at or just below the quota, so requests are
-    /// never refused for it. Unset (the default), requests go as fast as the
-    /// server answers, and a 429 is retried after its `Retry-After`.
+    /// never refused for it from the first. Unset (the default), the client
+    /// finds the rate from iVvy's 429s ([`AdaptiveRate`]).
     pub fn max_requests_per_second(mut self, rate: f64) -> Self {
         self.max_requests_per_second = Some(rate);
+        self
+    }
+
+    /// How the client finds the account's request rate from its 429s
+    /// (default [`AdaptiveRate::new`]); `None` turns it off, so requests go
+    /// as fast as the caller sends them (within
+    /// [`max_requests_per_second`](Self::max_requests_per_second), if set)
+    /// and a 429 is only retried after its `Retry-After`.
+    pub fn adaptive_rate(mut self, policy: Option<AdaptiveRate>) -> Self {
+        self.adaptive_rate = Some(policy);
         self
     }
 
@@ -243,8 +254,8 @@ impl ClientBuilder {
         }
         let retry = self.retry.unwrap_or_default();
         retry.check()?;
-        let pacing = match self.max_requests_per_second {
-            Some(rate) if rate.is_finite() && rate > 0.0 => Some(Pacing::new(rate)),
+        let ceiling = match self.max_requests_per_second {
+            Some(rate) if rate.is_finite() && rate > 0.0 => Some(rate),
             Some(rate) => {
                 return Err(Error::config(format!(
                     "the request rate must be a number above 0, not {rate}"
@@ -284,7 +295,11 @@ impl ClientBuilder {
                 clock,
                 page_size,
                 retry,
-                pacing,
+                throttle: Throttle::new(
+                    self.adaptive_rate
+                        .unwrap_or_else(|| Some(AdaptiveRate::new())),
+                    ceiling,
+                ),
             }),
         })
     }

@@ -52,6 +52,7 @@ mod region;
 mod resolve;
 mod retry;
 mod signing;
+mod throttle;
 
 pub use bulk::{
     BulkOptions, BulkReport, BulkSummary, DEFAULT_CONSISTENCY_WINDOW, DEFAULT_DRAIN_TIME,
@@ -82,5 +83,6 @@ pub use reqwest;
 pub use reqwest::StatusCode;
 pub use resolve::{PeopleOptions, Resolution};
 pub use retry::RetryPolicy;
+pub use throttle::AdaptiveRate;
 /// Cancels a running [`Client::invite_many`] (see [`BulkOptions::cancel_on`]).
 pub use tokio_util::sync::CancellationToken;

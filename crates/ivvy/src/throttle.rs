@@ -1,0 +1,437 @@
+//! Keeping every request of a client within the account's quota: the
+//! [`AdaptiveRate`] policy (finding the rate iVvy allows from its 429s), an
+//! optional fixed ceiling (`max_requests_per_second`), and the one gate all
+//! calls pass, [`Throttle`].
+//!
+//! The decisions are pure ([`Controller`]: given the time and what came
+//! back, it says when the next request may start and how many may be in
+//! flight); [`Throttle`] only waits for them and reports each reply.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+/// How the client finds the request rate iVvy allows without being told,
+/// from its 429 replies. On by default
+/// ([`ClientBuilder::adaptive_rate`](crate::ClientBuilder::adaptive_rate)).
+///
+/// iVvy's quota behaves as a bucket of tokens refilled at a steady rate: a
+/// request takes a token, and one that finds none is refused with 429. A
+/// 429 therefore says the bucket is empty at that moment, and the requests
+/// that succeed between two 429s are exactly what it was refilled with. The
+/// rules:
+/// - **Before any 429**, requests go as fast as the caller sends them; only
+///   the requests in flight are limited: 1 at first, one more for every
+///   [`growth_batch`](Self::growth_batch) replies (default 8) without a 429,
+///   up to the caller's own concurrency. So the first 429 finds few
+///   requests in flight, and a server without a quota soon sees them all.
+/// - **Every 429** sets the requests in flight back to 1 (they grow again
+///   by the same rule).
+/// - **Measuring.** After the first 429, sending pauses for 5 ms, then goes
+///   on until the next 429; each later pause is 3 times the one before (at
+///   most 1 s), until 3 requests sent after the first 429 have succeeded. The rate is
+///   then [`margin`](Self::margin) (default 0.97) × those successes / the
+///   time since the first 429: the refill rate, measured over empty-to-empty.
+/// - **Keeping to it.** Requests are spaced evenly at that rate. It grows by
+///   [`growth_per_second`](Self::growth_per_second) (default 1%) a second
+///   while no 429 comes; a 429 sets it again from the same measure, which
+///   grows more exact as time passes. A 429 for a request sent before the
+///   last decision changes nothing (it belongs to the same event).
+/// - **Starting afresh.** A measure older than 60 s starts again at the
+///   next 429, so a quota that changes (or that another program shares) is
+///   followed.
+/// - A set `max_requests_per_second` caps the rate from the start.
+///
+/// ```
+/// let policy = ivvy::AdaptiveRate::new().margin(0.95).growth_per_second(0.02);
+/// let client = ivvy::Client::builder()
+///     .base_url("http://127.0.0.1:8080")
+///     .credentials("key", "secret")
+///     .adaptive_rate(Some(policy))
+///     .build();
+/// assert!(client.is_ok());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[must_use]
+pub struct AdaptiveRate {
+    growth_batch: u32,
+    first_pause: Duration,
+    pause_factor: f64,
+    max_pause: Duration,
+    min_successes: u32,
+    margin: f64,
+    growth_per_second: f64,
+    measure_for: Duration,
+}
+
+impl Default for AdaptiveRate {
+    fn default() -> Self {
+        Self {
+            growth_batch: 8,
+            first_pause: Duration::from_millis(5),
+            pause_factor: 3.0,
+            max_pause: Duration::from_secs(1),
+            min_successes: 3,
+            margin: 0.97,
+            growth_per_second: 0.01,
+            measure_for: Duration::from_secs(60),
+        }
+    }
+}
+
+impl AdaptiveRate {
+    /// The default rules (see the type's documentation).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Replies without a 429 for each further request in flight (at least 1).
+    pub fn growth_batch(mut self, replies: u32) -> Self {
+        self.growth_batch = replies.max(1);
+        self
+    }
+
+    /// The share of the measured rate to send at (0.5 to 1; default 0.97).
+    pub fn margin(mut self, margin: f64) -> Self {
+        self.margin = if margin.is_finite() {
+            margin.clamp(0.5, 1.0)
+        } else {
+            0.97
+        };
+        self
+    }
+
+    /// How much the rate grows each second without a 429 (0 to 1; default
+    /// 0.01).
+    pub fn growth_per_second(mut self, growth: f64) -> Self {
+        self.growth_per_second = if growth.is_finite() {
+            growth.clamp(0.0, 1.0)
+        } else {
+            0.01
+        };
+        self
+    }
+}
+
+/// What came back for a request, as the throttle sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reply {
+    /// Anything but a 429: the request took a token.
+    Taken,
+    /// 429: the quota's bucket was empty.
+    Refused,
+    /// No reply (the connection failed): says nothing about the quota.
+    Unknown,
+}
+
+/// The pure state of the rules in [`AdaptiveRate`], plus the ceiling.
+#[derive(Debug)]
+pub(crate) struct Controller {
+    policy: Option<AdaptiveRate>,
+    ceiling: Option<f64>,
+    /// Requests per second found, once measured.
+    rate: Option<f64>,
+    /// Requests that may be in flight, and those that are.
+    window: u32,
+    in_flight: u32,
+    clean_replies: u32,
+    /// When the next request may start.
+    next: Option<Instant>,
+    pause_until: Option<Instant>,
+    next_pause: Duration,
+    /// The first 429 of the current measure, and successes sent after it.
+    measure_from: Option<Instant>,
+    successes: u32,
+    /// Replies to requests sent before this change nothing.
+    decided: Option<Instant>,
+    grown_at: Option<Instant>,
+}
+
+impl Controller {
+    pub(crate) fn new(policy: Option<AdaptiveRate>, ceiling: Option<f64>) -> Self {
+        let first_pause = policy.as_ref().map_or(Duration::ZERO, |p| p.first_pause);
+        Self {
+            window: if policy.is_some() { 1 } else { u32::MAX },
+            policy,
+            ceiling,
+            rate: None,
+            in_flight: 0,
+            clean_replies: 0,
+            next: None,
+            pause_until: None,
+            next_pause: first_pause,
+            measure_from: None,
+            successes: 0,
+            decided: None,
+            grown_at: None,
+        }
+    }
+
+    /// The rate requests are spaced at, if any.
+    pub(crate) fn rate(&self) -> Option<f64> {
+        match (self.rate, self.ceiling) {
+            (Some(r), Some(c)) => Some(r.min(c)),
+            (r, c) => r.or(c),
+        }
+    }
+
+    /// Requests that may be in flight now.
+    #[cfg(test)]
+    pub(crate) fn window(&self) -> u32 {
+        self.window
+    }
+
+    /// Takes a place for a request asked for at `now`: `None` when the
+    /// window is full (wait for a reply); else when it may start.
+    pub(crate) fn admit(&mut self, now: Instant) -> Option<Instant> {
+        if self.in_flight >= self.window {
+            return None;
+        }
+        self.in_flight += 1;
+        let earliest = [Some(now), self.next, self.pause_until]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(now);
+        let (start, after) = match self.rate() {
+            Some(rate) => {
+                crate::pacing::slot(Some(earliest), now, Duration::from_secs_f64(1.0 / rate))
+            }
+            None => (earliest, earliest),
+        };
+        self.next = Some(after);
+        Some(start)
+    }
+
+    /// Records the reply to a request that started at `sent` and came back
+    /// at `now`.
+    pub(crate) fn reply(&mut self, sent: Instant, now: Instant, reply: Reply) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        let Some(policy) = self.policy.clone() else {
+            return;
+        };
+        match reply {
+            Reply::Unknown => {}
+            Reply::Taken => {
+                self.clean_replies += 1;
+                if self.clean_replies >= policy.growth_batch {
+                    self.clean_replies = 0;
+                    self.window = self.window.saturating_add(1);
+                }
+                if self.measure_from.is_some_and(|from| sent >= from) {
+                    self.successes += 1;
+                }
+                if let Some(rate) = &mut self.rate {
+                    let since = self.grown_at.map_or(Duration::ZERO, |at| now - at);
+                    *rate *= 1.0 + policy.growth_per_second * since.as_secs_f64();
+                }
+                self.grown_at = Some(now);
+            }
+            Reply::Refused => {
+                self.window = 1;
+                self.clean_replies = 0;
+                if self.decided.is_some_and(|at| sent < at) {
+                    return;
+                }
+                self.decide_after_refusal(&policy, now);
+            }
+        }
+    }
+
+    /// A 429 for a request sent since the last decision: measure, or set
+    /// the rate from the measure.
+    fn decide_after_refusal(&mut self, policy: &AdaptiveRate, now: Instant) {
+        self.decided = Some(now);
+        self.grown_at = Some(now);
+        let stale = self
+            .measure_from
+            .is_some_and(|from| now - from > policy.measure_for);
+        if self.measure_from.is_none() || stale {
+            self.measure_from = Some(now);
+            self.successes = 0;
+            self.next_pause = policy.first_pause;
+        }
+        let from = self.measure_from.unwrap_or(now);
+        let span = (now - from).as_secs_f64();
+        if self.successes >= policy.min_successes && span > 0.0 {
+            let rate = policy.margin * f64::from(self.successes) / span;
+            self.rate = Some(rate);
+            // Spacing starts now: the bucket is empty.
+            self.next = Some(now + Duration::from_secs_f64(1.0 / rate));
+        } else {
+            self.pause_until = Some(now + self.next_pause);
+            self.next_pause = self
+                .next_pause
+                .mul_f64(policy.pause_factor)
+                .min(policy.max_pause);
+        }
+    }
+}
+
+/// The gate every call of a client passes: waits for a place in the window
+/// and for the request's start time, then reports the reply.
+#[derive(Debug)]
+pub(crate) struct Throttle {
+    state: Mutex<Controller>,
+    /// Woken when a reply frees a place in the window.
+    freed: Notify,
+}
+
+/// A request's place in the window, given back with its reply; dropped
+/// without one (a call cancelled mid-way), it is given back as
+/// [`Reply::Unknown`], so the window never shrinks for good.
+#[derive(Debug)]
+pub(crate) struct Place<'a> {
+    throttle: &'a Throttle,
+    sent: Instant,
+    left: bool,
+}
+
+impl Place<'_> {
+    /// Reports the reply to the request that held this place.
+    pub(crate) fn leave(mut self, reply: Reply) {
+        self.left = true;
+        self.throttle.leave(self.sent, reply);
+    }
+}
+
+impl Drop for Place<'_> {
+    fn drop(&mut self) {
+        if !self.left {
+            self.throttle.leave(self.sent, Reply::Unknown);
+        }
+    }
+}
+
+impl Throttle {
+    pub(crate) fn new(policy: Option<AdaptiveRate>, ceiling: Option<f64>) -> Self {
+        Self {
+            state: Mutex::new(Controller::new(policy, ceiling)),
+            freed: Notify::new(),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, Controller> {
+        // Each change is whole before the lock is let go.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits until a request may start.
+    pub(crate) async fn enter(&self) -> Place<'_> {
+        loop {
+            let freed = self.freed.notified();
+            let admitted = self.state().admit(Instant::now());
+            if let Some(start) = admitted {
+                // Holding the place while waiting: a drop gives it back.
+                let place = Place {
+                    throttle: self,
+                    sent: start,
+                    left: false,
+                };
+                tokio::time::sleep_until(start).await;
+                return place;
+            }
+            freed.await;
+        }
+    }
+
+    fn leave(&self, sent: Instant, reply: Reply) {
+        self.state().reply(sent, Instant::now(), reply);
+        self.freed.notify_waiters();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn the_window_starts_at_one_grows_with_clean_replies_and_a_429_resets_it() {
+        let mut c = Controller::new(Some(AdaptiveRate::new()), None);
+        let t0 = Instant::now();
+        assert_eq!(c.admit(t0), Some(t0));
+        assert_eq!(c.admit(t0), None, "one in flight at first");
+        c.reply(t0, t0 + ms(1), Reply::Taken);
+        for _ in 0..7 {
+            let start = c.admit(t0).expect("a place");
+            c.reply(start, t0 + ms(1), Reply::Taken);
+        }
+        assert_eq!(c.window(), 2, "8 clean replies: one more in flight");
+        for _ in 0..16 {
+            let start = c.admit(t0).expect("a place");
+            c.reply(start, t0 + ms(1), Reply::Taken);
+        }
+        assert_eq!(c.window(), 4);
+        let a = c.admit(t0).expect("a place");
+        let _b = c.admit(t0).expect("a place");
+        c.reply(a, t0 + ms(2), Reply::Refused);
+        assert_eq!(c.window(), 1, "a 429 leaves one request in flight");
+        assert_eq!(c.admit(t0 + ms(2)), None, "the other is still out");
+    }
+
+    #[test]
+    fn the_rate_is_the_successes_between_429s_over_the_time_between() {
+        let policy = AdaptiveRate::new().margin(1.0).growth_per_second(0.0);
+        let mut c = Controller::new(Some(policy), None);
+        let t0 = Instant::now();
+        let s = c.admit(t0).expect("a place");
+        c.reply(s, t0 + ms(1), Reply::Refused);
+        // Measuring: a 5 ms pause first.
+        assert_eq!(c.admit(t0 + ms(1)), Some(t0 + ms(6)));
+        // Four successes sent after the 429 over 200 ms, then a 429: 20/s.
+        c.reply(t0 + ms(6), t0 + ms(7), Reply::Taken);
+        for n in 0..3 {
+            let s = c.admit(t0 + ms(50 * n + 50)).expect("a place");
+            c.reply(s, s + ms(1), Reply::Taken);
+        }
+        let s = c.admit(t0 + ms(200)).expect("a place");
+        c.reply(s, t0 + ms(201), Reply::Refused);
+        let rate = c.rate().expect("measured");
+        assert!((rate - 20.0).abs() < 0.01, "{rate}");
+        // Requests are then spaced 50 ms apart from the 429.
+        let first = c.admit(t0 + ms(201)).expect("a place");
+        let second = {
+            c.reply(first, first, Reply::Taken);
+            c.admit(first).expect("a place")
+        };
+        assert_eq!(second - first, ms(50));
+    }
+
+    #[test]
+    fn pauses_grow_until_enough_succeed_and_old_429s_change_nothing() {
+        let mut c = Controller::new(Some(AdaptiveRate::new()), None);
+        let t0 = Instant::now();
+        let early = c.admit(t0).expect("a place");
+        c.reply(early, t0 + ms(1), Reply::Refused);
+        assert_eq!(c.pause_until, Some(t0 + ms(6)));
+        // A 429 for a request sent before that decision: same event.
+        c.reply(early, t0 + ms(2), Reply::Refused);
+        assert_eq!(c.pause_until, Some(t0 + ms(6)));
+        // The probe after the pause is refused too: a pause 3 times longer.
+        let probe = c.admit(t0 + ms(2)).expect("a place");
+        c.reply(probe, t0 + ms(7), Reply::Refused);
+        assert_eq!(c.pause_until, Some(t0 + ms(7) + ms(15)));
+        assert_eq!(c.rate(), None);
+    }
+
+    #[test]
+    fn a_ceiling_caps_the_rate_from_the_start() {
+        let mut c = Controller::new(Some(AdaptiveRate::new()), Some(10.0));
+        let t0 = Instant::now();
+        let a = c.admit(t0).expect("a place");
+        c.reply(a, a, Reply::Taken);
+        let b = c.admit(t0).expect("a place");
+        assert_eq!(b - a, ms(100));
+        // Without the policy, only the ceiling applies and the window is open.
+        let mut fixed = Controller::new(None, Some(10.0));
+        let a = fixed.admit(t0).expect("a place");
+        let b = fixed.admit(t0).expect("no window");
+        assert_eq!(b - a, ms(100));
+    }
+}
