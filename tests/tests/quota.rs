@@ -83,3 +83,55 @@ fn a_rate_that_is_not_above_zero_is_refused() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_429_brings_the_requests_in_flight_down_to_one() {
+    // A burst of 40 lets the window open up before the quota bites; each
+    // reply takes 20 ms, so requests overlap at the server.
+    let faults = Faults::new()
+        .rate_limit(50.0, 40)
+        .delay(Duration::from_millis(20), Duration::from_millis(20));
+    let server = MockServer::start(MockConfig::new().faults(faults))
+        .await
+        .expect("server starts");
+    let client = server.client_builder().build().expect("client");
+    let contacts: Vec<i64> = (1..=1_000).collect();
+    let options = BulkOptions::new()
+        .chunk_size(10)
+        .concurrency(8)
+        .max_attempts(100)
+        .consistency_window(Duration::ZERO);
+    let report = client
+        .invite_many(4, contacts.clone(), &options)
+        .await
+        .expect("runs");
+    assert!(report.all_invited() || report.not_invited().all(|i| i.contact.get() % 7 == 0));
+    assert_eq!(server.max_invite_count(), 1);
+
+    let arrivals = server.arrivals();
+    let first_refusal = arrivals
+        .iter()
+        .position(|a| a.refused_before > 0)
+        .expect("the quota refused some");
+    let before = arrivals[..first_refusal].iter().map(|a| a.in_flight).max();
+    assert!(
+        before >= Some(3),
+        "before the first 429: {before:?} in flight"
+    );
+    // After it, once the requests already under way are answered, they
+    // arrive one at a time.
+    let after: Vec<u64> = arrivals[first_refusal..]
+        .iter()
+        .map(|a| a.in_flight)
+        .collect();
+    let longest_run_of_one = after
+        .split(|&n| n != 1)
+        .map(<[u64]>::len)
+        .max()
+        .unwrap_or(0);
+    assert!(
+        longest_run_of_one >= 5,
+        "after the first 429: {:?}",
+        &after[..after.len().min(40)]
+    );
+}

@@ -84,6 +84,7 @@ pub use config::{
 };
 pub use faults::{Faults, RateLimit};
 pub use reply::Refusal;
+pub use routes::Arrival;
 pub use server::MockServer;
 
 /// Why a fake server could not start.

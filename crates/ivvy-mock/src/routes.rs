@@ -35,6 +35,10 @@ pub(crate) struct App {
     pub(crate) store: Mutex<Store>,
     pub(crate) account: Mutex<Account>,
     pub(crate) requests: AtomicU64,
+    /// API requests being handled now, and at each arrival: how many were
+    /// (this one included) and how many 429s the quota had given before.
+    pub(crate) in_flight: AtomicU64,
+    pub(crate) arrivals: Mutex<Vec<Arrival>>,
     /// Requests per operation, by [`Action::index`].
     pub(crate) per_action: [AtomicU64; Action::ALL.len()],
     pub(crate) refused: AtomicU64,
@@ -57,6 +61,27 @@ impl App {
     }
 }
 
+/// One API request's arrival, as [`MockServer::arrivals`](crate::MockServer::arrivals) lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arrival {
+    /// Requests being handled at that moment, this one included.
+    pub in_flight: u64,
+    /// Requests the quota ([`Faults::rate_limit`](crate::Faults::rate_limit)) had refused before it.
+    pub refused_before: u64,
+}
+
+/// Arrivals kept, at most (a long run keeps its first ones).
+const MAX_ARRIVALS: usize = 100_000;
+
+/// Counts a request as in flight until dropped.
+struct InFlight<'a>(&'a AtomicU64);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// A step's early reply.
 type Step<T> = Result<T, Response>;
 
@@ -73,6 +98,17 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, request: Request) -> Res
 async fn api(app: &App, parts: Parts, body: Body) -> Step<Response> {
     let (operation, action) = route(app, &parts)?;
     let n = app.requests.fetch_add(1, Ordering::Relaxed) + 1;
+    let in_flight = app.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+    let _leaving = InFlight(&app.in_flight);
+    {
+        let mut arrivals = app.arrivals.lock().unwrap_or_else(|p| p.into_inner());
+        if arrivals.len() < MAX_ARRIVALS {
+            arrivals.push(Arrival {
+                in_flight,
+                refused_before: app.refused.load(Ordering::Relaxed),
+            });
+        }
+    }
     app.per_action[action.index()].fetch_add(1, Ordering::Relaxed);
     faults_before(app, n).await?;
     let body = read_body(app, body).await?;

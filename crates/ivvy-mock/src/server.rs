@@ -14,7 +14,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use crate::account::Account;
 use crate::actions::Action;
-use crate::routes::{App, handle};
+use crate::routes::{App, Arrival, handle};
 use crate::schema::Operations;
 use crate::state::{Answer, Recorded, Store};
 use crate::{MockConfig, MockError};
@@ -71,6 +71,8 @@ impl MockServer {
             per_action: Default::default(),
             create_calls: AtomicU64::new(0),
             requests: AtomicU64::new(0),
+            in_flight: AtomicU64::new(0),
+            arrivals: Mutex::new(Vec::new()),
             refused: AtomicU64::new(0),
             bucket: Mutex::new(None),
             invite_calls: AtomicU64::new(0),
@@ -133,6 +135,16 @@ impl MockServer {
     /// API requests received so far (paths under `/api/`, POST, known action).
     pub fn request_count(&self) -> u64 {
         self.app.requests.load(Ordering::Relaxed)
+    }
+
+    /// Every API request's arrival in order (the first 100,000): how many
+    /// were in flight, and how many the quota had refused before it.
+    pub fn arrivals(&self) -> Vec<Arrival> {
+        self.app
+            .arrivals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// API requests refused by [`Faults::rate_limit`](crate::Faults::rate_limit).

@@ -516,6 +516,9 @@ impl Client {
         // Chunks may run ahead of the first unfinished one by this many, so
         // results wait in memory for at most this many chunks.
         let window = options.concurrency.saturating_mul(4);
+        // Requests in flight are bounded here, not chunks under way: a chunk
+        // waiting out a Retry-After holds no place, so the others go on.
+        let sending = tokio::sync::Semaphore::new(options.concurrency);
         let mut running = FuturesUnordered::new();
         let mut next = 0;
         let mut deadline = tokio::time::Instant::now() + options.retry_budget;
@@ -529,7 +532,7 @@ impl Client {
             }
             while stop.is_none()
                 && !cancel.is_cancelled()
-                && running.len() < options.concurrency
+                && running.len() < window
                 && next < chunks.len()
                 && next < head + window
             {
@@ -537,7 +540,14 @@ impl Client {
                 let span = tracing::info_span!("ivvy.chunk", number = next, contacts = chunk.len());
                 let number = next;
                 let work = self
-                    .run_chunk(event, chunk, options, number as u64, &tracks[number])
+                    .run_chunk(
+                        event,
+                        chunk,
+                        options,
+                        number as u64,
+                        &tracks[number],
+                        &sending,
+                    )
                     .instrument(span);
                 running.push(async move {
                     work.await;
@@ -666,6 +676,7 @@ impl Client {
         options: &BulkOptions,
         number: u64,
         track: &Track,
+        sending: &tokio::sync::Semaphore,
     ) {
         let policy = &options.retry;
         let mut rng = policy.rng(number);
@@ -674,16 +685,23 @@ impl Client {
         let mut attempt = 0;
         loop {
             // A cancelled run sends nothing more: what is still pending was
-            // refused or found missing, so it is known not invited, and is
-            // not sent again.
-            if attempt > 0 && cancel.is_cancelled() {
+            // never sent, refused, or found missing, so it is known not
+            // invited, and is not sent again.
+            let permit = tokio::select! {
+                biased;
+                () = cancel.cancelled() => None,
+                permit = sending.acquire() => permit.ok(),
+            };
+            let Some(permit) = permit.filter(|_| !cancel.is_cancelled()) else {
                 track.settle_all(&pending, Outcome::NotSent(Arc::new(Error::Cancelled)));
                 return;
-            }
+            };
             attempt += 1;
             let ids: Vec<ContactId> = pending.iter().map(|(_, c)| *c).collect();
             track.set_phase(Phase::Sent);
-            let error = match self.send_invites(event, &ids, attempt).await {
+            let sent = self.send_invites(event, &ids, attempt).await;
+            drop(permit);
+            let error = match sent {
                 Ok(outcomes) => {
                     track.settle(pending.iter().map(|(i, _)| *i).zip(outcomes));
                     return;
@@ -731,6 +749,14 @@ impl Client {
                 }
             } else if let (true, Decision::RetryAfter(wait)) = (error.is_retryable(), decision) {
                 track.set_phase(Phase::Between);
+                // A 429 under the adaptive throttle is sent again when the
+                // throttle allows: it already holds every request to the rate
+                // it measured (see `AdaptiveRate`).
+                let wait = if self.shared.throttle.paces_refusals(&error) {
+                    Duration::ZERO
+                } else {
+                    wait
+                };
                 tokio::select! {
                     () = options.sleep(wait, wait_reason(&error)) => {}
                     () = cancel.cancelled() => {}

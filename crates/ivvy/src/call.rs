@@ -16,7 +16,7 @@ use reqwest::StatusCode;
 
 use crate::error::{ApiError, Code, retry_after};
 use crate::excerpt::body_excerpt;
-use crate::throttle::Reply;
+use crate::throttle::{Reply, is_refusal};
 use crate::{Client, Error, EventId};
 
 /// What a call is, for its tracing span: the operation and what it is
@@ -59,10 +59,7 @@ impl CallInfo {
 fn quota_reply<T>(result: &Result<T, Error>) -> Reply {
     match result {
         Ok(_) => Reply::Taken,
-        Err(error) if error.status() == Some(StatusCode::TOO_MANY_REQUESTS) => Reply::Refused,
-        Err(error) if error.api().is_some_and(|api| api.effective_status() == 429) => {
-            Reply::Refused
-        }
+        Err(error) if is_refusal(error) => Reply::Refused,
         // No reply: nothing learnt about the quota.
         Err(Error::Connect { .. } | Error::Timeout { .. } | Error::Transport { .. }) => {
             Reply::Unknown

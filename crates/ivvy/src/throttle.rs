@@ -29,20 +29,29 @@ use tokio::time::Instant;
 ///   requests in flight, and a server without a quota soon sees them all.
 /// - **Every 429** sets the requests in flight back to 1 (they grow again
 ///   by the same rule).
-/// - **Measuring.** After the first 429, sending pauses for 5 ms, then goes
-///   on until the next 429; each later pause is 3 times the one before (at
-///   most 1 s), until 3 requests sent after the first 429 have succeeded. The rate is
+/// - **Measuring.** After the first 429, sending pauses for 10 ms, then
+///   goes on until the next 429; each later pause is 4 times the one before
+///   (at most 1 s), until 3 requests sent after the first 429 have
+///   succeeded. The rate is
 ///   then [`margin`](Self::margin) (default 0.97) × those successes / the
 ///   time since the first 429: the refill rate, measured over empty-to-empty.
-/// - **Keeping to it.** Requests are spaced evenly at that rate. It grows by
-///   [`growth_per_second`](Self::growth_per_second) (default 1%) a second
-///   while no 429 comes; a 429 sets it again from the same measure, which
-///   grows more exact as time passes. A 429 for a request sent before the
+/// - **Keeping to it.** Requests are spaced evenly at that rate. It grows
+///   while no 429 comes: by [`growth_per_second`](Self::growth_per_second)
+///   (default 1%) a second; or, while 429s are at most 2% of the replies so
+///   far, by the measure's own uncertainty (1 / the successes it counted) a
+///   second if that is more, so a rate measured from a few requests is
+///   soon checked. A 429 sets it again from the same measure, which grows
+///   more exact as time passes. A 429 for a request sent before the
 ///   last decision changes nothing (it belongs to the same event).
 /// - **Starting afresh.** A measure older than 60 s starts again at the
 ///   next 429, so a quota that changes (or that another program shares) is
 ///   followed.
 /// - A set `max_requests_per_second` caps the rate from the start.
+/// - **Retry-After.** While the rules are on, a bulk invite refused with
+///   429 is sent again when the throttle allows, not after the whole
+///   `Retry-After`: iVvy gives it in whole seconds, rounded up, while the
+///   throttle already holds every request to the rate the bucket refills
+///   at. (Turned off, every 429 waits out its `Retry-After`.)
 ///
 /// ```
 /// let policy = ivvy::AdaptiveRate::new().margin(0.95).growth_per_second(0.02);
@@ -63,6 +72,7 @@ pub struct AdaptiveRate {
     min_successes: u32,
     margin: f64,
     growth_per_second: f64,
+    refusal_share: f64,
     measure_for: Duration,
 }
 
@@ -70,12 +80,13 @@ impl Default for AdaptiveRate {
     fn default() -> Self {
         Self {
             growth_batch: 8,
-            first_pause: Duration::from_millis(5),
-            pause_factor: 3.0,
+            first_pause: Duration::from_millis(10),
+            pause_factor: 4.0,
             max_pause: Duration::from_secs(1),
             min_successes: 3,
             margin: 0.97,
             growth_per_second: 0.01,
+            refusal_share: 0.02,
             measure_for: Duration::from_secs(60),
         }
     }
@@ -126,6 +137,12 @@ pub(crate) enum Reply {
     Unknown,
 }
 
+/// True for a 429, whether iVvy sent it as the status or in a 200's body.
+pub(crate) fn is_refusal(error: &crate::Error) -> bool {
+    error.status() == Some(reqwest::StatusCode::TOO_MANY_REQUESTS)
+        || error.api().is_some_and(|api| api.effective_status() == 429)
+}
+
 /// The pure state of the rules in [`AdaptiveRate`], plus the ceiling.
 #[derive(Debug)]
 pub(crate) struct Controller {
@@ -147,6 +164,11 @@ pub(crate) struct Controller {
     /// Replies to requests sent before this change nothing.
     decided: Option<Instant>,
     grown_at: Option<Instant>,
+    /// Replies with a status, and the 429s among them.
+    replies: u64,
+    refusals: u64,
+    /// The successes the rate in force was measured from.
+    measured_with: u32,
 }
 
 impl Controller {
@@ -166,6 +188,9 @@ impl Controller {
             successes: 0,
             decided: None,
             grown_at: None,
+            replies: 0,
+            refusals: 0,
+            measured_with: 0,
         }
     }
 
@@ -223,13 +248,17 @@ impl Controller {
                 if self.measure_from.is_some_and(|from| sent >= from) {
                     self.successes += 1;
                 }
+                self.replies += 1;
+                let growth = self.growth(&policy);
                 if let Some(rate) = &mut self.rate {
                     let since = self.grown_at.map_or(Duration::ZERO, |at| now - at);
-                    *rate *= 1.0 + policy.growth_per_second * since.as_secs_f64();
+                    *rate *= 1.0 + growth * since.as_secs_f64();
                 }
                 self.grown_at = Some(now);
             }
             Reply::Refused => {
+                self.replies += 1;
+                self.refusals += 1;
                 self.window = 1;
                 self.clean_replies = 0;
                 if self.decided.is_some_and(|at| sent < at) {
@@ -237,6 +266,18 @@ impl Controller {
                 }
                 self.decide_after_refusal(&policy, now);
             }
+        }
+    }
+
+    /// How much the rate grows a second now (see [`AdaptiveRate`]).
+    fn growth(&self, policy: &AdaptiveRate) -> f64 {
+        let within_share = self.refusals as f64 <= policy.refusal_share * self.replies as f64;
+        if within_share && self.measured_with > 0 {
+            policy
+                .growth_per_second
+                .max(1.0 / f64::from(self.measured_with))
+        } else {
+            policy.growth_per_second
         }
     }
 
@@ -258,9 +299,19 @@ impl Controller {
         if self.successes >= policy.min_successes && span > 0.0 {
             let rate = policy.margin * f64::from(self.successes) / span;
             self.rate = Some(rate);
+            self.measured_with = self.successes;
+            tracing::info!(
+                requests_per_second = rate,
+                measured_from = self.successes,
+                "keeping to the account's measured request rate"
+            );
             // Spacing starts now: the bucket is empty.
             self.next = Some(now + Duration::from_secs_f64(1.0 / rate));
         } else {
+            tracing::debug!(
+                pause_ms = self.next_pause.as_millis(),
+                "429: measuring the account's rate"
+            );
             self.pause_until = Some(now + self.next_pause);
             self.next_pause = self
                 .next_pause
@@ -337,6 +388,13 @@ impl Throttle {
         }
     }
 
+    /// True when `error` is a 429 and the adaptive rules are on: the
+    /// request is then sent again when the throttle allows, rather than
+    /// after the whole `Retry-After`.
+    pub(crate) fn paces_refusals(&self, error: &crate::Error) -> bool {
+        is_refusal(error) && self.state().policy.is_some()
+    }
+
     fn leave(&self, sent: Instant, reply: Reply) {
         self.state().reply(sent, Instant::now(), reply);
         self.freed.notify_waiters();
@@ -382,10 +440,10 @@ mod tests {
         let t0 = Instant::now();
         let s = c.admit(t0).expect("a place");
         c.reply(s, t0 + ms(1), Reply::Refused);
-        // Measuring: a 5 ms pause first.
-        assert_eq!(c.admit(t0 + ms(1)), Some(t0 + ms(6)));
+        // Measuring: a 10 ms pause first.
+        assert_eq!(c.admit(t0 + ms(1)), Some(t0 + ms(11)));
         // Four successes sent after the 429 over 200 ms, then a 429: 20/s.
-        c.reply(t0 + ms(6), t0 + ms(7), Reply::Taken);
+        c.reply(t0 + ms(11), t0 + ms(12), Reply::Taken);
         for n in 0..3 {
             let s = c.admit(t0 + ms(50 * n + 50)).expect("a place");
             c.reply(s, s + ms(1), Reply::Taken);
@@ -409,14 +467,21 @@ mod tests {
         let t0 = Instant::now();
         let early = c.admit(t0).expect("a place");
         c.reply(early, t0 + ms(1), Reply::Refused);
-        assert_eq!(c.pause_until, Some(t0 + ms(6)));
+        assert_eq!(c.pause_until, Some(t0 + ms(11)));
         // A 429 for a request sent before that decision: same event.
         c.reply(early, t0 + ms(2), Reply::Refused);
-        assert_eq!(c.pause_until, Some(t0 + ms(6)));
-        // The probe after the pause is refused too: a pause 3 times longer.
+        assert_eq!(c.pause_until, Some(t0 + ms(11)));
+        // The probe after the pause is refused too: a pause 4 times longer.
         let probe = c.admit(t0 + ms(2)).expect("a place");
-        c.reply(probe, t0 + ms(7), Reply::Refused);
-        assert_eq!(c.pause_until, Some(t0 + ms(7) + ms(15)));
+        c.reply(probe, t0 + ms(12), Reply::Refused);
+        assert_eq!(c.pause_until, Some(t0 + ms(12) + ms(40)));
+        // Never longer than a second.
+        for n in 0..6 {
+            let probe = c.admit(t0 + ms(100 + n)).expect("a place");
+            c.reply(probe, t0 + ms(2_000 * (n + 1)), Reply::Refused);
+        }
+        let last = t0 + ms(12_000);
+        assert_eq!(c.pause_until, Some(last + ms(1_000)));
         assert_eq!(c.rate(), None);
     }
 
