@@ -230,7 +230,10 @@ pub struct Reply {
 /// Posts `body` to `{base_url}{path}` with `headers` exactly as given (no
 /// signing here: the caller sends what a client would), and reads the reply.
 pub async fn post_raw(base_url: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
-    let mut request = reqwest::Client::new()
+    let mut request = ivvy::http_client_builder()
+        .expect("TLS is set up")
+        .build()
+        .expect("HTTP client")
         .post(format!("{base_url}{path}"))
         .body(body.to_vec());
     for (name, value) in headers {

@@ -213,7 +213,8 @@ async fn links_with_control_or_bidi_characters_are_not_used() {
 async fn a_callers_own_http_client_signs_and_calls_and_a_redirect_it_follows_is_refused() {
     let server = mock(Faults::default()).await;
     // reqwest's default follows redirects; the client still works...
-    let own = ivvy::reqwest::Client::builder()
+    let own = ivvy::http_client_builder()
+        .expect("TLS is set up")
         .user_agent("my-service/1.0")
         .build()
         .expect("http client");

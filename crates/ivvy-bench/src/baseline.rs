@@ -58,7 +58,9 @@ impl Baseline {
     /// A client for `base_url`.
     pub fn new(base_url: &str, key: &str, secret: &str) -> Self {
         Self {
-            http: reqwest::Client::builder()
+            // Only for the same TLS set-up: the benchmark speaks plain HTTP.
+            http: ivvy::http_client_builder()
+                .unwrap_or_default()
                 .connect_timeout(std::time::Duration::from_secs(10))
                 .timeout(std::time::Duration::from_secs(30))
                 .user_agent(concat!("ivvy-rs/", env!("CARGO_PKG_VERSION")))

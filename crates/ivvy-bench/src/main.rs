@@ -504,12 +504,12 @@ fn build_cost(runs: usize) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let scratch = workspace.join("target/bench-build-cost");
     let programs = [
-        ("ivvy", "ours", None),
+        ("ivvy (default features: rustls + ring)", "ours", None),
         (
-            "ivvy, tls-ring",
+            "ivvy, tls-aws-lc",
             "ours",
             Some(
-                "ivvy = { path = \"@WORKSPACE@/crates/ivvy\", default-features = false, features = [\"tls-ring\"] }",
+                "ivvy = { path = \"@WORKSPACE@/crates/ivvy\", default-features = false, features = [\"tls-aws-lc\"] }",
             ),
         ),
         ("progenitor::generate_api!", "progenitor", None),

@@ -51,8 +51,14 @@ pub struct Connection {
 
     /// Send at most this many requests a second (set it at or just below
     /// the account's quota, when known, so no request is refused for it).
+    /// Unset, the rate is found from iVvy's 429 replies.
     #[arg(long, value_name = "RPS", global = true)]
     pub max_rps: Option<f64>,
+
+    /// Do not look for the account's rate from 429 replies: send as fast as
+    /// --concurrency allows and wait out each 429's Retry-After.
+    #[arg(long, global = true)]
+    pub no_adaptive_rate: bool,
 }
 
 /// `au`, `us` or `uk`.

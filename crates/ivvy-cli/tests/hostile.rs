@@ -139,6 +139,7 @@ async fn a_rate_limit_that_never_lifts_stops_the_run_with_exit_3() {
             "1,2,3",
             "--max-retry-time",
             "1",
+            "--no-adaptive-rate",
             "--output",
             "json",
         ],

@@ -29,7 +29,10 @@ fn signed(
     secret: &str,
     at: SystemTime,
 ) -> reqwest::Request {
-    let mut request = reqwest::Client::new()
+    let mut request = ivvy::http_client_builder()
+        .expect("TLS is set up")
+        .build()
+        .expect("HTTP client")
         .post(format!("{}{path}", server.base_url()))
         .header("content-type", "application/json")
         .body(body.to_string())
@@ -60,7 +63,10 @@ fn now() -> SystemTime {
 }
 
 async fn send(request: reqwest::Request) -> (u16, String, Value) {
-    let response = reqwest::Client::new()
+    let response = ivvy::http_client_builder()
+        .expect("TLS is set up")
+        .build()
+        .expect("HTTP client")
         .execute(request)
         .await
         .expect("reply");
@@ -186,7 +192,10 @@ async fn each_broken_check_has_its_own_code() {
 #[tokio::test]
 async fn a_date_header_is_accepted_in_place_of_ivvy_date() {
     let server = server(Faults::default()).await;
-    let mut request = reqwest::Client::new()
+    let mut request = ivvy::http_client_builder()
+        .expect("TLS is set up")
+        .build()
+        .expect("HTTP client")
         .post(format!("{}/api/1.0/test?action=ping", server.base_url()))
         .header("content-type", "application/json; charset=utf-8")
         .header("date", "Mon, 24 Nov 2025 16:00:00 UTC")
@@ -276,7 +285,10 @@ async fn bodies_are_checked_against_the_spec() {
 #[tokio::test]
 async fn routing_answers_404_and_405_in_ivvy_shape() {
     let server = server(Faults::default()).await;
-    let client = reqwest::Client::new();
+    let client = ivvy::http_client_builder()
+        .expect("TLS is set up")
+        .build()
+        .expect("HTTP client");
     for path in [
         "/api/1.0/event?action=nope",
         "/api/1.0/nope?action=ping",
@@ -329,7 +341,14 @@ async fn state_pages_and_answers() {
     );
 
     let links = invited[0].outcome.links().expect("links").clone();
-    let answered = reqwest::get(links.yes()).await.expect("reply");
+    let answered = ivvy::http_client_builder()
+        .expect("TLS is set up")
+        .build()
+        .expect("HTTP client")
+        .get(links.yes())
+        .send()
+        .await
+        .expect("reply");
     assert_eq!(answered.status(), 200);
     assert!(server.set_answer(9, 2, ivvy_mock::state::Answer::No));
 
@@ -361,7 +380,10 @@ async fn faults_behave_as_configured() {
     let mut seen = Vec::new();
     for n in 1..=7_u64 {
         let body = format!(r#"{{"event":4,"contacts":[{n}]}}"#);
-        let response = reqwest::Client::new()
+        let response = ivvy::http_client_builder()
+            .expect("TLS is set up")
+            .build()
+            .expect("HTTP client")
             .execute(signed(&server, INVITE, &body, "test-secret", now()))
             .await
             .expect("reply");
@@ -432,7 +454,10 @@ async fn delays_reorder_concurrent_replies() {
             );
             let order = order.clone();
             tokio::spawn(async move {
-                let reply = reqwest::Client::new()
+                let reply = ivvy::http_client_builder()
+                    .expect("TLS is set up")
+                    .build()
+                    .expect("HTTP client")
                     .execute(request)
                     .await
                     .expect("reply");
@@ -482,7 +507,10 @@ async fn a_rate_limit_refuses_past_the_burst_and_says_when_to_come_back() {
     let mut statuses = Vec::new();
     let mut retry_after = None;
     for _ in 0..6 {
-        let response = reqwest::Client::new()
+        let response = ivvy::http_client_builder()
+            .expect("TLS is set up")
+            .build()
+            .expect("HTTP client")
             .execute(signed(&server, INVITE, DOCS_BODY, "test-secret", now()))
             .await
             .expect("reply");

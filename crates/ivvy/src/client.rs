@@ -155,7 +155,11 @@ impl ClientBuilder {
     }
 
     /// Sends requests with your own HTTP client: a proxy, corporate CA
-    /// roots, connection-pool settings. Its timeouts, user agent and TLS
+    /// roots, connection-pool settings. Start from
+    /// [`http_client_builder`](crate::http_client_builder), which sets up
+    /// HTTPS as this crate does (a plain `reqwest::Client::new()` panics when
+    /// reqwest has no crypto provider of its own, as with the default
+    /// features). Its timeouts, user agent and TLS
     /// settings are then yours ([`timeout`](Self::timeout),
     /// [`connect_timeout`](Self::connect_timeout) and
     /// [`user_agent`](Self::user_agent) are not applied). Requests are
@@ -166,7 +170,7 @@ impl ClientBuilder {
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use ivvy::reqwest;
-    /// let http = reqwest::Client::builder()
+    /// let http = ivvy::http_client_builder()?
     ///     .proxy(reqwest::Proxy::https("http://proxy.internal:3128")?)
     ///     .redirect(reqwest::redirect::Policy::none())
     ///     .timeout(std::time::Duration::from_secs(20))
@@ -267,8 +271,7 @@ impl ClientBuilder {
         let http = match self.http {
             Some(http) => http,
             None => {
-                install_tls_provider();
-                reqwest::Client::builder()
+                crate::tls::http_client_builder()?
                     .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                     .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
                     // A redirect would carry the signed request to another
@@ -302,15 +305,6 @@ impl ClientBuilder {
                 ),
             }),
         })
-    }
-}
-
-/// With `tls-ring`, makes ring the process's rustls provider unless one is
-/// installed already (then that one is used, as reqwest does).
-fn install_tls_provider() {
-    #[cfg(feature = "tls-ring")]
-    {
-        let _ = rustls::crypto::ring::default_provider().install_default();
     }
 }
 

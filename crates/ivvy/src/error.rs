@@ -552,7 +552,7 @@ mod tests {
     fn every_variant_says_each_thing_once() {
         // A reqwest error built without a network, so its text is fixed.
         let source = || {
-            reqwest::Client::new()
+            crate::tls::test_client()
                 .get("not a url")
                 .build()
                 .expect_err("not a URL")

@@ -53,6 +53,7 @@ mod resolve;
 mod retry;
 mod signing;
 mod throttle;
+mod tls;
 
 pub use bulk::{
     BulkOptions, BulkReport, BulkSummary, DEFAULT_CONSISTENCY_WINDOW, DEFAULT_DRAIN_TIME,
@@ -84,5 +85,6 @@ pub use reqwest::StatusCode;
 pub use resolve::{PeopleOptions, Resolution};
 pub use retry::RetryPolicy;
 pub use throttle::AdaptiveRate;
+pub use tls::http_client_builder;
 /// Cancels a running [`Client::invite_many`] (see [`BulkOptions::cancel_on`]).
 pub use tokio_util::sync::CancellationToken;

@@ -530,7 +530,7 @@ mod tests {
 
     fn reqwest_error() -> reqwest::Error {
         // A builder error: a real reqwest::Error without a network.
-        reqwest::Client::new()
+        crate::tls::test_client()
             .get("not a url")
             .build()
             .expect_err("a relative URL does not build")

@@ -96,7 +96,7 @@ mod tests {
         let clock = Arc::new(ManualClock::new(
             UNIX_EPOCH + Duration::from_secs(1_333_491_804),
         ));
-        let mut request = reqwest::Client::new()
+        let mut request = crate::tls::test_client()
             .post("https://api.ap-southeast-2.ivvy.com/api/1.0/test?action=ping")
             .header("content-type", "application/json")
             .body(r#"{"example":"body"}"#)
@@ -122,7 +122,7 @@ mod tests {
             UNIX_EPOCH + Duration::from_secs(1_333_491_804),
         ));
         let signer = signer(clock.clone());
-        let mut request = reqwest::Client::new()
+        let mut request = crate::tls::test_client()
             .post("http://127.0.0.1:9/api/1.0/test?action=ping")
             .body("{}")
             .build()

@@ -59,7 +59,9 @@ pub async fn run() -> Result<(), CliError> {
     table_of_people(event.id.get(), &report.rows)?;
 
     // Answer as contacts would, by opening their links.
-    let http = reqwest::Client::new();
+    let http = ivvy::http_client_builder()?
+        .build()
+        .map_err(|e| CliError::Failed(format!("cannot build an HTTP client: {e}")))?;
     let invited: Vec<&ivvy::InviteLinks> = report
         .rows
         .iter()
