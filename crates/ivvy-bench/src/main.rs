@@ -568,7 +568,7 @@ fn build_cost(runs: usize) -> Result<(), String> {
     );
     let ratio = medians[1] / medians[2];
     report_ratio(
-        "build time, ivvy with tls-ring vs progenitor (aws-lc-rs)",
+        "build time, ivvy with tls-aws-lc vs progenitor (both aws-lc-rs)",
         ratio,
         "<= 0.5x",
         ratio <= 0.5,

@@ -33,6 +33,12 @@ pub fn run_name(base_url: &str, event: u64) -> String {
     format!("{url}-event-{event}")
 }
 
+/// The name of the lock taken while contacts are added to an account:
+/// adding is account-wide, whatever the event.
+pub fn contacts_lock_name(base_url: &str) -> String {
+    format!("{}-contacts", url_host(base_url))
+}
+
 fn url_host(base_url: &str) -> String {
     let rest = base_url.split("://").nth(1).unwrap_or(base_url);
     let host = rest.split('/').next().unwrap_or(rest);

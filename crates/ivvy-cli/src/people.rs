@@ -44,14 +44,26 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Vec<Person>, CliError> {
         )));
     };
     let header_line = header.position().map_or(1, |p| p.line());
-    let place: Vec<Option<usize>> = COLUMNS
-        .iter()
-        .map(|column| {
-            header
-                .iter()
-                .position(|cell| cell.to_lowercase() == *column)
-        })
-        .collect();
+    let mut place: Vec<Option<usize>> = Vec::new();
+    for column in COLUMNS {
+        let mut at = header
+            .iter()
+            .enumerate()
+            .filter(|(_, cell)| cell.to_lowercase() == column)
+            .map(|(i, _)| i);
+        let first = at.next();
+        if let (Some(a), Some(b)) = (first, at.next()) {
+            return Err(bad(
+                header_line,
+                format!(
+                    "two columns are named {column:?} (columns {} and {}); keep one",
+                    a + 1,
+                    b + 1
+                ),
+            ));
+        }
+        place.push(first);
+    }
     if place[0].is_none() && place[1].is_none() {
         let looks_like_data = header.iter().any(|cell| cell.contains('@'));
         let why = if looks_like_data {
@@ -137,7 +149,11 @@ mod tests {
 
     #[test]
     fn bad_input_names_its_line() {
-        let cases: [(&str, &str); 6] = [
+        let cases: [(&str, &str); 7] = [
+            (
+                "email,EMAIL\na@x.test,b@x.test\n",
+                "p.csv:1: two columns are named \"email\"",
+            ),
             ("", "p.csv is empty"),
             ("email\n", "p.csv: no people in it"),
             ("ann@x.test,Ann\n", "p.csv:1: no header row"),

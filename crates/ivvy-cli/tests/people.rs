@@ -141,6 +141,40 @@ async fn people_are_invited_by_event_code_one_row_each_in_order() {
 }
 
 #[tokio::test]
+async fn a_dry_run_finds_people_but_adds_and_invites_nobody() {
+    let server = mock(Faults::default()).await;
+    let file = write(
+        "dry.csv",
+        "externalId,email,firstName,lastName\nCRM-00001,,,\nNEW-1,new@example.test,New,One\nNEW-2,,,\n",
+    );
+    let output = ivvy(
+        Some(&server),
+        &[
+            "invite",
+            "--event",
+            "1",
+            "--people",
+            &file,
+            "--create-missing",
+            "--dry-run",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(
+            "3 people given: 1 found, 0 ambiguous, 1 to add and invite, 1 cannot be added"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 to send"), "{stderr}");
+    assert_eq!(server.created_count(), 0);
+    assert_eq!(server.request_count_of("event", "inviteContacts"), 0);
+}
+
+#[tokio::test]
 async fn bad_people_files_and_unknown_codes_exit_2_before_any_invite() {
     let server = mock(Faults::default()).await;
     let cases = [

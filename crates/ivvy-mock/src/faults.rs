@@ -29,6 +29,9 @@ pub struct Faults {
     /// Fail every Nth addOrUpdateContact call with a 500 *after* adding or
     /// updating the contact: an ambiguous failure.
     pub create_fails_after_work_every: Option<u64>,
+    /// getContactList ignores its `filter` and lists every contact, as a
+    /// server that does not know a filter key might.
+    pub ignore_contact_filters: bool,
     /// Answer every Nth API request with an iVvy error body and HTTP 200.
     pub error_in_200_every: Option<u64>,
     /// Answer every Nth API request with an HTML 502 page, as a proxy would.
@@ -149,6 +152,12 @@ impl Faults {
     /// Fails every `n`th addOrUpdateContact call with a 500 after doing it.
     pub fn create_fails_after_work_every(mut self, n: u64) -> Self {
         self.create_fails_after_work_every = Some(n);
+        self
+    }
+
+    /// getContactList ignores its `filter`.
+    pub fn ignore_contact_filters(mut self) -> Self {
+        self.ignore_contact_filters = true;
         self
     }
 

@@ -104,9 +104,9 @@ impl Listed for Contact {
 pub struct Event {
     /// The event's id.
     pub id: EventId,
-    /// Its code (as in its website's address).
+    /// Its code (as in its website's address); empty when iVvy sent none.
     pub code: String,
-    /// Its title.
+    /// Its title; empty when iVvy sent none.
     pub title: String,
     /// The start, `yyyy-mm-dd HH:mm:ss UTC`, as iVvy sent it.
     pub start: Option<String>,
@@ -290,17 +290,19 @@ impl Client {
         // The server's filter is a first cut; the code is checked here.
         let found: Vec<Event> = self
             .events(Filter::new().field("code", code))
-            .try_filter(|e| std::future::ready(e.code.trim().eq_ignore_ascii_case(code)))
+            .try_filter(|e| {
+                std::future::ready(!e.code.is_empty() && e.code.trim().eq_ignore_ascii_case(code))
+            })
             .try_collect()
             .await?;
         match found.as_slice() {
             [one] => Ok(one.clone()),
             [] => Err(Error::NotFound {
-                what: format!("no event has the code {:?}", crate::escaped(code)),
+                what: format!("no event has the code \"{}\"", crate::escaped(code)),
             }),
             many => Err(Error::NotFound {
                 what: format!(
-                    "{} events have the code {:?} (ids {}); use the event id",
+                    "{} events have the code \"{}\" (ids {}); use the event id",
                     many.len(),
                     crate::escaped(code),
                     many.iter()
@@ -350,16 +352,22 @@ impl Client {
             last_name: Some(contact.last_name.clone()),
             email: Some(contact.email.clone()),
             phone: None,
+            // An add is an add: the person was looked for first.
+            update_if_exists: Some(false),
         };
         let info = CallInfo::new("addOrUpdateContact", attempt);
         let reply = self
             .call(info, self.shared.api.add_or_update_contact(&body))
             .await?;
         if reply.success == Some(false) {
-            return Err(unexpected(format!(
-                "iVvy did not add the contact: {}",
-                crate::escaped(reply.message.as_deref().unwrap_or("no reason given"))
-            )));
+            // A clear refusal: nothing was added, so it is not in doubt.
+            return Err(Error::invalid(
+                "contact",
+                format!(
+                    "iVvy did not add it: {}",
+                    crate::escaped(reply.message.as_deref().unwrap_or("no reason given"))
+                ),
+            ));
         }
         ContactId::try_from(reply.id).map_err(|e| unexpected(format!("the new contact has {e}")))
     }
@@ -368,8 +376,8 @@ impl Client {
 fn event_from(e: ivvy_api::types::Event) -> Result<Event, Error> {
     Ok(Event {
         id: EventId::try_from(e.id).map_err(|err| unexpected(format!("an event has {err}")))?,
-        code: e.code,
-        title: e.title,
+        code: e.code.unwrap_or_default(),
+        title: e.title.unwrap_or_default(),
         start: e.start_date_time,
         end: e.end_date_time,
         status: e.current_status,

@@ -14,6 +14,7 @@ use crate::{
 
 /// One person's row: who they are, what was found, and the invitation.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PersonInvitation {
     /// The person as given.
     pub person: Person,
@@ -37,9 +38,11 @@ impl PersonInvitation {
     /// Why the person is not invited, or what to know about the
     /// invitation, in words.
     pub fn note(&self) -> Option<String> {
-        self.resolution
-            .reason()
-            .or_else(|| self.outcome.as_ref().and_then(Outcome::note))
+        match (&self.outcome, self.resolution.reason()) {
+            (_, Some(reason)) => Some(reason),
+            (Some(outcome), None) => outcome.note(),
+            (None, None) => Some("not invited: the run stopped before inviting".into()),
+        }
     }
 
     /// The row as an [`Invitation`], when there is a contact.
@@ -53,6 +56,7 @@ impl PersonInvitation {
 
 /// The rows of [`Client::invite_people`].
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PeopleReport {
     /// The event.
     pub event: EventId,
@@ -128,7 +132,7 @@ impl Client {
             settled: HashMap::default(),
         };
         each(rows.ready());
-        let summary = self
+        let result = self
             .invite_each(event, contacts, &options.bulk, |batch| {
                 rows.settle(batch);
                 let ready = rows.ready();
@@ -136,8 +140,12 @@ impl Client {
                     each(ready);
                 }
             })
-            .await?;
-        Ok(summary)
+            .await;
+        if result.is_err() {
+            // Nothing was invited; who was found or added is still told.
+            each(rows.rest());
+        }
+        result
     }
 }
 
@@ -153,6 +161,21 @@ impl Rows {
         for invitation in batch {
             self.settled.insert(invitation.contact, invitation.outcome);
         }
+    }
+
+    /// Every row not handed out yet, without an invitation.
+    fn rest(&mut self) -> Vec<PersonInvitation> {
+        let rest = self.people[self.next..]
+            .iter_mut()
+            .filter_map(Option::take)
+            .map(|(person, resolution)| PersonInvitation {
+                person,
+                resolution,
+                outcome: None,
+            })
+            .collect();
+        self.next = self.people.len();
+        rest
     }
 
     /// The rows from `next` on whose outcome is known (or who have no

@@ -73,7 +73,9 @@ impl Person {
 
     /// The external id, when not empty.
     pub(crate) fn external(&self) -> Option<&str> {
-        self.external_id.as_deref().filter(|id| !id.is_empty())
+        self.external_id
+            .as_deref()
+            .filter(|id| !id.trim().is_empty())
     }
 
     /// The email as matched: trimmed, lower case; `None` when empty.
@@ -169,7 +171,7 @@ pub(crate) fn match_person<'a>(
     }
     if let Some(email) = person.email_key() {
         let ids = distinct(candidates.iter().filter(|c| {
-            let free = c.external_id.as_deref().is_none_or(str::is_empty);
+            let free = c.external_id.as_deref().is_none_or(|e| e.trim().is_empty());
             email_key(c.email.as_deref()).as_deref() == Some(email.as_str())
                 && (person.external().is_none() || free)
         }));
@@ -206,7 +208,11 @@ pub(crate) struct Index {
 impl Index {
     pub(crate) fn add(&mut self, contact: Contact) {
         let at = self.contacts.len();
-        if let Some(external) = contact.external_id.as_deref().filter(|e| !e.is_empty()) {
+        if let Some(external) = contact
+            .external_id
+            .as_deref()
+            .filter(|e| !e.trim().is_empty())
+        {
             self.by_external
                 .entry(external.to_string())
                 .or_default()
@@ -337,6 +343,17 @@ mod tests {
         assert!(!Person::by_email("a@x.test").can_be_added());
         assert!(!Person::by_email("a at x").named("A", "B").can_be_added());
         assert!(!Person::by_external_id("A").named("A", "B").can_be_added());
+    }
+
+    #[test]
+    fn a_blank_external_id_is_no_external_id() {
+        let blank = Person::by_external_id("  ").and_email("a@x.test");
+        assert_eq!(blank.key(), Person::by_email("a@x.test").key());
+        let account = [contact(1, Some(" "), "a@x.test")];
+        assert_eq!(
+            index(&account).find(&Person::by_email("a@x.test")),
+            Match::Found(id(1))
+        );
     }
 
     #[test]

@@ -10,10 +10,14 @@
 //! - when *P* ≤ *L*, the rest of the account is read and every person is
 //!   matched against it: *P* requests in all;
 //! - otherwise each person is looked up on their own, by external id, and
-//!   by email only when the external id finds nobody: *L* to 2*L* requests
-//!   after the first page.
+//!   by email only when the external id finds nobody: one lookup a person,
+//!   two for one with both whom the external id does not find (a lookup is
+//!   one page unless many contacts match).
 //!
-//! So reading costs at most min(*P*, 1 + 2*L*) requests, plus retries.
+//! So reading costs *P* pages when the account is read whole, and otherwise
+//! the first page plus *L* to 2*L* lookups, plus retries. A server that
+//! ignores a lookup's filter (a result that does not match it) is caught
+//! at its first page, and the account is then read whole instead.
 //!
 //! Adding a contact is not idempotent. After an add whose fate is unknown
 //! (a 5xx, a timeout), the person is looked up again, after the
@@ -53,7 +57,12 @@ impl PeopleOptions {
     }
 
     /// Add people who are not in the account (those with an email and both
-    /// names), each at most once.
+    /// names), each at most once. Looking people up by email relies on
+    /// iVvy's `email` filter comparing without regard to case (assumed;
+    /// its pages do not say): were it to compare case, a contact stored as
+    /// `Ann@X.com` would not be found for `ann@x.com`, and would be added
+    /// again. For a long list the account is read whole and matched here,
+    /// which does not rely on the filter.
     pub fn create_missing(mut self, create: bool) -> Self {
         self.create_missing = create;
         self
@@ -265,68 +274,124 @@ impl Client {
             })
             .await?;
         match strategy(people.len(), first.total, self.shared.page_size) {
-            Strategy::Walk => {
-                let client = self.clone();
-                let contacts = walk_after(policy, first, move |start, attempt| {
-                    let client = client.clone();
-                    async move {
-                        client
-                            .contact_page(serde_json::Map::new(), start, attempt)
-                            .await
-                    }
-                });
-                let mut index = Index::default();
-                let mut contacts = std::pin::pin!(contacts);
-                while let Some(contact) = contacts.try_next().await? {
-                    index.add(contact);
-                }
-                Ok(people
-                    .iter()
-                    .map(|(_, person)| found(index.find(person)))
-                    .collect())
-            }
+            Strategy::Walk => self.match_by_walk(people, Some(first), policy).await,
             Strategy::PerPerson => {
                 let lookups = people.iter().map(|(_, person)| async move {
                     if let Some(cancelled) = cancelled(&options.bulk) {
-                        return cancelled;
+                        return Some(cancelled);
                     }
                     match self.look_up(person, &options.bulk.retry).await {
-                        Ok(m) => found(m),
-                        Err(e) => Resolution::Failed(Arc::new(e)),
+                        Ok(Some(m)) => Some(found(m)),
+                        Ok(None) => None,
+                        Err(e) => Some(Resolution::Failed(Arc::new(e))),
                     }
                 });
-                Ok(stream::iter(lookups)
+                let found: Option<Vec<Resolution>> = stream::iter(lookups)
                     .buffered(options.bulk.concurrency)
-                    .collect()
-                    .await)
+                    .collect::<Vec<_>>()
+                    .await
+                    .into_iter()
+                    .collect();
+                match found {
+                    Some(found) => Ok(found),
+                    // The server ignored a filter: read the account whole.
+                    None => self.match_by_walk(people, None, policy).await,
+                }
             }
         }
     }
 
-    /// One person's match, asking by external id, then by email.
+    /// One person's match, asking by external id, then by email; `None`
+    /// when the server ignored the filter (see [`Client::matching`]).
     pub(crate) async fn look_up(
         &self,
         person: &Person,
         policy: &RetryPolicy,
-    ) -> Result<Match, Error> {
+    ) -> Result<Option<Match>, Error> {
         if let Some(external) = person.external() {
-            let by_id: Vec<Contact> = self
-                .contacts_with(Filter::new().field("externalId", external), policy.clone())
-                .try_collect()
-                .await?;
+            let Some(by_id) = self.matching("externalId", external, policy).await? else {
+                return Ok(None);
+            };
             let m = match_person(person, &by_id);
             if m != Match::NotFound || person.email_key().is_none() {
-                return Ok(m);
+                return Ok(Some(m));
             }
         }
         let Some(email) = person.email.as_deref().map(str::trim) else {
-            return Ok(Match::NotFound);
+            return Ok(Some(Match::NotFound));
         };
-        let by_email: Vec<Contact> = self
-            .contacts_with(Filter::new().field("email", email), policy.clone())
-            .try_collect()
-            .await?;
-        Ok(match_person(person, &by_email))
+        let Some(by_email) = self.matching("email", email, policy).await? else {
+            return Ok(None);
+        };
+        Ok(Some(match_person(person, &by_email)))
+    }
+
+    /// The contacts whose `field` is `value` as the server filters them;
+    /// `None`, after one page, when a result does not match even without
+    /// regard to case: the server ignored the filter, and reading on would
+    /// read the whole account once per person.
+    async fn matching(
+        &self,
+        field: &'static str,
+        value: &str,
+        policy: &RetryPolicy,
+    ) -> Result<Option<Vec<Contact>>, Error> {
+        let mut listed =
+            std::pin::pin!(self.contacts_with(Filter::new().field(field, value), policy.clone()));
+        let mut found = Vec::new();
+        while let Some(contact) = listed.try_next().await? {
+            let have = match field {
+                "externalId" => contact.external_id.as_deref(),
+                _ => contact.email.as_deref(),
+            };
+            if !have.is_some_and(|h| h.trim().eq_ignore_ascii_case(value.trim())) {
+                tracing::warn!(
+                    field,
+                    "iVvy ignored a contact filter; reading the whole account instead"
+                );
+                return Ok(None);
+            }
+            found.push(contact);
+        }
+        Ok(Some(found))
+    }
+
+    /// Every person matched against the whole account, read from its first
+    /// page (`first`, when already read) to its last.
+    async fn match_by_walk(
+        &self,
+        people: &[(PersonKey, Person)],
+        first: Option<crate::paging::Page<Contact>>,
+        policy: RetryPolicy,
+    ) -> Result<Vec<Resolution>, Error> {
+        let client = self.clone();
+        let fetch = move |start, attempt| {
+            let client = client.clone();
+            async move {
+                client
+                    .contact_page(serde_json::Map::new(), start, attempt)
+                    .await
+            }
+        };
+        let mut index = Index::default();
+        match first {
+            Some(first) => {
+                let mut contacts = std::pin::pin!(walk_after(policy, first, fetch));
+                while let Some(contact) = contacts.try_next().await? {
+                    index.add(contact);
+                }
+            }
+            None => {
+                let mut contacts = std::pin::pin!(crate::paging::walk(policy, fetch));
+                while let Some(contact) = contacts.try_next().await? {
+                    index.add(contact);
+                }
+            }
+        }
+        Ok(people
+            .iter()
+            .map(|(_, person)| found(index.find(person)))
+            .collect())
     }
 
     /// Adds the people not found, those with an external id first; a
@@ -361,9 +426,25 @@ impl Client {
                         });
                     }
                 }
+                // Emails whose add ended in doubt: adding again could
+                // make a second contact for the same person.
+                let doubtful: std::collections::HashSet<String> = people
+                    .iter()
+                    .zip(&found)
+                    .filter(|(_, r)| matches!(r, Resolution::Failed(_) | Resolution::NotSent(_)))
+                    .filter_map(|((_, p), _)| p.email_key())
+                    .collect();
                 for &i in &wanted {
                     if let Match::Found(id) = added.find(&people[i].1) {
                         found[i] = Resolution::Found(id);
+                    } else if people[i]
+                        .1
+                        .email_key()
+                        .is_some_and(|e| doubtful.contains(&e))
+                    {
+                        found[i] = Resolution::CannotAdd(
+                            "not added: adding a contact with this email just failed, and adding again could make a second one",
+                        );
                     }
                 }
             }
@@ -405,9 +486,16 @@ impl Client {
         let mut rng = policy.rng(0xadd);
         let started = tokio::time::Instant::now();
         let mut attempt = 0;
+        // An add sent whose fate is unknown: a stop then reports it failed
+        // (it may have worked), never "not sent".
+        let mut unclear: Option<Arc<Error>> = None;
+        let stopped = |unclear: &Option<Arc<Error>>| match unclear {
+            Some(error) => Resolution::Failed(error.clone()),
+            None => Resolution::NotSent(Arc::new(Error::Cancelled)),
+        };
         loop {
-            if let Some(cancelled) = cancelled(options) {
-                return cancelled;
+            if cancelled(options).is_some() {
+                return stopped(&unclear);
             }
             attempt += 1;
             let result = self.add_contact_attempt(&new, attempt).await;
@@ -417,27 +505,36 @@ impl Client {
                     if let Err(e) = &result {
                         log_wait(wait, &wait_reason(e));
                     }
-                    tokio::time::sleep(wait).await;
+                    if !pause(options, wait).await {
+                        return stopped(&unclear);
+                    }
                 }
                 AfterAdd::Fail => {
                     return Resolution::Failed(Arc::new(result.err().unwrap_or(Error::Cancelled)));
                 }
                 AfterAdd::LookFirst => {
-                    let error = result.err().unwrap_or(Error::Cancelled);
+                    let error = Arc::new(result.err().unwrap_or(Error::Cancelled));
+                    unclear = Some(error.clone());
                     tracing::info!(%error, "an add's fate is unknown; looking the person up before sending it again");
-                    tokio::time::sleep(options.consistency_window).await;
+                    if !pause(options, options.consistency_window).await {
+                        return stopped(&unclear);
+                    }
                     match self.look_up(person, policy).await {
                         // Most likely our add: nobody else was there before.
-                        Ok(Match::Found(id)) => return Resolution::Created(id),
-                        Ok(Match::Ambiguous(ids)) => return Resolution::Ambiguous(ids),
+                        Ok(Some(Match::Found(id))) => return Resolution::Created(id),
+                        Ok(Some(Match::Ambiguous(ids))) => return Resolution::Ambiguous(ids),
+                        // Cannot be checked: not sent again.
+                        Ok(None) => return Resolution::Failed(error),
                         Err(e) => return Resolution::Failed(Arc::new(e)),
-                        Ok(Match::NotFound) => {
+                        Ok(Some(Match::NotFound)) => {
                             match policy.decide(attempt, started.elapsed(), &error, &mut rng) {
                                 Decision::RetryAfter(wait) => {
                                     log_wait(wait, &wait_reason(&error));
-                                    tokio::time::sleep(wait).await;
+                                    if !pause(options, wait).await {
+                                        return stopped(&unclear);
+                                    }
                                 }
-                                Decision::GiveUp => return Resolution::Failed(Arc::new(error)),
+                                Decision::GiveUp => return Resolution::Failed(error),
                             }
                         }
                     }
@@ -467,6 +564,20 @@ fn found(m: Match) -> Resolution {
         Match::Found(id) => Resolution::Found(id),
         Match::Ambiguous(ids) => Resolution::Ambiguous(ids),
         Match::NotFound => Resolution::NotFound,
+    }
+}
+
+/// Sleeps for `wait`, or until the run is cancelled; false when cancelled.
+async fn pause(options: &BulkOptions, wait: std::time::Duration) -> bool {
+    match &options.cancel {
+        Some(token) => tokio::select! {
+            () = token.cancelled() => false,
+            () = tokio::time::sleep(wait) => true,
+        },
+        None => {
+            tokio::time::sleep(wait).await;
+            true
+        }
     }
 }
 

@@ -381,7 +381,11 @@ impl Throttle {
                     sent: start,
                     left: false,
                 };
-                tokio::time::sleep_until(start).await;
+                // Only a real wait: tokio's timer rounds even a sleep until
+                // now up to its next tick (about 1 ms).
+                if start > Instant::now() {
+                    tokio::time::sleep_until(start).await;
+                }
                 return place;
             }
             freed.await;

@@ -111,6 +111,19 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs) -> Result<(), CliErro
     let name = journal::run_name(client.base_url(), event.get());
     let lock_dir = journal::state_dir().unwrap_or_else(std::env::temp_dir);
     let _lock = RunLock::take(&lock_dir.join(format!("{name}.lock")), &what, args.wait)?;
+    // Adding contacts touches the whole account: one such run at a time,
+    // whatever its event, so two runs never add the same person.
+    let _adding = if args.create_missing {
+        let account = format!("the contacts of {}", client.base_url());
+        let name = journal::contacts_lock_name(client.base_url());
+        Some(RunLock::take(
+            &lock_dir.join(format!("{name}.lock")),
+            &account,
+            args.wait,
+        )?)
+    } else {
+        None
+    };
 
     let earlier = journal_path
         .as_deref()
@@ -141,6 +154,7 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs) -> Result<(), CliErro
         Input::People(people) => {
             let mut sink = Sink::<People>::start(stdout, format, event, journal)?;
             let mut tally = PeopleTally::default();
+            let mut journalled = HashSet::new();
             let options = PeopleOptions::new()
                 .create_missing(args.create_missing)
                 .bulk(options);
@@ -148,7 +162,13 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs) -> Result<(), CliErro
                 .invite_people_each(event, people, &options, |rows: Vec<PersonInvitation>| {
                     let invitations: Vec<Option<Invitation>> =
                         rows.iter().map(PersonInvitation::invitation).collect();
-                    sink.record(invitations.iter().flatten());
+                    // Two people may share a contact: it is journalled once.
+                    sink.record(
+                        invitations
+                            .iter()
+                            .flatten()
+                            .filter(|i| journalled.insert(i.contact)),
+                    );
                     tally.note(&rows);
                     sink.write(
                         rows.iter()
@@ -334,26 +354,38 @@ async fn plan(
     let (ids, people) = match input {
         Input::Contacts(ids) => (ids.clone(), None),
         Input::People(people) => {
+            // Found without adding anyone; those who would be added are
+            // counted apart.
             let found = client.resolve_people(people, &PeopleOptions::new()).await?;
             let mut tally = PeopleTally::default();
             let ids: Vec<ivvy::ContactId> = found.iter().filter_map(|r| r.contact()).collect();
+            let mut to_add = HashSet::new();
             for (person, resolution) in people.iter().zip(found) {
-                tally.note_resolution(person, &resolution);
+                let missing = matches!(resolution, Resolution::NotFound);
+                if missing && args.create_missing && !person.can_be_added() {
+                    tally.cannot_add.add(person);
+                } else if missing && args.create_missing {
+                    to_add.insert(person.clone());
+                } else {
+                    tally.note_resolution(person, &resolution);
+                }
             }
             let missing = if args.create_missing {
-                "would be added"
+                format!("{} to add and invite", to_add.len())
             } else {
-                "not invited; --create-missing adds them"
+                format!(
+                    "{} not in the account (--create-missing adds them)",
+                    tally.not_found.count
+                )
             };
             let line = format!(
-                "  {} people given: {} found, {} ambiguous, {} not in the account ({missing}), {} cannot be added\n",
+                "  {} people given: {} found, {} ambiguous, {missing}, {} cannot be added\n",
                 people.len(),
                 tally.found,
                 tally.ambiguous.count,
-                tally.not_found.count,
                 tally.cannot_add.count
             );
-            (ids, Some(line))
+            (ids, Some((line, to_add.len())))
         }
     };
     let mut seen = HashSet::new();
@@ -373,9 +405,10 @@ async fn plan(
         }
     }
     let already = found.len();
-    let to_send = distinct.len() - already;
+    let adding = people.as_ref().map_or(0, |(_, adding)| *adding);
+    let to_send = distinct.len() - already + adding;
     Ok(Plan {
-        people,
+        people: people.map(|(line, _)| line),
         given: ids.len(),
         distinct: distinct.len(),
         already,

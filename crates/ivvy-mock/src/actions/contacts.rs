@@ -25,7 +25,18 @@ const FIELDS: [&str; 7] = [
     "modifiedDate",
 ];
 
-fn as_json(c: &AccountContact) -> Value {
+fn as_json(c: &AccountContact, hostile: bool) -> Value {
+    if hostile {
+        return json!({
+            "id": c.id,
+            "firstName": "Eve\u{1b}]0;owned\u{7}",
+            "lastName": "\u{202e}kcaj",
+            "email": "=HYPERLINK(\"http://evil.test\")",
+            "phone": "+1 555\r\n0100",
+            "externalId": c.external_id.as_ref().map(|e| format!("{e}\u{9b}2J")),
+            "modifiedDate": null,
+        });
+    }
     json!({
         "id": c.id,
         "firstName": c.first_name,
@@ -37,24 +48,57 @@ fn as_json(c: &AccountContact) -> Value {
     })
 }
 
+/// Filters iVvy's page documents that name no result field: the modified
+/// date's bounds (compared as text, which orders iVvy's timestamps), and
+/// venue, venue group and company, which no contact here has.
+const EXTRA_FILTERS: [&str; 5] = [
+    "fromModifiedDate",
+    "toModifiedDate",
+    "venueId",
+    "venueGroupId",
+    "companyId",
+];
+
 /// A page of the contacts listings show now, in id order.
 pub(super) fn list(app: &App, value: &Value) -> Result<Value, Refusal> {
-    let body: Paging = typed(value)?;
-    let filter = Filter::parse(&body.filter, &FIELDS)?;
+    let mut body: Paging = typed(value)?;
+    let extra: Vec<(String, Value)> = EXTRA_FILTERS
+        .iter()
+        .filter_map(|key| body.filter.remove(*key).map(|v| (key.to_string(), v)))
+        .collect();
+    let filter = if app.config.faults.ignore_contact_filters {
+        Filter::default()
+    } else {
+        Filter::parse(&body.filter, &FIELDS)?
+    };
     let now = Instant::now();
     let account = app.account();
     let visible: Vec<&AccountContact> = account
         .contacts()
         .iter()
-        .filter(|c| c.visible(now))
+        .filter(|c| c.visible(now) && meets_extra(c, &extra))
         .collect();
+    let hostile = app.config.faults.hostile_text;
     Ok(page_of(
         &visible,
-        |c| as_json(c),
+        |c| as_json(c, hostile),
         &filter,
         body.start,
         body.per_page,
     ))
+}
+
+fn meets_extra(c: &AccountContact, extra: &[(String, Value)]) -> bool {
+    let modified = format!("{} UTC", ivvy_iws::timestamp::format(c.modified));
+    extra.iter().all(|(key, value)| {
+        let text = value.as_str().unwrap_or_default();
+        match key.as_str() {
+            "fromModifiedDate" => modified.as_str() >= text,
+            "toModifiedDate" => modified.as_str() <= text,
+            // No contact here belongs to a venue, venue group or company.
+            _ => false,
+        }
+    })
 }
 
 #[derive(Deserialize)]
@@ -111,7 +155,11 @@ pub(super) fn add_or_update(app: &App, value: &Value) -> Result<Value, Refusal> 
         ("lastName", &body.last_name),
         ("email", &body.email),
     ];
-    if let Some((name, _)) = required.iter().find(|(_, v)| v.is_none()) {
+    // An empty or blank value is as good as none.
+    if let Some((name, _)) = required
+        .iter()
+        .find(|(_, v)| v.as_deref().is_none_or(|v| v.trim().is_empty()))
+    {
         return Err(Refusal::new(
             StatusCode::BAD_REQUEST,
             Some(MISSING_PARAMETER),

@@ -25,7 +25,17 @@ const FIELDS: [&str; 6] = [
     "currentStatus",
 ];
 
-fn as_json(e: &AccountEvent) -> Value {
+fn as_json(e: &AccountEvent, hostile: bool) -> Value {
+    if hostile {
+        return json!({
+            "id": e.id,
+            "code": format!("{}\u{1b}[2J", e.code),
+            "title": "\u{202e}=cmd|' /C calc'!A0",
+            "startDateTime": "2026-12-01 09:00:00\u{9b}31m UTC",
+            "endDateTime": null,
+            "currentStatus": e.status,
+        });
+    }
     json!({
         "id": e.id,
         "code": e.code,
@@ -36,14 +46,34 @@ fn as_json(e: &AccountEvent) -> Value {
     })
 }
 
-/// A page of the account's events, in id order.
+/// A page of the account's events, in id order. Besides the result
+/// fields, iVvy's page documents `afterDate` and `beforeDate` (bounds on the
+/// start and end, compared as text, which orders iVvy's timestamps) and
+/// `status` (a list of status codes).
 pub(super) fn list(app: &App, value: &Value) -> Result<Value, Refusal> {
-    let body: Paging = typed(value)?;
+    let mut body: Paging = typed(value)?;
+    let after = body.filter.remove("afterDate");
+    let before = body.filter.remove("beforeDate");
+    let status = body.filter.remove("status");
     let filter = Filter::parse(&body.filter, &FIELDS)?;
     let account = app.account();
+    let text = |v: &Option<Value>| v.as_ref().and_then(Value::as_str).map(String::from);
+    let (after, before) = (text(&after), text(&before));
+    let statuses: Option<Vec<i64>> = status.map(|s| match s {
+        Value::Array(list) => list.iter().filter_map(Value::as_i64).collect(),
+        other => other.as_i64().into_iter().collect(),
+    });
+    let events: Vec<&AccountEvent> = account
+        .events()
+        .iter()
+        .filter(|e| after.as_deref().is_none_or(|a| e.start.as_str() >= a))
+        .filter(|e| before.as_deref().is_none_or(|b| e.end.as_str() <= b))
+        .filter(|e| statuses.as_ref().is_none_or(|s| s.contains(&e.status)))
+        .collect();
+    let hostile = app.config.faults.hostile_text;
     Ok(page_of(
-        account.events(),
-        as_json,
+        &events,
+        |e| as_json(e, hostile),
         &filter,
         body.start,
         body.per_page,
@@ -61,7 +91,7 @@ pub(super) fn get(app: &App, value: &Value) -> Result<Value, Refusal> {
     let body: EventBody = typed(value)?;
     let event = id(body.id);
     if let Some(known) = app.account().event(event) {
-        return Ok(as_json(known));
+        return Ok(as_json(known, app.config.faults.hostile_text));
     }
     if !state::event_exists(event) {
         return Err(Refusal::new(
