@@ -8,6 +8,7 @@
 //! flight); [`Throttle`] only waits for them and reports each reply.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Notify;
@@ -328,6 +329,8 @@ pub(crate) struct Throttle {
     state: Mutex<Controller>,
     /// Woken when a reply frees a place in the window.
     freed: Notify,
+    /// Requests waiting for a place.
+    waiting: AtomicUsize,
 }
 
 /// A request's place in the window, given back with its reply; dropped
@@ -361,6 +364,7 @@ impl Throttle {
         Self {
             state: Mutex::new(Controller::new(policy, ceiling)),
             freed: Notify::new(),
+            waiting: AtomicUsize::new(0),
         }
     }
 
@@ -372,24 +376,42 @@ impl Throttle {
     /// Waits until a request may start.
     pub(crate) async fn enter(&self) -> Place<'_> {
         loop {
-            let freed = self.freed.notified();
-            let admitted = self.state().admit(Instant::now());
-            if let Some(start) = admitted {
-                // Holding the place while waiting: a drop gives it back.
-                let place = Place {
-                    throttle: self,
-                    sent: start,
-                    left: false,
-                };
-                // Only a real wait: tokio's timer rounds even a sleep until
-                // now up to its next tick (about 1 ms).
-                if start > Instant::now() {
-                    tokio::time::sleep_until(start).await;
-                }
+            if let Some(place) = self.try_enter().await {
                 return place;
             }
-            freed.await;
+            // The window is full: wait for a reply, registered before the
+            // second look so none is missed.
+            let freed = self.freed.notified();
+            tokio::pin!(freed);
+            freed.as_mut().enable();
+            self.waiting.fetch_add(1, Ordering::SeqCst);
+            let place = self.try_enter().await;
+            if place.is_none() {
+                freed.await;
+            }
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            if let Some(place) = place {
+                return place;
+            }
         }
+    }
+
+    /// A place, after waiting for its start time; `None` when the window is
+    /// full.
+    async fn try_enter(&self) -> Option<Place<'_>> {
+        let start = self.state().admit(Instant::now())?;
+        // Holding the place while waiting: a drop gives it back.
+        let place = Place {
+            throttle: self,
+            sent: start,
+            left: false,
+        };
+        // Only a real wait: tokio's timer rounds even a sleep until now up
+        // to its next tick (about 1 ms).
+        if start > Instant::now() {
+            tokio::time::sleep_until(start).await;
+        }
+        Some(place)
     }
 
     /// True when `error` is a 429 and the adaptive rules are on: the
@@ -401,7 +423,11 @@ impl Throttle {
 
     fn leave(&self, sent: Instant, reply: Reply) {
         self.state().reply(sent, Instant::now(), reply);
-        self.freed.notify_waiters();
+        // Waking is for requests waiting on a full window; most calls have
+        // none, and skip it.
+        if self.waiting.load(Ordering::SeqCst) > 0 {
+            self.freed.notify_waiters();
+        }
     }
 }
 
