@@ -78,7 +78,7 @@ fn a_rate_that_is_not_above_zero_is_refused() {
             .expect_err("refused");
         assert!(
             e.to_string()
-                .contains("the request rate must be a number above 0"),
+                .contains("the request rate must be a number of at least 0.001 a second"),
             "{e}"
         );
     }

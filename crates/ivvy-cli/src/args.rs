@@ -90,8 +90,9 @@ pub enum Command {
     /// people from a CRM export (--people), found by external id or email.
     ///
     /// Requests go only to the base URL: a redirect is an error (exit 1),
-    /// never followed. Replies longer than 4 MiB are refused. A 429, a 5xx
-    /// or a refused connection is retried with back-off (honouring
+    /// never followed. Replies longer than 4 MiB are refused. A 5xx or a
+    /// refused connection is retried with back-off; a 429 is re-sent when
+    /// the rate found from 429s allows (with --no-adaptive-rate, after its
     /// Retry-After); each wait is shown. A request whose fate is unknown is
     /// never sent again blindly: after --consistency-window the event's
     /// invitations are read, and only contacts still missing are sent

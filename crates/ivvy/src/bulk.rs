@@ -1,5 +1,6 @@
 //! Inviting long lists: the orchestration only. Splits the list into
-//! chunks, runs them `concurrency` at a time, and settles every contact.
+//! chunks, keeps up to 4 × `concurrency` of them under way with at most
+//! `concurrency` requests in flight, and settles every contact.
 //! When to retry is [`RetryPolicy`]'s; reading the event's invitations is
 //! `invitations`'.
 //!
@@ -654,9 +655,17 @@ impl Client {
             return;
         }
         let ids: Vec<ContactId> = in_doubt.iter().map(|&i| run.contacts[i]).collect();
-        // A stopped run checks within its drain time, not a whole retry policy.
+        // A stopped run checks within its drain time, in all.
         let policy = options.retry.clone().max_retry_time(options.drain_time);
-        let found = self.invited_among(event, &ids, &policy).await;
+        let found = match tokio::time::timeout(
+            options.drain_time,
+            self.invited_among(event, &ids, &policy),
+        )
+        .await
+        {
+            Ok(found) => found,
+            Err(_) => Err(Error::Cancelled),
+        };
         for (&index, contact) in in_doubt.iter().zip(&ids) {
             let outcome = match &found {
                 Ok(found) if found.contains(contact) => Outcome::InvitedLinksUnknown,
@@ -699,6 +708,7 @@ impl Client {
             attempt += 1;
             let ids: Vec<ContactId> = pending.iter().map(|(_, c)| *c).collect();
             track.set_phase(Phase::Sent);
+            let sent_at = tokio::time::Instant::now();
             let sent = self.send_invites(event, &ids, attempt).await;
             drop(permit);
             let error = match sent {
@@ -722,7 +732,11 @@ impl Client {
                         format!("checking which invitations landed, {}", wait_reason(&error)),
                     )
                     .await;
-                match self.invited_among(event, &ids, policy).await {
+                // A read is a request in flight too.
+                let reading = sending.acquire().await;
+                let found = self.invited_among(event, &ids, policy).await;
+                drop(reading);
+                match found {
                     Ok(found) => {
                         track.settle(
                             pending
@@ -752,14 +766,24 @@ impl Client {
                 // A 429 under the adaptive throttle is sent again when the
                 // throttle allows: it already holds every request to the rate
                 // it measured (see `AdaptiveRate`).
-                let wait = if self.shared.throttle.paces_refusals(&error) {
-                    Duration::ZERO
-                } else {
-                    wait
-                };
-                tokio::select! {
-                    () = options.sleep(wait, wait_reason(&error)) => {}
-                    () = cancel.cancelled() => {}
+                let paced = self.shared.throttle.paces_refusals(&error);
+                if paced && self.shared.throttle.succeeded_since(sent_at) {
+                    // Other requests get through: the quota is pacing, not
+                    // refusing, so no attempt is used up (the request's
+                    // retry time still bounds it).
+                    attempt -= 1;
+                    if first_try.elapsed() > policy.retry_time() {
+                        track.settle_all(&pending, Outcome::Failed(error));
+                        return;
+                    }
+                }
+                // A paced re-send waits in the throttle, not here, and is
+                // not shown as a wait.
+                if !paced {
+                    tokio::select! {
+                        () = options.sleep(wait, wait_reason(&error)) => {}
+                        () = cancel.cancelled() => {}
+                    }
                 }
             } else {
                 track.settle_all(&pending, Outcome::Failed(error));

@@ -60,10 +60,15 @@ fn quota_reply<T>(result: &Result<T, Error>) -> Reply {
     match result {
         Ok(_) => Reply::Taken,
         Err(error) if is_refusal(error) => Reply::Refused,
-        // No reply: nothing learnt about the quota.
-        Err(Error::Connect { .. } | Error::Timeout { .. } | Error::Transport { .. }) => {
-            Reply::Unknown
-        }
+        // No reply, or nothing sent: nothing learnt about the quota.
+        Err(
+            Error::Connect { .. }
+            | Error::Timeout { .. }
+            | Error::Transport { .. }
+            | Error::Signing(_)
+            | Error::InvalidInput { .. }
+            | Error::Cancelled,
+        ) => Reply::Unknown,
         Err(_) => Reply::Taken,
     }
 }

@@ -237,6 +237,13 @@ impl ClientBuilder {
                 ));
             }
         };
+        // Built without TLS (neither tls feature), HTTPS cannot work.
+        #[cfg(not(any(feature = "tls-ring", feature = "tls-aws-lc")))]
+        if base_url.starts_with("https://") {
+            return Err(Error::config(
+                "ivvy was built without TLS; enable its tls-ring or tls-aws-lc feature for HTTPS",
+            ));
+        }
         let (key, secret) = self.credentials.ok_or_else(|| {
             Error::config("no API key and secret: set them (IVVY_API_KEY and IVVY_API_SECRET)")
         })?;
@@ -259,10 +266,10 @@ impl ClientBuilder {
         let retry = self.retry.unwrap_or_default();
         retry.check()?;
         let ceiling = match self.max_requests_per_second {
-            Some(rate) if rate.is_finite() && rate > 0.0 => Some(rate),
+            Some(rate) if rate.is_finite() && rate >= 0.001 => Some(rate),
             Some(rate) => {
                 return Err(Error::config(format!(
-                    "the request rate must be a number above 0, not {rate}"
+                    "the request rate must be a number of at least 0.001 a second, not {rate}"
                 )));
             }
             None => None,

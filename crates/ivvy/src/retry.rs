@@ -104,6 +104,12 @@ impl RetryPolicy {
         self.max_attempts
     }
 
+    /// The time after a request's first attempt within which it may be
+    /// tried again.
+    pub(crate) fn retry_time(&self) -> Duration {
+        self.max_retry_time
+    }
+
     pub(crate) fn check(&self) -> Result<(), Error> {
         if self.max_attempts == 0 {
             return Err(Error::invalid("max_attempts", "must be at least 1"));

@@ -28,8 +28,10 @@ use tokio::time::Instant;
 ///   [`growth_batch`](Self::growth_batch) replies (default 8) without a 429,
 ///   up to the caller's own concurrency. So the first 429 finds few
 ///   requests in flight, and a server without a quota soon sees them all.
-/// - **Every 429** sets the requests in flight back to 1 (they grow again
-///   by the same rule).
+///   (With a ceiling set, they are not limited: the ceiling paces.)
+/// - **While measuring**, every 429 sets the requests in flight back to 1
+///   (they grow again by the same rule). Once a rate is found, the spacing
+///   alone limits sending, so a far server's latency does not.
 /// - **Measuring.** After the first 429, sending pauses for 10 ms, then
 ///   goes on until the next 429; each later pause is 4 times the one before
 ///   (at most 1 s), until 3 requests sent after the first 429 have
@@ -43,10 +45,18 @@ use tokio::time::Instant;
 ///   second if that is more, so a rate measured from a few requests is
 ///   soon checked. A 429 sets it again from the same measure, which grows
 ///   more exact as time passes. A 429 for a request sent before the
-///   last decision changes nothing (it belongs to the same event).
-/// - **Starting afresh.** A measure older than 60 s starts again at the
-///   next 429, so a quota that changes (or that another program shares) is
-///   followed.
+///   last decision does not change the rate (it belongs to the same event).
+///   The rate grows only while requests are being sent, never over idle
+///   time.
+/// - **Starting afresh.** A measure older than 60 s, or one across an idle
+///   stretch (no request for 1 s beyond the spacing: the bucket refilled,
+///   unused), starts again at the next 429 from the rate in force, so a
+///   quota that changes (or that another program shares) is followed.
+/// - **429s that do not follow the rate.** When, after the rate was
+///   lowered, 429s still come as often (more than 5% of replies, and at
+///   least half as often as before), they are not the quota's bucket: the
+///   throttle stops pacing by them, and each 429 waits out its
+///   `Retry-After` (or the back-off) instead.
 /// - A set `max_requests_per_second` caps the rate from the start.
 /// - **Retry-After.** While the rules are on, a bulk invite refused with
 ///   429 is sent again when the throttle allows, not after the whole
@@ -138,6 +148,14 @@ pub(crate) enum Reply {
     Unknown,
 }
 
+/// The gap between requests at `rate` (a rate too small to space by is
+/// taken as one request an hour).
+fn spacing(rate: f64) -> Duration {
+    Duration::try_from_secs_f64(1.0 / rate)
+        .unwrap_or(Duration::from_secs(3_600))
+        .min(Duration::from_secs(3_600))
+}
+
 /// True for a 429, whether iVvy sent it as the status or in a 200's body.
 pub(crate) fn is_refusal(error: &crate::Error) -> bool {
     error.status() == Some(reqwest::StatusCode::TOO_MANY_REQUESTS)
@@ -170,13 +188,29 @@ pub(crate) struct Controller {
     refusals: u64,
     /// The successes the rate in force was measured from.
     measured_with: u32,
+    /// When the last request was admitted, and whether sending paused
+    /// long enough since then to spoil the measure.
+    last_admitted: Option<Instant>,
+    idle: bool,
+    /// Replies and 429s since the last decision, the 429s' share then, and
+    /// whether the 429s were found not to follow the rate.
+    epoch_replies: u32,
+    epoch_refusals: u32,
+    last_share: Option<f64>,
+    off: bool,
+    /// When a request last succeeded.
+    last_success: Option<Instant>,
 }
 
 impl Controller {
     pub(crate) fn new(policy: Option<AdaptiveRate>, ceiling: Option<f64>) -> Self {
         let first_pause = policy.as_ref().map_or(Duration::ZERO, |p| p.first_pause);
         Self {
-            window: if policy.is_some() { 1 } else { u32::MAX },
+            window: if policy.is_some() && ceiling.is_none() {
+                1
+            } else {
+                u32::MAX
+            },
             policy,
             ceiling,
             rate: None,
@@ -192,6 +226,13 @@ impl Controller {
             replies: 0,
             refusals: 0,
             measured_with: 0,
+            last_admitted: None,
+            idle: false,
+            epoch_replies: 0,
+            epoch_refusals: 0,
+            last_share: None,
+            off: false,
+            last_success: None,
         }
     }
 
@@ -221,10 +262,17 @@ impl Controller {
             .flatten()
             .max()
             .unwrap_or(now);
-        let (start, after) = match self.rate() {
-            Some(rate) => {
-                crate::pacing::slot(Some(earliest), now, Duration::from_secs_f64(1.0 / rate))
-            }
+        let spacing = self.rate().map(spacing);
+        // Idle past the spacing: the bucket refilled unused, so the measure
+        // since the last 429 no longer tells the refill rate.
+        if let (Some(gap), Some(last)) = (spacing, self.last_admitted)
+            && now.saturating_duration_since(last) > gap + Duration::from_secs(1)
+        {
+            self.idle = true;
+        }
+        self.last_admitted = Some(now);
+        let (start, after) = match spacing {
+            Some(gap) => crate::pacing::slot(Some(earliest), now, gap),
             None => (earliest, earliest),
         };
         self.next = Some(after);
@@ -235,9 +283,18 @@ impl Controller {
     /// at `now`.
     pub(crate) fn reply(&mut self, sent: Instant, now: Instant, reply: Reply) {
         self.in_flight = self.in_flight.saturating_sub(1);
-        let Some(policy) = self.policy.clone() else {
+        if reply == Reply::Taken {
+            self.last_success = Some(now);
+        }
+        let Some(policy) = self.policy.clone().filter(|_| !self.off) else {
             return;
         };
+        if reply != Reply::Unknown {
+            self.epoch_replies = self.epoch_replies.saturating_add(1);
+        }
+        if reply == Reply::Refused {
+            self.epoch_refusals = self.epoch_refusals.saturating_add(1);
+        }
         match reply {
             Reply::Unknown => {}
             Reply::Taken => {
@@ -247,12 +304,16 @@ impl Controller {
                     self.window = self.window.saturating_add(1);
                 }
                 if self.measure_from.is_some_and(|from| sent >= from) {
-                    self.successes += 1;
+                    self.successes = self.successes.saturating_add(1);
                 }
                 self.replies += 1;
                 let growth = self.growth(&policy);
                 if let Some(rate) = &mut self.rate {
-                    let since = self.grown_at.map_or(Duration::ZERO, |at| now - at);
+                    // Growth accrues per request sent, never over idle time.
+                    let since = self
+                        .grown_at
+                        .map_or(Duration::ZERO, |at| now.saturating_duration_since(at))
+                        .min(spacing(*rate) * 2);
                     *rate *= 1.0 + growth * since.as_secs_f64();
                 }
                 self.grown_at = Some(now);
@@ -260,7 +321,11 @@ impl Controller {
             Reply::Refused => {
                 self.replies += 1;
                 self.refusals += 1;
-                self.window = 1;
+                // While measuring, one request at a time; once a rate is
+                // found, the spacing limits sending.
+                if self.rate.is_none() && self.ceiling.is_none() {
+                    self.window = 1;
+                }
                 self.clean_replies = 0;
                 if self.decided.is_some_and(|at| sent < at) {
                     return;
@@ -290,6 +355,36 @@ impl Controller {
         let stale = self
             .measure_from
             .is_some_and(|from| now - from > policy.measure_for);
+        let share = f64::from(self.epoch_refusals) / f64::from(self.epoch_replies.max(1));
+        self.epoch_replies = 0;
+        self.epoch_refusals = 0;
+        if self.rate.is_some() && !stale && !self.idle {
+            if let Some(before) = self.last_share
+                && share > 0.05
+                && share >= before / 2.0
+            {
+                tracing::warn!(
+                    refused_share = share,
+                    "429s come whatever the rate: no longer pacing by them"
+                );
+                self.off = true;
+                self.rate = None;
+                self.window = u32::MAX;
+                self.pause_until = None;
+                return;
+            }
+            self.last_share = Some(share);
+        }
+        if (stale || self.idle) && self.rate.is_some() {
+            // Measure afresh from this 429, a little below the rate in force.
+            self.idle = false;
+            self.measure_from = Some(now);
+            self.successes = 0;
+            if let Some(rate) = &mut self.rate {
+                *rate *= policy.margin;
+            }
+            return;
+        }
         if self.measure_from.is_none() || stale {
             self.measure_from = Some(now);
             self.successes = 0;
@@ -299,8 +394,14 @@ impl Controller {
         let span = (now - from).as_secs_f64();
         if self.successes >= policy.min_successes && span > 0.0 {
             let rate = policy.margin * f64::from(self.successes) / span;
+            if self.rate.is_none() {
+                // The measuring pauses' 429s say nothing of later shares.
+                self.last_share = None;
+            }
             self.rate = Some(rate);
             self.measured_with = self.successes;
+            // From here the spacing limits sending.
+            self.window = u32::MAX;
             tracing::info!(
                 requests_per_second = rate,
                 measured_from = self.successes,
@@ -418,7 +519,14 @@ impl Throttle {
     /// request is then sent again when the throttle allows, rather than
     /// after the whole `Retry-After`.
     pub(crate) fn paces_refusals(&self, error: &crate::Error) -> bool {
-        is_refusal(error) && self.state().policy.is_some()
+        let state = self.state();
+        is_refusal(error) && state.policy.is_some() && !state.off
+    }
+
+    /// True when some request of the client succeeded after `moment`: the
+    /// quota lets requests through, so a 429 then is pacing, not refusal.
+    pub(crate) fn succeeded_since(&self, moment: Instant) -> bool {
+        self.state().last_success.is_some_and(|at| at > moment)
     }
 
     fn leave(&self, sent: Instant, reply: Reply) {
@@ -512,6 +620,54 @@ mod tests {
         }
         let last = t0 + ms(12_000);
         assert_eq!(c.pause_until, Some(last + ms(1_000)));
+        assert_eq!(c.rate(), None);
+    }
+
+    /// A controller that has measured 20 requests a second.
+    fn measured() -> (Controller, Instant) {
+        let policy = AdaptiveRate::new().margin(1.0).growth_per_second(0.01);
+        let mut c = Controller::new(Some(policy), None);
+        let t0 = Instant::now();
+        let s = c.admit(t0).expect("a place");
+        c.reply(s, t0 + ms(1), Reply::Refused);
+        for n in 0..4 {
+            let s = c.admit(t0 + ms(50 * n + 11)).expect("a place");
+            c.reply(s, s + ms(1), Reply::Taken);
+        }
+        let s = c.admit(t0 + ms(200)).expect("a place");
+        c.reply(s, t0 + ms(201), Reply::Refused);
+        (c, t0 + ms(201))
+    }
+
+    #[test]
+    fn once_measured_the_spacing_alone_limits_and_idle_time_adds_no_growth() {
+        let (mut c, t) = measured();
+        let rate = c.rate().expect("measured");
+        let a = c.admit(t).expect("a place");
+        assert!(c.admit(t).is_some(), "the window no longer limits");
+        // A reply a minute later grows the rate by at most two spacings' worth.
+        c.reply(a, t + Duration::from_secs(60), Reply::Taken);
+        let grown = c.rate().expect("a rate");
+        assert!(grown > rate && grown < rate * 1.01, "{rate} -> {grown}");
+    }
+
+    #[test]
+    fn refusals_that_do_not_follow_the_rate_turn_the_pacing_off() {
+        let (mut c, mut t) = measured();
+        // Every other request refused, whatever the rate, twice over.
+        for _ in 0..2 {
+            for n in 0..10 {
+                let s = c.admit(t).expect("a place");
+                let reply = if n % 2 == 0 {
+                    Reply::Taken
+                } else {
+                    Reply::Refused
+                };
+                t += ms(100);
+                c.reply(s, t, reply);
+            }
+        }
+        assert!(c.off, "not the quota's bucket");
         assert_eq!(c.rate(), None);
     }
 
