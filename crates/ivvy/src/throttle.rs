@@ -29,9 +29,10 @@ use tokio::time::Instant;
 ///   up to the caller's own concurrency. So the first 429 finds few
 ///   requests in flight, and a server without a quota soon sees them all.
 ///   (With a ceiling set, they are not limited: the ceiling paces.)
-/// - **While measuring**, every 429 sets the requests in flight back to 1
-///   (they grow again by the same rule). Once a rate is found, the spacing
-///   alone limits sending, so a far server's latency does not.
+/// - **Every 429** sets the requests in flight back to 1, so only those
+///   already out are refused with it. They grow again by the rule above
+///   while measuring, and by one a clean reply once a rate is found (the
+///   spacing paces then, so a far server's latency soon stops limiting).
 /// - **Measuring.** After the first 429, sending pauses for 10 ms, then
 ///   goes on until the next 429; each later pause is 4 times the one before
 ///   (at most 1 s), until 3 requests sent after the first 429 have
@@ -52,11 +53,10 @@ use tokio::time::Instant;
 ///   stretch (no request for 1 s beyond the spacing: the bucket refilled,
 ///   unused), starts again at the next 429 from the rate in force, so a
 ///   quota that changes (or that another program shares) is followed.
-/// - **429s that do not follow the rate.** When, after the rate was
-///   lowered, 429s still come as often (more than 5% of replies, and at
-///   least half as often as before), they are not the quota's bucket: the
-///   throttle stops pacing by them, and each 429 waits out its
-///   `Retry-After` (or the back-off) instead.
+/// - **A floor.** The rate never falls below a quarter of the first rate
+///   measured: 429s that come whatever the rate (a proxy refusing every
+///   Nth request, say) are not the quota's bucket, and must not drive the
+///   rate to nothing. For such a server, turn the rules off.
 /// - A set `max_requests_per_second` caps the rate from the start.
 /// - **Retry-After.** While the rules are on, a bulk invite refused with
 ///   429 is sent again when the throttle allows, not after the whole
@@ -194,10 +194,8 @@ pub(crate) struct Controller {
     idle: bool,
     /// Replies and 429s since the last decision, the 429s' share then, and
     /// whether the 429s were found not to follow the rate.
-    epoch_replies: u32,
-    epoch_refusals: u32,
-    last_share: Option<f64>,
-    off: bool,
+    /// The lowest rate allowed: a quarter of the first measured.
+    floor: Option<f64>,
     /// When a request last succeeded.
     last_success: Option<Instant>,
 }
@@ -228,10 +226,7 @@ impl Controller {
             measured_with: 0,
             last_admitted: None,
             idle: false,
-            epoch_replies: 0,
-            epoch_refusals: 0,
-            last_share: None,
-            off: false,
+            floor: None,
             last_success: None,
         }
     }
@@ -286,20 +281,21 @@ impl Controller {
         if reply == Reply::Taken {
             self.last_success = Some(now);
         }
-        let Some(policy) = self.policy.clone().filter(|_| !self.off) else {
+        let Some(policy) = self.policy.clone() else {
             return;
         };
-        if reply != Reply::Unknown {
-            self.epoch_replies = self.epoch_replies.saturating_add(1);
-        }
-        if reply == Reply::Refused {
-            self.epoch_refusals = self.epoch_refusals.saturating_add(1);
-        }
         match reply {
             Reply::Unknown => {}
             Reply::Taken => {
                 self.clean_replies += 1;
-                if self.clean_replies >= policy.growth_batch {
+                // Once a rate is found the spacing paces, so the window may
+                // regrow fast (one a reply) without flooding the quota.
+                let batch = if self.rate.is_some() {
+                    1
+                } else {
+                    policy.growth_batch
+                };
+                if self.clean_replies >= batch {
                     self.clean_replies = 0;
                     self.window = self.window.saturating_add(1);
                 }
@@ -321,11 +317,9 @@ impl Controller {
             Reply::Refused => {
                 self.replies += 1;
                 self.refusals += 1;
-                // While measuring, one request at a time; once a rate is
-                // found, the spacing limits sending.
-                if self.rate.is_none() && self.ceiling.is_none() {
-                    self.window = 1;
-                }
+                // One request at a time until replies come back clean, so
+                // the requests already out are the only ones refused.
+                self.window = 1;
                 self.clean_replies = 0;
                 if self.decided.is_some_and(|at| sent < at) {
                     return;
@@ -355,26 +349,6 @@ impl Controller {
         let stale = self
             .measure_from
             .is_some_and(|from| now - from > policy.measure_for);
-        let share = f64::from(self.epoch_refusals) / f64::from(self.epoch_replies.max(1));
-        self.epoch_replies = 0;
-        self.epoch_refusals = 0;
-        if self.rate.is_some() && !stale && !self.idle {
-            if let Some(before) = self.last_share
-                && share > 0.05
-                && share >= before / 2.0
-            {
-                tracing::warn!(
-                    refused_share = share,
-                    "429s come whatever the rate: no longer pacing by them"
-                );
-                self.off = true;
-                self.rate = None;
-                self.window = u32::MAX;
-                self.pause_until = None;
-                return;
-            }
-            self.last_share = Some(share);
-        }
         if (stale || self.idle) && self.rate.is_some() {
             // Measure afresh from this 429, a little below the rate in force.
             self.idle = false;
@@ -394,14 +368,10 @@ impl Controller {
         let span = (now - from).as_secs_f64();
         if self.successes >= policy.min_successes && span > 0.0 {
             let rate = policy.margin * f64::from(self.successes) / span;
-            if self.rate.is_none() {
-                // The measuring pauses' 429s say nothing of later shares.
-                self.last_share = None;
-            }
+            let floor = *self.floor.get_or_insert(rate / 4.0);
+            let rate = rate.max(floor);
             self.rate = Some(rate);
             self.measured_with = self.successes;
-            // From here the spacing limits sending.
-            self.window = u32::MAX;
             tracing::info!(
                 requests_per_second = rate,
                 measured_from = self.successes,
@@ -519,8 +489,7 @@ impl Throttle {
     /// request is then sent again when the throttle allows, rather than
     /// after the whole `Retry-After`.
     pub(crate) fn paces_refusals(&self, error: &crate::Error) -> bool {
-        let state = self.state();
-        is_refusal(error) && state.policy.is_some() && !state.off
+        is_refusal(error) && self.state().policy.is_some()
     }
 
     /// True when some request of the client succeeded after `moment`: the
@@ -640,11 +609,13 @@ mod tests {
     }
 
     #[test]
-    fn once_measured_the_spacing_alone_limits_and_idle_time_adds_no_growth() {
+    fn once_measured_the_window_regrows_fast_and_idle_time_adds_no_growth() {
         let (mut c, t) = measured();
         let rate = c.rate().expect("measured");
         let a = c.admit(t).expect("a place");
-        assert!(c.admit(t).is_some(), "the window no longer limits");
+        c.reply(a, t, Reply::Taken);
+        let a = c.admit(t).expect("a place");
+        assert!(c.admit(t).is_some(), "one clean reply opens a place more");
         // A reply a minute later grows the rate by at most two spacings' worth.
         c.reply(a, t + Duration::from_secs(60), Reply::Taken);
         let grown = c.rate().expect("a rate");
@@ -652,23 +623,22 @@ mod tests {
     }
 
     #[test]
-    fn refusals_that_do_not_follow_the_rate_turn_the_pacing_off() {
+    fn refusals_whatever_the_rate_cannot_drive_it_below_a_quarter() {
         let (mut c, mut t) = measured();
-        // Every other request refused, whatever the rate, twice over.
-        for _ in 0..2 {
-            for n in 0..10 {
-                let s = c.admit(t).expect("a place");
-                let reply = if n % 2 == 0 {
-                    Reply::Taken
-                } else {
-                    Reply::Refused
-                };
-                t += ms(100);
-                c.reply(s, t, reply);
-            }
+        let first = c.rate().expect("measured");
+        // Every other request refused, whatever the rate, for a long while.
+        for n in 0..200 {
+            let s = c.admit(t).expect("a place");
+            let reply = if n % 2 == 0 {
+                Reply::Taken
+            } else {
+                Reply::Refused
+            };
+            t += ms(100);
+            c.reply(s, t, reply);
         }
-        assert!(c.off, "not the quota's bucket");
-        assert_eq!(c.rate(), None);
+        let rate = c.rate().expect("a rate");
+        assert!(rate >= first / 4.0 - 1e-9, "{first} -> {rate}");
     }
 
     #[test]
