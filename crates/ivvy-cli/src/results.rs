@@ -116,6 +116,30 @@ impl<W: Write, K: Columns> ResultWriter<W, K> {
         Ok(())
     }
 
+    /// Hands a listing's items to `each` (which writes their rows) as the
+    /// pages arrive, then closes the document, even when a page failed;
+    /// the read's error, if any, comes back after.
+    pub async fn write_listing<T, E>(
+        mut self,
+        items: impl futures::Stream<Item = Result<T, E>>,
+        mut each: impl FnMut(&mut Self, T) -> Result<(), CliError>,
+    ) -> Result<(), CliError>
+    where
+        CliError: From<E>,
+    {
+        use futures::TryStreamExt;
+        let mut items = std::pin::pin!(items);
+        let read = loop {
+            match items.try_next().await {
+                Ok(Some(item)) => each(&mut self, item)?,
+                Ok(None) => break Ok(()),
+                Err(error) => break Err(error),
+            }
+        };
+        self.finish()?;
+        Ok(read?)
+    }
+
     /// Writes the closing (the end of the JSON document).
     pub fn finish(mut self) -> Result<(), CliError> {
         if self.format == Format::Json {
@@ -143,6 +167,21 @@ fn table_line<K: Columns>(cells: &[String]) -> String {
         }
     }
     line.trim_end().to_string()
+}
+
+/// The CSV cells of the answer links: yes, then no; empty when unknown.
+fn link_cells(links: Option<&InviteLinks>) -> (String, String) {
+    links.map_or((String::new(), String::new()), |l| {
+        (l.yes().to_string(), l.no().to_string())
+    })
+}
+
+/// A table's detail cell: the links when known, else the note.
+fn detail_cell(links: Option<&InviteLinks>, note: Option<String>) -> String {
+    match links {
+        Some(links) => format!("yes: {}  no: {}", links.yes(), links.no()),
+        None => note.unwrap_or_default(),
+    }
 }
 
 /// The note of a contact already invited whose links an earlier run kept.
@@ -228,9 +267,7 @@ impl Row for InviteRow<'_> {
     type Kind = Invites;
 
     fn csv(&self) -> Vec<String> {
-        let (yes, no) = self.links().map_or((String::new(), String::new()), |l| {
-            (l.yes().to_string(), l.no().to_string())
-        });
+        let (yes, no) = link_cells(self.links());
         vec![
             self.invitation.contact.to_string(),
             self.invitation.outcome.is_invited().to_string(),
@@ -241,10 +278,7 @@ impl Row for InviteRow<'_> {
     }
 
     fn cells(&self) -> Vec<String> {
-        let detail = match (self.links(), self.note()) {
-            (Some(links), _) => format!("yes: {}  no: {}", links.yes(), links.no()),
-            (None, note) => note.unwrap_or_default(),
-        };
+        let detail = detail_cell(self.links(), self.note());
         vec![
             self.invitation.contact.to_string(),
             self.invitation.outcome.word().to_string(),
@@ -401,9 +435,7 @@ impl Row for PersonRow<'_> {
     type Kind = People;
 
     fn csv(&self) -> Vec<String> {
-        let (yes, no) = self.links().map_or((String::new(), String::new()), |l| {
-            (l.yes().to_string(), l.no().to_string())
-        });
+        let (yes, no) = link_cells(self.links());
         let person = &self.row.person;
         vec![
             Self::text(&person.external_id),
@@ -427,10 +459,7 @@ impl Row for PersonRow<'_> {
             (Some(invite), false) => invite.invitation.outcome.word().to_string(),
             (None, _) => "no contact".to_string(),
         };
-        let detail = match (self.links(), self.note()) {
-            (Some(links), _) => format!("yes: {}  no: {}", links.yes(), links.no()),
-            (None, note) => note.unwrap_or_default(),
-        };
+        let detail = detail_cell(self.links(), self.note());
         vec![
             Self::text(&person.external_id),
             Self::text(&person.email),
