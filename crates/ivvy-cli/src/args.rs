@@ -196,14 +196,21 @@ pub struct InviteArgs {
     #[arg(long)]
     pub wait: bool,
 
-    /// The journal of settled results [default: one file per host and
-    /// event in the user's state directory, e.g. ~/.local/state/ivvy/].
+    /// The journal: what each request sent and how it settled, so no later
+    /// run invites a contact again [default: one file per account and
+    /// event in the state directory].
     #[arg(long, value_name = "PATH", conflicts_with = "no_journal")]
     pub journal: Option<PathBuf>,
 
-    /// Keep no journal.
+    /// Keep no journal: reruns then rely on iVvy's lists alone, which may
+    /// lag behind a run that just ended.
     #[arg(long)]
     pub no_journal: bool,
+
+    /// Where journals and run locks are kept [default: ivvy/ in the user's
+    /// state directory, e.g. ~/.local/state/ivvy/]; created with mode 0700.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
 
     #[command(flatten)]
     pub output: OutputArg,

@@ -9,7 +9,9 @@ mod lock;
 mod output;
 mod people;
 mod results;
+mod run_state;
 mod signals;
+mod state;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -33,7 +35,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    let result = runtime.block_on(run(cli));
+    // A read of standard input a signal cut short may still be waiting:
+    // it must not hold the exit.
+    runtime.shutdown_background();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         // A closed stdout (`| head`) ends the program quietly.
         Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,
@@ -50,7 +56,9 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Ping => commands::ping::run(&commands::client(&cli.connection)?).await,
         Command::Invite(args) => {
-            commands::invite::run(&commands::client(&cli.connection)?, args).await
+            let client = commands::client(&cli.connection)?;
+            let key = cli.connection.api_key.as_deref().unwrap_or_default();
+            commands::invite::run(&client, args, key).await
         }
         Command::Invited(args) => {
             commands::invited::run(&commands::client(&cli.connection)?, args).await

@@ -5,7 +5,6 @@
 //! from the server is escaped in tables and neutralised in CSV; JSON keeps
 //! it exact. What a row holds is its type's [`Row`] implementation.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::marker::PhantomData;
 
@@ -184,6 +183,9 @@ fn detail_cell(links: Option<&InviteLinks>, note: Option<String>) -> String {
     }
 }
 
+/// The links an earlier run recorded for a contact, when known.
+pub type EarlierLinks<'a> = &'a dyn Fn(u64) -> Option<InviteLinks>;
+
 /// The note of a contact already invited whose links an earlier run kept.
 const EARLIER_NOTE: &str = "already invited; links from an earlier run";
 
@@ -191,20 +193,18 @@ const EARLIER_NOTE: &str = "already invited; links from an earlier run";
 /// already invited, the links an earlier run recorded.
 pub struct InviteRow<'a> {
     invitation: &'a Invitation,
-    recorded: Option<&'a InviteLinks>,
+    recorded: Option<InviteLinks>,
 }
 
 impl<'a> InviteRow<'a> {
     /// The row for `invitation`, with `earlier` runs' links when it is
     /// already invited and they are known.
-    pub fn new(invitation: &'a Invitation, earlier: &'a HashMap<u64, InviteLinks>) -> Self {
+    pub fn new(invitation: &'a Invitation, earlier: EarlierLinks<'_>) -> Self {
         let known = matches!(
             invitation.outcome,
             Outcome::AlreadyInvited | Outcome::InvitedLinksUnknown
         );
-        let recorded = known
-            .then(|| earlier.get(&invitation.contact.get()))
-            .flatten();
+        let recorded = known.then(|| earlier(invitation.contact.get())).flatten();
         Self {
             invitation,
             recorded,
@@ -212,11 +212,11 @@ impl<'a> InviteRow<'a> {
     }
 
     fn links(&self) -> Option<&InviteLinks> {
-        self.invitation.outcome.links().or(self.recorded)
+        self.invitation.outcome.links().or(self.recorded.as_ref())
     }
 
     fn note(&self) -> Option<String> {
-        match self.recorded {
+        match &self.recorded {
             Some(_) => Some(EARLIER_NOTE.into()),
             None => self.invitation.outcome.note(),
         }
@@ -237,7 +237,7 @@ struct EarlierRow<'a> {
 
 impl Serialize for InviteRow<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.recorded {
+        match &self.recorded {
             None => self.invitation.serialize(s),
             Some(links) => EarlierRow {
                 contact: self.invitation.contact.get(),
@@ -361,7 +361,7 @@ impl<'a> PersonRow<'a> {
     pub fn new(
         row: &'a PersonInvitation,
         invitation: Option<&'a Invitation>,
-        earlier: &'a HashMap<u64, InviteLinks>,
+        earlier: EarlierLinks<'_>,
     ) -> Self {
         Self {
             row,

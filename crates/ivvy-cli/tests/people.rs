@@ -165,7 +165,7 @@ async fn a_dry_run_finds_people_but_adds_and_invites_nobody() {
     let stderr = text(&output.stderr);
     assert!(
         stderr.contains(
-            "3 people given: 1 found, 0 ambiguous, 1 to add and invite, 1 cannot be added"
+            "3 rows, 3 people: 1 found, 0 ambiguous, 1 to add and invite, 1 cannot be added"
         ),
         "{stderr}"
     );

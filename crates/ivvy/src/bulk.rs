@@ -37,6 +37,7 @@ pub struct Progress {
 }
 
 type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
+type SendFn = Arc<dyn Fn(EventId, &[ContactId]) + Send + Sync>;
 
 /// Settings for [`Client::invite_many`].
 #[derive(Clone)]
@@ -47,8 +48,10 @@ pub struct BulkOptions {
     pub(crate) retry: RetryPolicy,
     retry_budget: Duration,
     pub(crate) consistency_window: Duration,
-    drain_time: Duration,
+    pub(crate) drain_time: Duration,
     skip_invited: bool,
+    known_invited: Arc<HashSet<ContactId>>,
+    before_send: Option<SendFn>,
     progress: Option<ProgressFn>,
     wait: Option<WaitFn>,
     pub(crate) cancel: Option<CancellationToken>,
@@ -86,6 +89,8 @@ impl Default for BulkOptions {
             consistency_window: DEFAULT_CONSISTENCY_WINDOW,
             drain_time: DEFAULT_DRAIN_TIME,
             skip_invited: true,
+            known_invited: Arc::default(),
+            before_send: None,
             progress: None,
             wait: None,
             cancel: None,
@@ -103,6 +108,8 @@ impl fmt::Debug for BulkOptions {
             .field("consistency_window", &self.consistency_window)
             .field("drain_time", &self.drain_time)
             .field("skip_invited", &self.skip_invited)
+            .field("known_invited", &self.known_invited.len())
+            .field("before_send", &self.before_send.is_some())
             .field("progress", &self.progress.is_some())
             .field("wait", &self.wait.is_some())
             .field("cancel", &self.cancel)
@@ -195,6 +202,28 @@ impl BulkOptions {
     /// (default true), so running the same list twice invites nobody twice.
     pub fn skip_invited(mut self, skip: bool) -> Self {
         self.skip_invited = skip;
+        self
+    }
+
+    /// Contacts known to be invited to the event already, from a record
+    /// kept outside iVvy (an earlier run's journal): they settle as
+    /// [`Outcome::AlreadyInvited`] without being sent or looked for. When
+    /// every contact of the run is known, the event's invitations are not
+    /// read at all.
+    pub fn already_invited(mut self, contacts: impl IntoIterator<Item = ContactId>) -> Self {
+        self.known_invited = Arc::new(contacts.into_iter().collect());
+        self
+    }
+
+    /// Called just before each inviteContacts request is sent (every
+    /// attempt), with the event and the request's contacts: the place to
+    /// write a write-ahead record, so that a run killed while the request
+    /// is under way leaves a trace of it. The request waits for the call.
+    pub fn before_send(
+        mut self,
+        record: impl Fn(EventId, &[ContactId]) + Send + Sync + 'static,
+    ) -> Self {
+        self.before_send = Some(Arc::new(record));
         self
     }
 
@@ -326,7 +355,7 @@ impl Settling {
 
     fn mark_already(&mut self, found: &HashSet<ContactId>) {
         for (flag, contact) in self.already.iter_mut().zip(&self.contacts) {
-            *flag = found.contains(contact);
+            *flag |= found.contains(contact);
         }
     }
 
@@ -487,8 +516,10 @@ impl Client {
         let total = contacts.len();
         let cancel = options.cancel.clone().unwrap_or_default();
         let mut run = Settling::new(event, contacts);
+        run.mark_already(&options.known_invited);
 
-        if options.skip_invited {
+        // Contacts not known from the record are looked for on the server.
+        if options.skip_invited && run.positions_left().next().is_some() {
             let read = self.invited_among(event, &run.contacts, &options.retry);
             let already = tokio::select! {
                 biased;
@@ -707,6 +738,9 @@ impl Client {
             };
             attempt += 1;
             let ids: Vec<ContactId> = pending.iter().map(|(_, c)| *c).collect();
+            if let Some(record) = &options.before_send {
+                record(event, &ids);
+            }
             track.set_phase(Phase::Sent);
             let sent_at = tokio::time::Instant::now();
             let sent = self.send_invites(event, &ids, attempt).await;

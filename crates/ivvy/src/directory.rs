@@ -89,6 +89,31 @@ pub struct Contact {
     pub phone: Option<String>,
 }
 
+impl Contact {
+    /// A contact with this id and no other field set, for building one
+    /// from a record kept elsewhere ([`PeopleOptions::added_earlier`]).
+    ///
+    /// [`PeopleOptions::added_earlier`]: crate::PeopleOptions::added_earlier
+    ///
+    /// ```
+    /// let id = ivvy::ContactId::new(17)?;
+    /// let mut contact = ivvy::Contact::new(id);
+    /// contact.external_id = Some("CRM-17".into());
+    /// assert_eq!(contact.id.get(), 17);
+    /// # Ok::<(), ivvy::InvalidId>(())
+    /// ```
+    pub fn new(id: ContactId) -> Self {
+        Self {
+            id,
+            external_id: None,
+            email: None,
+            first_name: None,
+            last_name: None,
+            phone: None,
+        }
+    }
+}
+
 impl Listed for Contact {
     const KIND: &'static str = "contacts";
     fn id(&self) -> u64 {

@@ -73,7 +73,7 @@ pub use invite_people::{PeopleReport, PersonInvitation};
 /// The wall clock that dates requests, from `ivvy-iws` (shared with the
 /// fake server, so tests can drive both with one [`ManualClock`]).
 pub use ivvy_iws::{Clock, ManualClock, SystemClock};
-pub use people::{Match, Person, is_email};
+pub use people::{Match, Person, PersonKey, is_email};
 pub use region::{Region, UnknownRegion};
 /// The HTTP client, re-exported for [`ClientBuilder::http_client`] and for
 /// the `reqwest::Error` sources of [`Error`]: build yours with this one so
@@ -82,7 +82,7 @@ pub use reqwest;
 /// The HTTP status type in [`Error`] and [`ApiError`], re-exported so a
 /// caller needs no `http` dependency of its own to match on it.
 pub use reqwest::StatusCode;
-pub use resolve::{PeopleOptions, Resolution};
+pub use resolve::{AddStep, PeopleOptions, Resolution};
 pub use retry::RetryPolicy;
 pub use throttle::AdaptiveRate;
 pub use tls::http_client_builder;

@@ -84,8 +84,19 @@ impl Person {
     }
 
     /// Who this person is, for telling repeats apart: the external id
-    /// when there is one, else the email as matched.
-    pub(crate) fn key(&self) -> Option<PersonKey> {
+    /// when there is one, else the email as matched (trimmed, lower case).
+    /// Two rows with one key are one person, looked up, added and invited
+    /// once; `None` for a row with neither.
+    ///
+    /// ```
+    /// use ivvy::{Person, PersonKey};
+    /// let a = Person::by_email(" Ann@X.test");
+    /// let b = Person::by_email("ann@x.test").named("Ann", "Lee");
+    /// assert_eq!(a.key(), b.key());
+    /// assert_eq!(Person::by_external_id("7").and_email("ann@x.test").key(),
+    ///            Some(PersonKey::External("7".into())));
+    /// ```
+    pub fn key(&self) -> Option<PersonKey> {
         match self.external() {
             Some(id) => Some(PersonKey::External(id.to_string())),
             None => self.email_key().map(PersonKey::Email),
@@ -113,10 +124,14 @@ impl Person {
     }
 }
 
-/// Who a person is, for repeats: two rows with the same key are one person.
+/// Who a person is, for repeats: two rows with the same key are one person
+/// ([`Person::key`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum PersonKey {
+#[non_exhaustive]
+pub enum PersonKey {
+    /// Their external id, as given (trimmed of nothing but blank ids).
     External(String),
+    /// Their email, trimmed and in lower case.
     Email(String),
 }
 

@@ -43,11 +43,39 @@ use crate::{BulkOptions, Client, Contact, ContactId, Error, Filter, RetryPolicy}
 /// [`Client::invite_people`]: whether to add people not in the account,
 /// and the [`BulkOptions`] for everything else (concurrency, retries, the
 /// consistency window, cancelling).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 #[must_use]
 pub struct PeopleOptions {
     pub(crate) bulk: BulkOptions,
     pub(crate) create_missing: bool,
+    added_earlier: Arc<Vec<Contact>>,
+    on_add: Option<AddFn>,
+}
+
+type AddFn = Arc<dyn Fn(&Person, AddStep) + Send + Sync>;
+
+/// A step of adding one person, as [`PeopleOptions::on_add`] reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AddStep {
+    /// An add is about to be sent (each attempt).
+    Sending,
+    /// The person is now this contact: added, or found after an add whose
+    /// fate was unclear.
+    Added(ContactId),
+    /// iVvy refused the add: nothing was made.
+    Refused,
+}
+
+impl std::fmt::Debug for PeopleOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PeopleOptions")
+            .field("bulk", &self.bulk)
+            .field("create_missing", &self.create_missing)
+            .field("added_earlier", &self.added_earlier.len())
+            .field("on_add", &self.on_add.is_some())
+            .finish()
+    }
 }
 
 impl PeopleOptions {
@@ -66,6 +94,31 @@ impl PeopleOptions {
     pub fn create_missing(mut self, create: bool) -> Self {
         self.create_missing = create;
         self
+    }
+
+    /// Contacts that earlier runs added (from a record kept outside iVvy,
+    /// such as a journal), which the account's listing may not show yet.
+    /// A person not found in the account is matched against them as
+    /// against this run's own adds: one match is that contact; two or
+    /// more are [`Resolution::Ambiguous`], and nobody is added.
+    pub fn added_earlier(mut self, contacts: impl IntoIterator<Item = Contact>) -> Self {
+        self.added_earlier = Arc::new(contacts.into_iter().collect());
+        self
+    }
+
+    /// Called at each step of adding a person: before an add is sent, and
+    /// when its outcome is known. The place to keep a write-ahead record of
+    /// adds, so that no later run adds the person again. The add waits for
+    /// the call.
+    pub fn on_add(mut self, record: impl Fn(&Person, AddStep) + Send + Sync + 'static) -> Self {
+        self.on_add = Some(Arc::new(record));
+        self
+    }
+
+    fn record_add(&self, person: &Person, step: AddStep) {
+        if let Some(record) = &self.on_add {
+            record(person, step);
+        }
     }
 
     /// Concurrency, retries, the consistency window and cancelling, for the
@@ -236,7 +289,8 @@ impl Client {
             distinct = distinct.len()
         );
         let found = async {
-            let found = self.find_all(&distinct, options).await?;
+            let mut found = self.find_all(&distinct, options).await?;
+            earlier_adds(&distinct, &mut found, &options.added_earlier);
             Ok::<_, Error>(if options.create_missing {
                 self.add_missing(&distinct, found, options).await
             } else {
@@ -281,7 +335,7 @@ impl Client {
                         return Some(cancelled);
                     }
                     match self.look_up(person, &options.bulk.retry).await {
-                        Ok(Some(m)) => Some(found(m)),
+                        Ok(Some(m)) => Some(resolution_of(m)),
                         Ok(None) => None,
                         Err(e) => Some(Resolution::Failed(Arc::new(e))),
                     }
@@ -390,7 +444,7 @@ impl Client {
         }
         Ok(people
             .iter()
-            .map(|(_, person)| found(index.find(person)))
+            .map(|(_, person)| resolution_of(index.find(person)))
             .collect())
     }
 
@@ -434,9 +488,16 @@ impl Client {
                     .filter(|(_, r)| matches!(r, Resolution::Failed(_) | Resolution::NotSent(_)))
                     .filter_map(|((_, p), _)| p.email_key())
                     .collect();
+                for contact in options.added_earlier.iter() {
+                    added.add(contact.clone());
+                }
                 for &i in &wanted {
-                    if let Match::Found(id) = added.find(&people[i].1) {
-                        found[i] = Resolution::Found(id);
+                    let m = added.find(&people[i].1);
+                    if m != Match::NotFound {
+                        // Two adds with the email are two people: a third
+                        // row known by that email alone is neither of them
+                        // for sure, and adding it would make a third.
+                        found[i] = resolution_of(m);
                     } else if people[i]
                         .1
                         .email_key()
@@ -457,7 +518,7 @@ impl Client {
                 async move {
                     match person.missing_for_adding() {
                         Some(why) => (i, Resolution::CannotAdd(why)),
-                        None => (i, self.add_once(person, &options.bulk).await),
+                        None => (i, self.add_once(person, options).await),
                     }
                 }
             });
@@ -474,7 +535,8 @@ impl Client {
 
     /// Adds one person, never twice: an add whose fate is unknown is
     /// followed by a fresh lookup before anything is sent again.
-    async fn add_once(&self, person: &Person, options: &BulkOptions) -> Resolution {
+    async fn add_once(&self, person: &Person, people_options: &PeopleOptions) -> Resolution {
+        let options = &people_options.bulk;
         let trimmed = |v: &Option<String>| v.as_deref().unwrap_or_default().trim().to_string();
         let new = NewContact {
             first_name: trimmed(&person.first_name),
@@ -498,9 +560,16 @@ impl Client {
                 return stopped(&unclear);
             }
             attempt += 1;
-            let result = self.add_contact_attempt(&new, attempt).await;
+            people_options.record_add(person, AddStep::Sending);
+            let Some(result) = self.add_within_drain(&new, attempt, options).await else {
+                // Stopped while the add was under way: its fate is unknown.
+                return Resolution::Failed(Arc::new(Error::Cancelled));
+            };
             match after_add(&result, attempt, started.elapsed(), policy, &mut rng) {
-                AfterAdd::Done(id) => return Resolution::Created(id),
+                AfterAdd::Done(id) => {
+                    people_options.record_add(person, AddStep::Added(id));
+                    return Resolution::Created(id);
+                }
                 AfterAdd::RetryAfter(wait) => {
                     if let Err(e) = &result {
                         log_wait(wait, &wait_reason(e));
@@ -510,6 +579,11 @@ impl Client {
                     }
                 }
                 AfterAdd::Fail => {
+                    // Refused outright only when no earlier attempt's fate
+                    // is in doubt.
+                    if unclear.is_none() {
+                        people_options.record_add(person, AddStep::Refused);
+                    }
                     return Resolution::Failed(Arc::new(result.err().unwrap_or(Error::Cancelled)));
                 }
                 AfterAdd::LookFirst => {
@@ -521,7 +595,10 @@ impl Client {
                     }
                     match self.look_up(person, policy).await {
                         // Most likely our add: nobody else was there before.
-                        Ok(Some(Match::Found(id))) => return Resolution::Created(id),
+                        Ok(Some(Match::Found(id))) => {
+                            people_options.record_add(person, AddStep::Added(id));
+                            return Resolution::Created(id);
+                        }
                         Ok(Some(Match::Ambiguous(ids))) => return Resolution::Ambiguous(ids),
                         // Cannot be checked: not sent again.
                         Ok(None) => return Resolution::Failed(error),
@@ -544,6 +621,30 @@ impl Client {
     }
 }
 
+impl Client {
+    /// One add; once the run is cancelled, it gets the drain time to
+    /// finish, then `None` (its fate unknown).
+    async fn add_within_drain(
+        &self,
+        new: &NewContact,
+        attempt: u32,
+        options: &BulkOptions,
+    ) -> Option<Result<ContactId, Error>> {
+        let add = self.add_contact_attempt(new, attempt);
+        let Some(token) = &options.cancel else {
+            return Some(add.await);
+        };
+        let drained = async {
+            token.cancelled().await;
+            tokio::time::sleep(options.drain_time).await;
+        };
+        tokio::select! {
+            result = add => Some(result),
+            () = drained => None,
+        }
+    }
+}
+
 /// A repeat of a person fills in what the first row left out.
 fn merge(into: &mut Person, repeat: &Person) {
     let fields = [
@@ -559,7 +660,24 @@ fn merge(into: &mut Person, repeat: &Person) {
     }
 }
 
-fn found(m: Match) -> Resolution {
+/// People not found in the account, matched against contacts earlier runs
+/// added (see [`PeopleOptions::added_earlier`]).
+fn earlier_adds(people: &[(PersonKey, Person)], found: &mut [Resolution], earlier: &[Contact]) {
+    if earlier.is_empty() {
+        return;
+    }
+    let mut index = Index::default();
+    for contact in earlier {
+        index.add(contact.clone());
+    }
+    for ((_, person), resolution) in people.iter().zip(found.iter_mut()) {
+        if matches!(resolution, Resolution::NotFound) {
+            *resolution = resolution_of(index.find(person));
+        }
+    }
+}
+
+fn resolution_of(m: Match) -> Resolution {
     match m {
         Match::Found(id) => Resolution::Found(id),
         Match::Ambiguous(ids) => Resolution::Ambiguous(ids),

@@ -2,8 +2,6 @@
 //! events by code, people from a small CRM export found, added and
 //! invited, answers read back, and a rerun that repeats nothing.
 
-use std::collections::HashMap;
-
 use futures::TryStreamExt;
 use ivvy::{BulkOptions, PeopleOptions, PersonInvitation};
 use ivvy_mock::{MockConfig, MockServer};
@@ -100,7 +98,6 @@ pub async fn run() -> Result<(), CliError> {
 }
 
 fn table_of_people(event: u64, rows: &[PersonInvitation]) -> Result<(), CliError> {
-    let no_earlier = HashMap::new();
     let invitations: Vec<Option<ivvy::Invitation>> =
         rows.iter().map(PersonInvitation::invitation).collect();
     let mut table =
@@ -108,7 +105,7 @@ fn table_of_people(event: u64, rows: &[PersonInvitation]) -> Result<(), CliError
     table.write(
         rows.iter()
             .zip(&invitations)
-            .map(|(row, i)| PersonRow::new(row, i.as_ref(), &no_earlier)),
+            .map(|(row, i)| PersonRow::new(row, i.as_ref(), &|_| None)),
     )?;
     table.finish()
 }

@@ -17,12 +17,13 @@ use ivvy::{
 use crate::args::InviteArgs;
 use crate::contacts;
 use crate::error::CliError;
-use crate::journal::{self, Journal};
-use crate::lock::RunLock;
+use crate::journal::invites;
 use crate::output;
 use crate::people;
 use crate::results::{Columns, InviteRow, Invites, People, PersonRow, ResultWriter, Row};
+use crate::run_state::{self, Places, RunState};
 use crate::signals::Interrupts;
+use crate::state;
 
 /// From a terminal, a run that would invite more than this asks first.
 const ASK_ABOVE: usize = 1_000;
@@ -78,73 +79,87 @@ async fn event(client: &ivvy::Client, args: &InviteArgs) -> Result<EventId, CliE
     }
 }
 
-pub async fn run(client: &ivvy::Client, args: &InviteArgs) -> Result<(), CliError> {
+pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Result<(), CliError> {
     // Read and check the whole list before anything is sent.
     let input = Input::read(args)?;
     let event = event(client, args).await?;
     let format = output::choose(args.output.output);
     let what = format!("event {event} on {}", client.base_url());
+    let account = state::account_name(client.base_url(), api_key);
+    let places = Places::find(args, &account, event)?;
 
-    let journal_path = match (&args.journal, args.no_journal) {
-        (_, true) => None,
-        (Some(path), false) => Some(path.clone()),
-        (None, false) => journal::default_path(client.base_url(), event.get()),
-    };
     let interrupts = Interrupts::listen();
+    let token = interrupts.token();
     if args.dry_run || (input.len() > ASK_ABOVE && !args.yes && is_interactive()) {
-        let token = interrupts.token();
         let plan = tokio::select! {
-            plan = plan(client, args, event, &input) => plan?,
+            plan = plan(client, args, event, &input, places.invites_journal()) => plan?,
             () = token.cancelled() => return Err(interrupted(&interrupts)),
         };
         eprint!("{}", plan.describe(&what));
         if args.dry_run {
             return Ok(());
         }
-        if plan.to_send > ASK_ABOVE && !confirm(plan.to_send, &what)? {
-            return Err(CliError::Input("not confirmed; nothing was sent".into()));
+        if plan.to_send > ASK_ABOVE {
+            let answer = tokio::select! {
+                answer = confirm(plan.to_send, &what) => answer?,
+                () = token.cancelled() => return Err(interrupted(&interrupts)),
+            };
+            if !answer {
+                return Err(CliError::Input("not confirmed; nothing was sent".into()));
+            }
         }
     }
 
-    // One run per host and event on this machine (a dry run sends nothing,
-    // so it needs none).
-    let name = journal::run_name(client.base_url(), event.get());
-    let lock_dir = journal::state_dir().unwrap_or_else(std::env::temp_dir);
-    let _lock = RunLock::take(&lock_dir.join(format!("{name}.lock")), &what, args.wait)?;
-    // Adding contacts touches the whole account: one such run at a time,
-    // whatever its event, so two runs never add the same person.
-    let _adding = if args.create_missing {
-        let account = format!("the contacts of {}", client.base_url());
-        let name = journal::contacts_lock_name(client.base_url());
-        Some(RunLock::take(
-            &lock_dir.join(format!("{name}.lock")),
-            &account,
-            args.wait,
-        )?)
-    } else {
-        None
+    // One run per account and event on this machine, and one that adds
+    // per account (a dry run sends nothing, so it needs none).
+    let clock = client.clock().clone();
+    let taken = RunState::take(&places, &account, event, &what, args, &clock, &token).await?;
+    let Some(run_state) = taken else {
+        return Err(interrupted(&interrupts));
     };
+    let earlier = match &input {
+        Input::Contacts(ids) => {
+            let wanted: std::collections::HashSet<u64> = ids.iter().map(|c| c.get()).collect();
+            run_state.earlier_invites(event, Some(&|c| wanted.contains(&c)))?
+        }
+        Input::People(_) => run_state.earlier_invites(event, None)?,
+    };
+    let earlier_adds = match &input {
+        Input::People(people) => run_state.earlier_adds(people)?,
+        Input::Contacts(_) => Default::default(),
+    };
+    let window = Duration::from_secs(args.consistency_window);
+    for (in_doubt, last_write) in [
+        (earlier.in_doubt(), earlier.last_write_ms),
+        (earlier_adds.in_doubt, earlier_adds.last_write_ms),
+    ] {
+        if !run_state::wait_for_earlier(in_doubt, last_write, window, &clock, &token).await {
+            return Err(interrupted(&interrupts));
+        }
+    }
 
-    let earlier = journal_path
-        .as_deref()
-        .map(|path| journal::earlier_links(path, event.get()))
-        .unwrap_or_default();
-    let journal = journal_path
-        .as_deref()
-        .map(|path| Journal::open(path, event.get()))
-        .transpose()?;
     let bar = progress_bar(input.len(), usize::from(args.chunk_size));
-    let options = options(args, &interrupts, bar.clone());
+    let mut options = options(args, &interrupts, bar.clone()).already_invited(earlier.invited());
+    if let Some(journal) = run_state.invites.clone() {
+        options = options.before_send(move |_, contacts| {
+            if let Err(error) = journal.sending(contacts) {
+                tracing::warn!(%error, "could not write to the journal");
+            }
+        });
+    }
+    let appender = run_state.invites.as_ref().map(|w| w.appender());
+    let links = |contact: u64| earlier.links(appender, contact);
     let stdout = std::io::BufWriter::new(std::io::stdout());
     let verdict = match input {
         Input::Contacts(ids) => {
-            let mut sink = Sink::<Invites>::start(stdout, format, event, journal)?;
+            let mut sink =
+                Sink::<Invites>::start(stdout, format, event, run_state.invites.clone())?;
             let mut failing = FailingIds::default();
             let result = client
                 .invite_each(event, ids, &options, |batch: Vec<Invitation>| {
                     sink.record(batch.iter());
                     failing.note(&batch);
-                    sink.write(batch.iter().map(|i| InviteRow::new(i, &earlier)));
+                    sink.write(batch.iter().map(|i| InviteRow::new(i, &links)));
                 })
                 .await;
             let summary = finish(bar, sink, result)?;
@@ -152,12 +167,20 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs) -> Result<(), CliErro
             failing.verdict(&summary)
         }
         Input::People(people) => {
-            let mut sink = Sink::<People>::start(stdout, format, event, journal)?;
+            let mut sink = Sink::<People>::start(stdout, format, event, run_state.invites.clone())?;
             let mut tally = PeopleTally::default();
             let mut journalled = HashSet::new();
-            let options = PeopleOptions::new()
+            let mut options = PeopleOptions::new()
                 .create_missing(args.create_missing)
+                .added_earlier(earlier_adds.added)
                 .bulk(options);
+            if let Some(adds) = run_state.adds.clone() {
+                options = options.on_add(move |person, step| {
+                    if let Err(error) = adds.record(person, step) {
+                        tracing::warn!(%error, "could not write to the adds journal");
+                    }
+                });
+            }
             let result = client
                 .invite_people_each(event, people, &options, |rows: Vec<PersonInvitation>| {
                     let invitations: Vec<Option<Invitation>> =
@@ -173,7 +196,7 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs) -> Result<(), CliErro
                     sink.write(
                         rows.iter()
                             .zip(&invitations)
-                            .map(|(row, i)| PersonRow::new(row, i.as_ref(), &earlier)),
+                            .map(|(row, i)| PersonRow::new(row, i.as_ref(), &links)),
                     );
                 })
                 .await;
@@ -209,7 +232,7 @@ fn finish<K: Columns>(
 struct Sink<K: Columns> {
     out: Option<ResultWriter<std::io::BufWriter<std::io::Stdout>, K>>,
     write_error: Option<CliError>,
-    journal: Option<Journal>,
+    journal: Option<invites::Writer>,
 }
 
 impl<K: Columns> Sink<K> {
@@ -217,7 +240,7 @@ impl<K: Columns> Sink<K> {
         out: std::io::BufWriter<std::io::Stdout>,
         format: crate::args::Format,
         event: EventId,
-        journal: Option<Journal>,
+        journal: Option<invites::Writer>,
     ) -> Result<Self, CliError> {
         Ok(Self {
             out: Some(ResultWriter::start(out, format, Some(event.get()))?),
@@ -226,14 +249,10 @@ impl<K: Columns> Sink<K> {
         })
     }
 
-    /// Keeps new results in the journal. Contacts already invited add
-    /// nothing the journal lacks, and would make it grow with every rerun.
+    /// Keeps settled results in the journal.
     fn record<'a>(&mut self, invitations: impl Iterator<Item = &'a Invitation>) {
-        let news: Vec<&Invitation> = invitations
-            .filter(|i| !matches!(i.outcome, Outcome::AlreadyInvited))
-            .collect();
-        if let Some(journal) = &mut self.journal
-            && let Err(error) = journal.append(&news)
+        if let Some(journal) = &self.journal
+            && let Err(error) = journal.settled(invitations)
         {
             tracing::warn!(%error, "could not append to the journal");
         }
@@ -342,13 +361,16 @@ impl Plan {
     }
 }
 
-/// Reads the event's invitations (and, for people, finds them without
-/// adding anyone) and works out the run; sends no invitation.
+/// Reads the event's journal and invitations (and, for people, finds them
+/// without adding anyone) and works out the run; sends no invitation.
+/// People are counted once each, by the library's rule for repeats
+/// ([`Person::key`]), as the run treats them.
 async fn plan(
     client: &ivvy::Client,
     args: &InviteArgs,
     event: EventId,
     input: &Input,
+    journal: Option<&std::path::Path>,
 ) -> Result<Plan, CliError> {
     use futures::TryStreamExt;
     let (ids, people) = match input {
@@ -359,19 +381,26 @@ async fn plan(
             let found = client.resolve_people(people, &PeopleOptions::new()).await?;
             let mut tally = PeopleTally::default();
             let ids: Vec<ivvy::ContactId> = found.iter().filter_map(|r| r.contact()).collect();
-            let mut to_add = HashSet::new();
+            let mut counted = HashSet::new();
+            let mut to_add = 0;
             for (person, resolution) in people.iter().zip(found) {
+                // A repeat of a person is the same person: counted once.
+                if let Some(key) = person.key()
+                    && !counted.insert(key)
+                {
+                    continue;
+                }
                 let missing = matches!(resolution, Resolution::NotFound);
                 if missing && args.create_missing && !person.can_be_added() {
                     tally.cannot_add.add(person);
                 } else if missing && args.create_missing {
-                    to_add.insert(person.clone());
+                    to_add += 1;
                 } else {
                     tally.note_resolution(person, &resolution);
                 }
             }
             let missing = if args.create_missing {
-                format!("{} to add and invite", to_add.len())
+                format!("{to_add} to add and invite")
             } else {
                 format!(
                     "{} not in the account (--create-missing adds them)",
@@ -379,13 +408,14 @@ async fn plan(
                 )
             };
             let line = format!(
-                "  {} people given: {} found, {} ambiguous, {missing}, {} cannot be added\n",
+                "  {} rows, {} people: {} found, {} ambiguous, {missing}, {} cannot be added\n",
                 people.len(),
+                counted.len(),
                 tally.found,
                 tally.ambiguous.count,
                 tally.cannot_add.count
             );
-            (ids, Some((line, to_add.len())))
+            (ids, Some((line, to_add)))
         }
     };
     let mut seen = HashSet::new();
@@ -394,8 +424,15 @@ async fn plan(
         .map(|c| c.get())
         .filter(|c| seen.insert(*c))
         .collect();
-    let mut found = HashSet::new();
-    if !args.no_skip_invited {
+    // Contacts the journal shows invited are skipped without asking.
+    let mut found: HashSet<u64> = match journal {
+        Some(path) => invites::Earlier::read(path, event, Some(&|c| seen.contains(&c)))?
+            .invited()
+            .map(|c| c.get())
+            .collect(),
+        None => HashSet::new(),
+    };
+    if !args.no_skip_invited && found.len() < seen.len() {
         let mut invited = std::pin::pin!(client.invited_contacts(event, None));
         while let Some(invitation) = invited.try_next().await? {
             let contact = invitation.contact.get();
@@ -417,12 +454,17 @@ async fn plan(
     })
 }
 
-/// Asks on the terminal; true for yes.
-fn confirm(count: usize, what: &str) -> Result<bool, CliError> {
+/// Asks on the terminal; true for yes. The answer is read off the async
+/// runtime, so a signal can end the wait for it.
+async fn confirm(count: usize, what: &str) -> Result<bool, CliError> {
     eprint!("Invite {count} contacts to {what}? [y/N] ");
     std::io::stderr().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().read_line(&mut answer)?;
+    let answer = tokio::task::spawn_blocking(|| {
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer).map(|_| answer)
+    })
+    .await
+    .map_err(|e| CliError::Failed(format!("cannot read the answer: {e}")))??;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
 }
 

@@ -1,0 +1,203 @@
+//! The adds journal of one account: every contact a run on this machine
+//! added, keyed by external id and by email as matched, so that no rerun,
+//! crash or queued run adds a person again.
+//!
+//! Lines (besides `at`, see the module above), each naming the person by
+//! `externalId` and `email` as the run sent them:
+//! - `{"add": "sending"}`: an add is about to go;
+//! - `{"add": "added", "contact": N}`: the person is that contact;
+//! - `{"add": "refused"}`: iVvy refused the add; nothing was made.
+//!
+//! A person whose last word is `sending` is *in doubt*: the add may have
+//! been carried out.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use ivvy::{AddStep, Contact, ContactId, Person};
+use serde::{Deserialize, Serialize};
+
+use super::{Appender, for_each_line};
+use crate::error::CliError;
+
+/// The default adds journal for an account, in the state folder.
+pub fn file_name(account: &str) -> String {
+    format!("{account}-contacts.ndjson")
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Line {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    at: Option<u64>,
+    add: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    contact: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    external_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+}
+
+/// Who a line is about, as the library tells people apart: the external
+/// id when there is one, else the email trimmed and in lower case.
+fn key(external_id: Option<&str>, email: Option<&str>) -> Option<String> {
+    match external_id.map(str::trim).filter(|e| !e.is_empty()) {
+        Some(id) => Some(format!("x:{id}")),
+        None => email_key(email).map(|e| format!("e:{e}")),
+    }
+}
+
+fn email_key(email: Option<&str>) -> Option<String> {
+    email
+        .map(|e| e.trim().to_lowercase())
+        .filter(|e| !e.is_empty())
+}
+
+/// What earlier runs added, for the people of this run.
+#[derive(Debug, Default)]
+pub struct EarlierAdds {
+    /// Contacts added, as the library takes them
+    /// ([`ivvy::PeopleOptions::added_earlier`]).
+    pub added: Vec<Contact>,
+    /// People whose add was sent and never settled.
+    pub in_doubt: usize,
+    /// The newest line, in milliseconds since 1970.
+    pub last_write_ms: Option<u64>,
+}
+
+impl EarlierAdds {
+    /// Reads the journal at `path`, keeping what concerns `people`: adds
+    /// with one of their external ids or emails.
+    pub fn read(path: &Path, people: &[Person]) -> Result<Self, CliError> {
+        let externals: HashSet<&str> = people
+            .iter()
+            .filter_map(|p| p.external_id.as_deref().map(str::trim))
+            .filter(|e| !e.is_empty())
+            .collect();
+        let emails: HashSet<String> = people
+            .iter()
+            .filter_map(|p| email_key(p.email.as_deref()))
+            .collect();
+        let mut last: HashMap<String, Line> = HashMap::new();
+        let mut earlier = EarlierAdds::default();
+        for_each_line::<Line>(path, |line, _, _| {
+            if let Some(at) = line.at {
+                earlier.last_write_ms = Some(earlier.last_write_ms.map_or(at, |l| l.max(at)));
+            }
+            let concerns = line
+                .external_id
+                .as_deref()
+                .is_some_and(|e| externals.contains(e.trim()))
+                || email_key(line.email.as_deref()).is_some_and(|e| emails.contains(&e));
+            let Some(key) = key(line.external_id.as_deref(), line.email.as_deref()) else {
+                return;
+            };
+            if !concerns {
+                return;
+            }
+            // An added person stays added, whatever a later line says.
+            if last.get(&key).is_none_or(|l| l.add != "added") {
+                last.insert(key, line);
+            }
+        })?;
+        for line in last.into_values() {
+            match (
+                line.add.as_str(),
+                line.contact.and_then(|c| ContactId::new(c).ok()),
+            ) {
+                ("added", Some(id)) => earlier.added.push(contact(id, line)),
+                ("sending", _) => earlier.in_doubt += 1,
+                _ => {}
+            }
+        }
+        Ok(earlier)
+    }
+}
+
+fn contact(id: ContactId, line: Line) -> Contact {
+    let mut contact = Contact::new(id);
+    contact.external_id = line.external_id;
+    contact.email = line.email;
+    contact
+}
+
+/// This run's records of adds.
+#[derive(Debug, Clone)]
+pub struct Writer {
+    appender: Arc<Appender>,
+}
+
+impl Writer {
+    pub fn new(appender: Arc<Appender>) -> Self {
+        Self { appender }
+    }
+
+    /// Records a step of adding `person`.
+    pub fn record(&self, person: &Person, step: AddStep) -> std::io::Result<()> {
+        let (add, contact) = match step {
+            AddStep::Sending => ("sending", None),
+            AddStep::Added(id) => ("added", Some(id.get())),
+            AddStep::Refused => ("refused", None),
+            // A step a later version reports: nothing to keep.
+            _ => return Ok(()),
+        };
+        self.appender.append(&Line {
+            at: Some(self.appender.now_ms()),
+            add: add.into(),
+            contact,
+            external_id: person
+                .external_id
+                .as_deref()
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .map(String::from),
+            email: person.email.as_deref().map(|e| e.trim().to_string()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adds_are_read_back_for_the_people_of_the_run() {
+        let dir = std::env::temp_dir().join(format!("ivvy-adds-journal-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("contacts.ndjson");
+        let clock = Arc::new(ivvy::ManualClock::new(
+            std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(5),
+        ));
+        let writer = Writer::new(Arc::new(Appender::open(&path, clock).expect("opens")));
+        let n1 = Person::by_external_id("N1").and_email("s@new.test");
+        let n2 = Person::by_external_id("N2").and_email("S@new.test ");
+        let other = Person::by_external_id("N9").and_email("o@new.test");
+        let doubt = Person::by_email("d@new.test");
+        let id = |n: u64| ContactId::new(n).expect("id");
+        for (person, step) in [
+            (&n1, AddStep::Sending),
+            (&n1, AddStep::Added(id(11))),
+            (&n2, AddStep::Sending),
+            (&n2, AddStep::Added(id(12))),
+            (&other, AddStep::Sending),
+            (&other, AddStep::Added(id(19))),
+            (&doubt, AddStep::Sending),
+        ] {
+            writer.record(person, step).expect("writes");
+        }
+        // A row known by the shared email alone sees both adds.
+        let run = [
+            Person::by_email("s@NEW.test"),
+            Person::by_email("d@new.test"),
+        ];
+        let earlier = EarlierAdds::read(&path, &run).expect("reads");
+        let mut ids: Vec<u64> = earlier.added.iter().map(|c| c.id.get()).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, [11, 12]);
+        assert_eq!(earlier.in_doubt, 1);
+        assert_eq!(earlier.last_write_ms, Some(5_000));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
