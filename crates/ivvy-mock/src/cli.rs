@@ -35,6 +35,11 @@ pub struct MockArgs {
     /// after they are made.
     #[arg(long, value_name = "MS")]
     pub list_lag_ms: Option<u64>,
+
+    /// Hold inviteContacts and addOrUpdateContact replies this many
+    /// milliseconds after the work is done.
+    #[arg(long, value_name = "MS")]
+    pub reply_after_work_ms: Option<u64>,
     /// Contacts in the account, by the rule in `ivvy_mock::account`.
     #[arg(long, value_name = "N", default_value_t = 250)]
     pub contacts: usize,
@@ -93,6 +98,7 @@ impl MockArgs {
         faults.fail_after_work_every = self.fail_after_work_every;
         faults.create_fails_after_work_every = self.create_fail_after_work_every;
         faults.list_lag = self.list_lag_ms.map(Duration::from_millis);
+        faults.reply_after_work = self.reply_after_work_ms.map(Duration::from_millis);
         faults.error_in_200_every = self.error_in_200_every;
         faults.html_502_every = self.html_502_every;
         faults.delay = self.delay_ms;

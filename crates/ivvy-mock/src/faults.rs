@@ -59,6 +59,10 @@ pub struct Faults {
     /// Names, emails, dates and invitation links carry terminal escape
     /// sequences, C1 controls, bidi overrides and spreadsheet formulas.
     pub hostile_text: bool,
+    /// inviteContacts and addOrUpdateContact replies are held this long
+    /// *after* the work is done, so a client stopped meanwhile (killed, or
+    /// timed out) leaves work it never heard of.
+    pub reply_after_work: Option<Duration>,
     /// An account's request quota: a token bucket over all API requests,
     /// refilled at `per_second` up to `burst`; a request that finds it
     /// empty is answered 429 with `Retry-After` (whole seconds, rounded up).
@@ -212,6 +216,12 @@ impl Faults {
     /// Shows new invitations in listings only `lag` after they are made.
     pub fn list_lag(mut self, lag: Duration) -> Self {
         self.list_lag = Some(lag);
+        self
+    }
+
+    /// Holds write replies `hold` after the work is done.
+    pub fn reply_after_work(mut self, hold: Duration) -> Self {
+        self.reply_after_work = Some(hold);
         self
     }
 

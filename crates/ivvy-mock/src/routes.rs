@@ -115,6 +115,11 @@ async fn api(app: &App, parts: Parts, body: Body) -> Step<Response> {
     verify(app, &parts, &body)?;
     let request = validate(operation, &body)?;
     let reply = actions::dispatch(app, action, &request)?;
+    if let Some(hold) = app.config.faults.reply_after_work
+        && matches!(action, Action::InviteContacts | Action::AddOrUpdateContact)
+    {
+        tokio::time::sleep(hold).await;
+    }
     faults_after(app, action)?;
     Ok(json_reply(StatusCode::OK, &reply))
 }
