@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ivvy::{EventId, Region};
+
+use crate::export::{self, Field};
+use crate::output::Formulas;
 #[cfg(feature = "mock")]
 use ivvy_mock::cli::MockArgs;
 
@@ -131,10 +134,12 @@ pub struct InviteArgs {
     #[arg(long, value_name = "CODE")]
     pub event_code: Option<String>,
 
-    /// People from a CRM export: CSV with a header row naming externalId,
-    /// email, firstName, lastName (any case; other columns are ignored).
-    /// Each row needs an external id or an email. A person is found by
-    /// external id, else by email (two contacts with the email: reported
+    /// People from a CRM export, as the CRM or spreadsheet wrote it: a
+    /// header row, then a person a row. Headers are matched ignoring case,
+    /// spaces, _ and - (External ID, Email Address, First Name, Surname,
+    /// …; see the README), other columns are ignored; --column names any
+    /// other. Each row needs an external id or an email. A person is found
+    /// by external id, else by email (two contacts with the email: reported
     /// ambiguous, not guessed). `-` reads standard input. At most 64 MiB.
     #[arg(long, value_name = "PATH")]
     pub people: Option<PathBuf>,
@@ -152,6 +157,9 @@ pub struct InviteArgs {
     /// id (a header row is allowed). `-` reads standard input. At most 64 MiB.
     #[arg(long, value_name = "PATH")]
     pub contacts_file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub read: ReadArgs,
 
     /// Contacts per request.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..))]
@@ -216,6 +224,59 @@ pub struct InviteArgs {
     pub output: OutputArg,
 }
 
+/// How --people and --contacts-file are read.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// With --people: the header of the column that holds FIELD (externalId,
+    /// email, firstName or lastName), e.g. --column externalId="Record ID".
+    /// Repeatable, once per field.
+    #[arg(long = "column", value_name = "FIELD=HEADER", value_parser = export::parse_column)]
+    pub columns: Vec<(Field, String)>,
+
+    /// The file's delimiter [default: comma, semicolon or tab, whichever
+    /// the header line has most of].
+    #[arg(long, value_enum)]
+    pub delimiter: Option<Delimiter>,
+
+    /// The file's encoding when it starts with no byte-order mark, as a
+    /// WHATWG label: windows-1252, iso-8859-1, shift_jis, … UTF-8 and
+    /// UTF-16 with a byte-order mark are read without it [default: utf-8].
+    #[arg(long, value_name = "LABEL", value_parser = export::encoding_for_label)]
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+}
+
+impl ReadArgs {
+    /// The reader's options.
+    pub fn options(&self) -> export::ReadOptions {
+        export::ReadOptions {
+            delimiter: self.delimiter.map(Delimiter::byte),
+            encoding: self.encoding,
+            columns: self.columns.clone(),
+        }
+    }
+}
+
+/// A delimiter of an input file.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Delimiter {
+    /// `,`
+    Comma,
+    /// `;`, as Excel writes CSV in many European locales.
+    Semicolon,
+    /// A tab, as Excel's "Unicode Text" is.
+    Tab,
+}
+
+impl Delimiter {
+    fn byte(self) -> u8 {
+        match self {
+            Delimiter::Comma => b',',
+            Delimiter::Semicolon => b';',
+            Delimiter::Tab => b'\t',
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct InvitedArgs {
     /// The event whose invitations to list.
@@ -245,6 +306,13 @@ pub struct OutputArg {
     /// Output format [default: table when stdout is a terminal, else json].
     #[arg(long, value_enum)]
     pub output: Option<Format>,
+
+    /// With --output csv: `guard` puts a ' before a cell a spreadsheet
+    /// would run as a formula (=, @, + or - not followed by a number,
+    /// a tab or CR first; phone numbers and numbers stay as they are);
+    /// `keep` writes every cell as it is, for imports by programs.
+    #[arg(long, value_enum, default_value = "guard")]
+    pub csv_formulas: Formulas,
 }
 
 /// `yes`, `no` or `undecided`.
@@ -277,10 +345,9 @@ pub enum Format {
     Json,
     /// One JSON object per contact per line, as it settles.
     Ndjson,
-    /// A header row, then one row per contact. Cells from the server that
-    /// start with =, +, -, @, a tab or a carriage return get a leading ' so
-    /// spreadsheets do not run them as formulas; control characters are
-    /// escaped.
+    /// A header row, then one row per contact. Cells a spreadsheet would run
+    /// as a formula get a leading ' (see --csv-formulas); control characters
+    /// are escaped.
     Csv,
 }
 

@@ -1,5 +1,6 @@
-//! Reading contact ids from `--contacts` or `--contacts-file`, with the
-//! place of every bad id; and reading any input file within its bound.
+//! Reading contact ids from `--contacts` or `--contacts-file` (read as
+//! `export` reads files), with the place of every bad id; and reading any
+//! input file within its bound.
 
 use std::io::Read;
 use std::path::Path;
@@ -7,6 +8,7 @@ use std::path::Path;
 use ivvy::ContactId;
 
 use crate::error::CliError;
+use crate::export::{self, ReadOptions};
 
 /// Parses `1,2,3`.
 pub fn from_list(text: &str) -> Result<Vec<ContactId>, CliError> {
@@ -29,10 +31,11 @@ pub fn from_list(text: &str) -> Result<Vec<ContactId>, CliError> {
 /// anything is sent.
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
-/// Reads ids from a file, or from standard input for `-`.
-pub fn from_file(path: &Path) -> Result<Vec<ContactId>, CliError> {
-    let (name, text) = read_input(path)?;
-    parse_file(&name, &text)
+/// Reads ids from a file, or from standard input for `-`, as
+/// [`export::read_contact_ids`] reads them.
+pub fn from_file(path: &Path, options: &ReadOptions) -> Result<Vec<ContactId>, CliError> {
+    let (name, bytes) = read_input(path)?;
+    export::read_contact_ids(&name, &bytes, options)
 }
 
 /// A file's bytes (standard input for `-`) and its name for messages,
@@ -59,83 +62,12 @@ pub fn read_input(path: &Path) -> Result<(String, Vec<u8>), CliError> {
     Ok((name, text))
 }
 
-/// One id per line, or CSV with the id in the first column; a first row
-/// whose first field is not a number is a header; blank lines are skipped.
-pub fn parse_file(name: &str, bytes: &[u8]) -> Result<Vec<ContactId>, CliError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(bytes);
-    let mut ids = Vec::new();
-    let mut first_row = true;
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            CliError::Input(format!("{name}:{line}: not readable as text or CSV: {e}"))
-        })?;
-        let line = record.position().map_or(0, |p| p.line());
-        let field = record.get(0).unwrap_or("");
-        if record.iter().all(str::is_empty) {
-            continue;
-        }
-        let is_header = first_row
-            && !field.is_empty()
-            && !field.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+');
-        first_row = false;
-        if is_header {
-            continue;
-        }
-        let id = field
-            .parse::<ContactId>()
-            .map_err(|e| CliError::Input(format!("{name}:{line}: {e}")))?;
-        ids.push(id);
-    }
-    if ids.is_empty() {
-        return Err(CliError::Input(format!("{name}: no contact ids in it")));
-    }
-    Ok(ids)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn ids(list: &[ContactId]) -> Vec<u64> {
         list.iter().map(|c| c.get()).collect()
-    }
-
-    #[test]
-    fn one_per_line_with_blank_lines() {
-        let got = parse_file("f", b"1\n\n 2 \r\n3\n").expect("parses");
-        assert_eq!(ids(&got), vec![1, 2, 3]);
-    }
-
-    #[test]
-    fn csv_with_a_header_row() {
-        let got = parse_file("f", b"id,name\n5,Ann\n6,\"Bo, Jr\"\n").expect("parses");
-        assert_eq!(ids(&got), vec![5, 6]);
-    }
-
-    #[test]
-    fn a_bad_line_is_named() {
-        let e = parse_file("list.txt", b"1\n2\nx3\n").expect_err("bad id");
-        assert_eq!(
-            e.to_string(),
-            "list.txt:3: \"x3\" is not a valid contact id: ids are whole numbers from 1 to 9223372036854775807"
-        );
-        let e = parse_file("list.txt", b"1\n0\n").expect_err("zero");
-        assert!(e.to_string().starts_with("list.txt:2: "), "{e}");
-        let e = parse_file("list.txt", b"1\n-5\n").expect_err("negative");
-        assert!(e.to_string().starts_with("list.txt:2: "), "{e}");
-        let e = parse_file("list.txt", b"99999999999999999999\n").expect_err("too large");
-        assert!(e.to_string().starts_with("list.txt:1: "), "{e}");
-    }
-
-    #[test]
-    fn an_empty_file_is_an_error() {
-        assert!(parse_file("f", b"\n\n").is_err());
-        assert!(parse_file("f", b"id\n").is_err());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::args::Format;
 use crate::error::CliError;
-use crate::output::{csv_cell, safe};
+use crate::output::{Formulas, csv_cell, safe};
 
 /// A kind of output: its CSV header and table columns.
 pub trait Columns {
@@ -46,6 +46,7 @@ pub struct Events;
 pub struct ResultWriter<W: Write, K: Columns> {
     out: W,
     format: Format,
+    formulas: Formulas,
     written: usize,
     kind: PhantomData<K>,
 }
@@ -53,7 +54,12 @@ pub struct ResultWriter<W: Write, K: Columns> {
 impl<W: Write, K: Columns> ResultWriter<W, K> {
     /// Writes the opening (the JSON head, the CSV or table header); the
     /// JSON document names the event, when there is one.
-    pub fn start(mut out: W, format: Format, event: Option<u64>) -> Result<Self, CliError> {
+    pub fn start(
+        mut out: W,
+        format: Format,
+        formulas: Formulas,
+        event: Option<u64>,
+    ) -> Result<Self, CliError> {
         match format {
             Format::Json => match event {
                 Some(event) => write!(out, "{{\n  \"event\": {event},\n  \"results\": [")?,
@@ -69,6 +75,7 @@ impl<W: Write, K: Columns> ResultWriter<W, K> {
         Ok(Self {
             out,
             format,
+            formulas,
             written: 0,
             kind: PhantomData,
         })
@@ -98,7 +105,7 @@ impl<W: Write, K: Columns> ResultWriter<W, K> {
                     let mut line = csv::WriterBuilder::new()
                         .has_headers(false)
                         .from_writer(Vec::new());
-                    line.write_record(row.csv().iter().map(|cell| csv_cell(cell)))?;
+                    line.write_record(row.csv().iter().map(|cell| csv_cell(cell, self.formulas)))?;
                     let bytes = line
                         .into_inner()
                         .map_err(|e| CliError::Output(e.to_string()))?;
@@ -353,6 +360,8 @@ impl Row for &InvitedContact {
 pub struct PersonRow<'a> {
     row: &'a PersonInvitation,
     invite: Option<InviteRow<'a>>,
+    /// Why nobody without names can be added: the file's missing column.
+    names_missing: Option<&'a str>,
 }
 
 impl<'a> PersonRow<'a> {
@@ -366,7 +375,15 @@ impl<'a> PersonRow<'a> {
         Self {
             row,
             invite: invitation.map(|i| InviteRow::new(i, earlier)),
+            names_missing: None,
         }
+    }
+
+    /// Names the file's missing name column as the reason a person without
+    /// names cannot be added.
+    pub fn names_missing(mut self, reason: Option<&'a str>) -> Self {
+        self.names_missing = reason;
+        self
     }
 
     fn text(v: &Option<String>) -> String {
@@ -378,9 +395,14 @@ impl<'a> PersonRow<'a> {
     }
 
     fn note(&self) -> Option<String> {
-        match &self.invite {
-            Some(invite) => invite.note(),
-            None => self.row.note(),
+        let person = &self.row.person;
+        let nameless = person.first_name.is_none() || person.last_name.is_none();
+        match (&self.invite, &self.row.resolution, self.names_missing) {
+            (Some(invite), _, _) => invite.note(),
+            (None, ivvy::Resolution::CannotAdd(_), Some(reason)) if nameless => {
+                Some(reason.to_string())
+            }
+            (None, _, _) => self.row.note(),
         }
     }
 

@@ -21,7 +21,7 @@ async fn people_are_invited_by_event_code_one_row_each_in_order() {
     let server = mock(Faults::default()).await;
     let file = write(
         "crm.csv",
-        "Email,External ID,externalId,FirstName,LastName,Notes\n\
+        "Email,Owner,externalId,FirstName,LastName,Notes\n\
          ,,CRM-00001,,,by external id\n\
          PERSON2@example.test,,,,,by email\n\
          person99@example.test,,,,,shared with contact 100\n\

@@ -132,6 +132,11 @@ impl Client {
             settled: HashMap::default(),
         };
         each(rows.ready());
+        if contacts.is_empty() {
+            // Nobody found or added: every row is out, nothing to invite.
+            each(rows.rest());
+            return Ok(BulkSummary::default());
+        }
         let result = self
             .invite_each(event, contacts, &options.bulk, |batch| {
                 rows.settle(batch);

@@ -8,6 +8,7 @@ use ivvy_mock::{MockConfig, MockServer};
 
 use crate::args::Format;
 use crate::error::CliError;
+use crate::output::Formulas;
 use crate::results::{EventRow, Events, Invited, People, PersonRow, ResultWriter};
 
 const CODE: &str = "LAUNCH26";
@@ -38,7 +39,8 @@ pub async fn run() -> Result<(), CliError> {
 
     println!("\nThe account's events:");
     let events: Vec<ivvy::Event> = client.events(ivvy::Filter::new()).try_collect().await?;
-    let mut table = ResultWriter::<_, Events>::start(std::io::stdout(), Format::Table, None)?;
+    let mut table =
+        ResultWriter::<_, Events>::start(std::io::stdout(), Format::Table, Formulas::Guard, None)?;
     table.write(events.iter().map(EventRow))?;
     table.finish()?;
 
@@ -47,7 +49,8 @@ pub async fn run() -> Result<(), CliError> {
         "\nInviting people from a CRM export to {CODE} (event {}):\n\n{EXPORT}",
         event.id
     );
-    let people = crate::people::parse("the export", EXPORT.as_bytes())?;
+    let export = crate::export::read_people("the export", EXPORT.as_bytes(), &Default::default())?;
+    let people: Vec<ivvy::Person> = export.people.into_iter().map(|(_, p)| p).collect();
     let options = PeopleOptions::new()
         .create_missing(true)
         .bulk(BulkOptions::new());
@@ -80,8 +83,12 @@ pub async fn run() -> Result<(), CliError> {
         .invited_contacts(event.id, None)
         .try_collect()
         .await?;
-    let mut table =
-        ResultWriter::<_, Invited>::start(std::io::stdout(), Format::Table, Some(event.id.get()))?;
+    let mut table = ResultWriter::<_, Invited>::start(
+        std::io::stdout(),
+        Format::Table,
+        Formulas::Guard,
+        Some(event.id.get()),
+    )?;
     table.write(&answers)?;
     table.finish()?;
 
@@ -100,8 +107,12 @@ pub async fn run() -> Result<(), CliError> {
 fn table_of_people(event: u64, rows: &[PersonInvitation]) -> Result<(), CliError> {
     let invitations: Vec<Option<ivvy::Invitation>> =
         rows.iter().map(PersonInvitation::invitation).collect();
-    let mut table =
-        ResultWriter::<_, People>::start(std::io::stdout(), Format::Table, Some(event))?;
+    let mut table = ResultWriter::<_, People>::start(
+        std::io::stdout(),
+        Format::Table,
+        Formulas::Guard,
+        Some(event),
+    )?;
     table.write(
         rows.iter()
             .zip(&invitations)

@@ -18,7 +18,7 @@ pub async fn run(client: &ivvy::Client, args: &EventsArgs) -> Result<(), CliErro
             .is_none_or(|c| c.trim().eq_ignore_ascii_case(event.code.trim()))
     };
     let stdout = std::io::BufWriter::new(std::io::stdout());
-    ResultWriter::<_, Events>::start(stdout, format, None)?
+    ResultWriter::<_, Events>::start(stdout, format, args.output.csv_formulas, None)?
         .write_listing(client.events(filter), |out, event| {
             if wanted(&event) {
                 out.write([EventRow(&event)])?;

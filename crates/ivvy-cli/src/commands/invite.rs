@@ -17,9 +17,9 @@ use ivvy::{
 use crate::args::InviteArgs;
 use crate::contacts;
 use crate::error::CliError;
+use crate::export::{self, Export};
 use crate::journal::invites;
 use crate::output;
-use crate::people;
 use crate::results::{Columns, InviteRow, Invites, People, PersonRow, ResultWriter, Row};
 use crate::run_state::{self, Places, RunState};
 use crate::signals::Interrupts;
@@ -33,7 +33,7 @@ const SHOWN_IDS: usize = 20;
 /// What to invite: contact ids, or people to find first.
 enum Input {
     Contacts(Vec<ivvy::ContactId>),
-    People(Vec<Person>),
+    People(Vec<Person>, Export),
 }
 
 impl Input {
@@ -46,8 +46,19 @@ impl Input {
         }
         match (&args.contacts, &args.contacts_file, &args.people) {
             (Some(list), _, _) => Ok(Input::Contacts(contacts::from_list(list)?)),
-            (None, Some(path), _) => Ok(Input::Contacts(contacts::from_file(path)?)),
-            (None, None, Some(path)) => Ok(Input::People(people::from_file(path)?)),
+            (None, Some(path), _) => Ok(Input::Contacts(contacts::from_file(
+                path,
+                &args.read.options(),
+            )?)),
+            (None, None, Some(path)) => {
+                let (name, bytes) = contacts::read_input(path)?;
+                let mut export = export::read_people(&name, &bytes, &args.read.options())?;
+                let people = std::mem::take(&mut export.people);
+                Ok(Input::People(
+                    people.into_iter().map(|(_, p)| p).collect(),
+                    export,
+                ))
+            }
             (None, None, None) => Err(CliError::Input(
                 "give --contacts, --contacts-file or --people".into(),
             )),
@@ -57,9 +68,33 @@ impl Input {
     fn len(&self) -> usize {
         match self {
             Input::Contacts(ids) => ids.len(),
-            Input::People(people) => people.len(),
+            Input::People(people, _) => people.len(),
         }
     }
+}
+
+/// Why nobody missing from the account can be added when the export has
+/// no column for a name, naming the column and the headers read as it.
+fn names_missing(export: &Export) -> Option<String> {
+    let missing: Vec<String> = export
+        .missing_name_columns
+        .iter()
+        .map(|field| {
+            let spellings = export::SPELLINGS
+                .iter()
+                .filter(|(f, _)| f == field)
+                .flat_map(|(_, s)| s.iter().copied())
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("no {} column (read as one: {spellings})", field.name())
+        })
+        .collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "not in the account, and cannot be added: the file has {}; name it with --column",
+            missing.join(" and ")
+        )
+    })
 }
 
 /// The event from `--event`, or found by `--event-code` (an unknown code
@@ -82,6 +117,11 @@ async fn event(client: &ivvy::Client, args: &InviteArgs) -> Result<EventId, CliE
 pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Result<(), CliError> {
     // Read and check the whole list before anything is sent.
     let input = Input::read(args)?;
+    if let (Input::People(_, export), true) = (&input, args.create_missing)
+        && let Some(reason) = names_missing(export)
+    {
+        eprintln!("ivvy: {reason}");
+    }
     let event = event(client, args).await?;
     let format = output::choose(args.output.output);
     let what = format!("event {event} on {}", client.base_url());
@@ -122,10 +162,10 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
             let wanted: std::collections::HashSet<u64> = ids.iter().map(|c| c.get()).collect();
             run_state.earlier_invites(event, Some(&|c| wanted.contains(&c)))?
         }
-        Input::People(_) => run_state.earlier_invites(event, None)?,
+        Input::People(..) => run_state.earlier_invites(event, None)?,
     };
     let earlier_adds = match &input {
-        Input::People(people) => run_state.earlier_adds(people)?,
+        Input::People(people, _) => run_state.earlier_adds(people)?,
         Input::Contacts(_) => Default::default(),
     };
     let window = Duration::from_secs(args.consistency_window);
@@ -138,6 +178,10 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
         }
     }
 
+    let names_missing = match &input {
+        Input::People(_, export) if args.create_missing => names_missing(export),
+        _ => None,
+    };
     let bar = progress_bar(input.len(), usize::from(args.chunk_size));
     let mut options = options(args, &interrupts, bar.clone()).already_invited(earlier.invited());
     if let Some(journal) = run_state.invites.clone() {
@@ -152,8 +196,13 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
     let stdout = std::io::BufWriter::new(std::io::stdout());
     let verdict = match input {
         Input::Contacts(ids) => {
-            let mut sink =
-                Sink::<Invites>::start(stdout, format, event, run_state.invites.clone())?;
+            let mut sink = Sink::<Invites>::start(
+                stdout,
+                format,
+                &args.output,
+                event,
+                run_state.invites.clone(),
+            )?;
             let mut failing = FailingIds::default();
             let result = client
                 .invite_each(event, ids, &options, |batch: Vec<Invitation>| {
@@ -166,8 +215,14 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
             eprint!("{}", failing.summary(&summary));
             failing.verdict(&summary)
         }
-        Input::People(people) => {
-            let mut sink = Sink::<People>::start(stdout, format, event, run_state.invites.clone())?;
+        Input::People(people, _) => {
+            let mut sink = Sink::<People>::start(
+                stdout,
+                format,
+                &args.output,
+                event,
+                run_state.invites.clone(),
+            )?;
             let mut tally = PeopleTally::default();
             let mut journalled = HashSet::new();
             let mut options = PeopleOptions::new()
@@ -193,11 +248,10 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
                             .filter(|i| journalled.insert(i.contact)),
                     );
                     tally.note(&rows);
-                    sink.write(
-                        rows.iter()
-                            .zip(&invitations)
-                            .map(|(row, i)| PersonRow::new(row, i.as_ref(), &links)),
-                    );
+                    sink.write(rows.iter().zip(&invitations).map(|(row, i)| {
+                        PersonRow::new(row, i.as_ref(), &links)
+                            .names_missing(names_missing.as_deref())
+                    }));
                 })
                 .await;
             finish(bar, sink, result)?;
@@ -239,11 +293,17 @@ impl<K: Columns> Sink<K> {
     fn start(
         out: std::io::BufWriter<std::io::Stdout>,
         format: crate::args::Format,
+        output: &crate::args::OutputArg,
         event: EventId,
         journal: Option<invites::Writer>,
     ) -> Result<Self, CliError> {
         Ok(Self {
-            out: Some(ResultWriter::start(out, format, Some(event.get()))?),
+            out: Some(ResultWriter::start(
+                out,
+                format,
+                output.csv_formulas,
+                Some(event.get()),
+            )?),
             write_error: None,
             journal,
         })
@@ -375,7 +435,7 @@ async fn plan(
     use futures::TryStreamExt;
     let (ids, people) = match input {
         Input::Contacts(ids) => (ids.clone(), None),
-        Input::People(people) => {
+        Input::People(people, _) => {
             // Found without adding anyone; those who would be added are
             // counted apart.
             let found = client.resolve_people(people, &PeopleOptions::new()).await?;

@@ -9,10 +9,15 @@ use crate::results::{Invited, ResultWriter};
 pub async fn run(client: &ivvy::Client, args: &InvitedArgs) -> Result<(), CliError> {
     let format = output::choose(args.output.output);
     let stdout = std::io::BufWriter::new(std::io::stdout());
-    ResultWriter::<_, Invited>::start(stdout, format, Some(args.event.get()))?
-        .write_listing(
-            client.invited_contacts(args.event, args.answer.map(Into::into)),
-            |out, contact| out.write([&contact]),
-        )
-        .await
+    ResultWriter::<_, Invited>::start(
+        stdout,
+        format,
+        args.output.csv_formulas,
+        Some(args.event.get()),
+    )?
+    .write_listing(
+        client.invited_contacts(args.event, args.answer.map(Into::into)),
+        |out, contact| out.write([&contact]),
+    )
+    .await
 }
