@@ -7,7 +7,8 @@
 //! without asking iVvy. When an earlier run left a request whose outcome
 //! it never learnt (killed, or its reply unclear), this run first waits
 //! until the consistency window has passed since that run's last journal
-//! line, then reads iVvy's lists before sending anything: checking the
+//! line, then reads iVvy's lists before sending anything (unless
+//! `--no-skip-invited`, which sends every contact): checking the
 //! journal alone cannot tell whether such a request was carried out, and
 //! iVvy's lists may show it only once the window has passed. A rerun with
 //! nothing in doubt waits for nothing.
@@ -128,7 +129,7 @@ impl RunState {
             .as_deref()
             .map(open)
             .transpose()?
-            .map(|a| invites::Writer::new(a, event));
+            .map(|a| invites::Writer::new(a, account, event));
         let adds = match (&places.adds, args.create_missing) {
             (Some(path), true) => Some(adds::Writer::new(open(path)?)),
             _ => None,
@@ -145,11 +146,14 @@ impl RunState {
     /// (all, for `None`).
     pub fn earlier_invites(
         &self,
+        account: &str,
         event: EventId,
         wanted: Option<&dyn Fn(u64) -> bool>,
     ) -> Result<invites::Earlier, CliError> {
         match &self.invites {
-            Some(writer) => invites::Earlier::read(writer.appender().path(), event, wanted),
+            Some(writer) => {
+                invites::Earlier::read(writer.appender().path(), account, event, wanted)
+            }
             None => Ok(invites::Earlier::default()),
         }
     }
@@ -180,8 +184,8 @@ pub async fn wait_for_earlier(
         return true;
     };
     eprintln!(
-        "ivvy: an earlier run left {in_doubt} request(s) whose outcome it never learnt; \
-         waiting {:.1} s, until iVvy's lists show them, before anything is sent",
+        "ivvy: an earlier run left {in_doubt} invitation(s) or add(s) whose outcome it never \
+         learnt; waiting {:.1} s, until iVvy's lists show them, before anything is sent",
         wait.as_secs_f64()
     );
     tokio::select! {

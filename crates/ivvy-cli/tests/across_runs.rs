@@ -327,3 +327,73 @@ async fn three_runs_sharing_one_journal_keep_every_line_whole() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_run_waiting_for_the_lock_ends_on_the_first_signal() {
+    let server = mock(Faults::new().reply_after_work(Duration::from_millis(1_500))).await;
+    let ids = contacts(60);
+    let joined = list(&ids);
+    let args = invite_args(&joined, &["--chunk-size", "10", "--concurrency", "1"]);
+    let holder = spawn(&server, server.base_url(), &args);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let waiting_args = invite_args(&joined, &["--wait"]);
+    let waiting = spawn(&server, server.base_url(), &waiting_args);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let signalled = std::time::Instant::now();
+    kill(Pid::from_raw(waiting.id() as i32), Signal::SIGTERM).expect("signalled");
+    let output = finish(waiting).await;
+    let took = signalled.elapsed();
+    assert_eq!(code(&output), 143, "{}", text(&output.stderr));
+    // The holder still has seconds to go: the waiting run did not wait it out.
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+    assert!(
+        text(&output.stderr).contains("waiting for the other run"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = finish(holder).await;
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    each_invited_once(&server, &ids);
+}
+
+#[tokio::test]
+async fn the_dry_run_counts_people_as_the_run_does() {
+    let server = mock(Faults::new()).await;
+    // Repeats by external id, by email in another case, and of a new person.
+    let file = people_file(
+        "repeats.csv",
+        "externalId,email,firstName,lastName\n\
+         CRM-00001,,,\n\
+         CRM-00001,,,\n\
+         ,person2@example.test,,\n\
+         ,PERSON2@example.test ,,\n\
+         NEW-7,new7@new.test,New,Seven\n\
+         NEW-7,new7@new.test,New,Seven\n\
+         ,nameless@new.test,,\n",
+    );
+    let mut dry = people_args(&file);
+    dry.push("--dry-run");
+    let output = run(&server, &dry).await;
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let plan = text(&output.stderr);
+    assert!(
+        plan.contains(
+            "7 rows, 4 people: 2 found, 0 ambiguous, 1 to add and invite, 1 cannot be added"
+        ),
+        "{plan}"
+    );
+    assert!(plan.contains("3 to send"), "{plan}");
+    let output = run(&server, &people_args(&file)).await;
+    assert_eq!(code(&output), 3, "{}", text(&output.stderr));
+    assert_eq!(server.created_count(), 1, "as the plan said");
+    let invited = contacts(250)
+        .into_iter()
+        .filter(|&c| server.invite_count(EVENT, c) == 1)
+        .count();
+    assert_eq!(
+        server.request_count_of("event", "inviteContacts"),
+        1,
+        "one request for the three contacts"
+    );
+    assert_eq!(invited, 2, "two found contacts; the added one is new");
+}

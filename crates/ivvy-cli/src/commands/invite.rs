@@ -123,7 +123,6 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
         eprintln!("ivvy: {reason}");
     }
     let event = event(client, args).await?;
-    let format = output::choose(args.output.output);
     let what = format!("event {event} on {}", client.base_url());
     let account = state::account_name(client.base_url(), api_key);
     let places = Places::find(args, &account, event)?;
@@ -132,7 +131,7 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
     let token = interrupts.token();
     if args.dry_run || (input.len() > ASK_ABOVE && !args.yes && is_interactive()) {
         let plan = tokio::select! {
-            plan = plan(client, args, event, &input, places.invites_journal()) => plan?,
+            plan = plan(client, args, (&account, event), &input, places.invites_journal()) => plan?,
             () = token.cancelled() => return Err(interrupted(&interrupts)),
         };
         eprint!("{}", plan.describe(&what));
@@ -160,9 +159,9 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
     let earlier = match &input {
         Input::Contacts(ids) => {
             let wanted: std::collections::HashSet<u64> = ids.iter().map(|c| c.get()).collect();
-            run_state.earlier_invites(event, Some(&|c| wanted.contains(&c)))?
+            run_state.earlier_invites(&account, event, Some(&|c| wanted.contains(&c)))?
         }
-        Input::People(..) => run_state.earlier_invites(event, None)?,
+        Input::People(..) => run_state.earlier_invites(&account, event, None)?,
     };
     let earlier_adds = match &input {
         Input::People(people, _) => run_state.earlier_adds(people)?,
@@ -196,13 +195,8 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
     let stdout = std::io::BufWriter::new(std::io::stdout());
     let verdict = match input {
         Input::Contacts(ids) => {
-            let mut sink = Sink::<Invites>::start(
-                stdout,
-                format,
-                &args.output,
-                event,
-                run_state.invites.clone(),
-            )?;
+            let mut sink =
+                Sink::<Invites>::start(stdout, &args.output, event, run_state.invites.clone())?;
             let mut failing = FailingIds::default();
             let result = client
                 .invite_each(event, ids, &options, |batch: Vec<Invitation>| {
@@ -216,13 +210,8 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
             failing.verdict(&summary)
         }
         Input::People(people, _) => {
-            let mut sink = Sink::<People>::start(
-                stdout,
-                format,
-                &args.output,
-                event,
-                run_state.invites.clone(),
-            )?;
+            let mut sink =
+                Sink::<People>::start(stdout, &args.output, event, run_state.invites.clone())?;
             let mut tally = PeopleTally::default();
             let mut journalled = HashSet::new();
             let mut options = PeopleOptions::new()
@@ -292,7 +281,6 @@ struct Sink<K: Columns> {
 impl<K: Columns> Sink<K> {
     fn start(
         out: std::io::BufWriter<std::io::Stdout>,
-        format: crate::args::Format,
         output: &crate::args::OutputArg,
         event: EventId,
         journal: Option<invites::Writer>,
@@ -300,7 +288,7 @@ impl<K: Columns> Sink<K> {
         Ok(Self {
             out: Some(ResultWriter::start(
                 out,
-                format,
+                output::choose(output.output),
                 output.csv_formulas,
                 Some(event.get()),
             )?),
@@ -428,7 +416,7 @@ impl Plan {
 async fn plan(
     client: &ivvy::Client,
     args: &InviteArgs,
-    event: EventId,
+    (account, event): (&str, EventId),
     input: &Input,
     journal: Option<&std::path::Path>,
 ) -> Result<Plan, CliError> {
@@ -486,7 +474,7 @@ async fn plan(
         .collect();
     // Contacts the journal shows invited are skipped without asking.
     let mut found: HashSet<u64> = match journal {
-        Some(path) => invites::Earlier::read(path, event, Some(&|c| seen.contains(&c)))?
+        Some(path) => invites::Earlier::read(path, account, event, Some(&|c| seen.contains(&c)))?
             .invited()
             .map(|c| c.get())
             .collect(),

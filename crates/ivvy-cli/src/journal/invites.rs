@@ -31,6 +31,9 @@ pub fn file_name(account: &str, event: u64) -> String {
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Line<'a> {
+    /// The account ([`crate::state::account_name`]); older lines have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    account: Option<std::borrow::Cow<'a, str>>,
     event: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     at: Option<u64>,
@@ -74,6 +77,7 @@ impl Earlier {
     /// journal.
     pub fn read(
         path: &Path,
+        account: &str,
         event: EventId,
         wanted: Option<&dyn Fn(u64) -> bool>,
     ) -> Result<Self, CliError> {
@@ -81,7 +85,8 @@ impl Earlier {
         let event = event.get();
         let keep = |c: u64| wanted.is_none_or(|w| w(c));
         for_each_line::<Line<'static>>(path, |line, offset, len| {
-            if line.event != Some(event) {
+            // A journal named with --journal may be shared by accounts.
+            if line.event != Some(event) || line.account.as_deref().is_some_and(|a| a != account) {
                 return;
             }
             if let Some(at) = line.at {
@@ -143,13 +148,15 @@ impl Earlier {
 #[derive(Debug, Clone)]
 pub struct Writer {
     appender: Arc<Appender>,
+    account: String,
     event: u64,
 }
 
 impl Writer {
-    pub fn new(appender: Arc<Appender>, event: EventId) -> Self {
+    pub fn new(appender: Arc<Appender>, account: &str, event: EventId) -> Self {
         Self {
             appender,
+            account: account.to_string(),
             event: event.get(),
         }
     }
@@ -161,6 +168,7 @@ impl Writer {
     /// Records that a request for `contacts` is about to be sent.
     pub fn sending(&self, contacts: &[ContactId]) -> std::io::Result<()> {
         self.appender.append(&Line {
+            account: Some(self.account.as_str().into()),
             event: Some(self.event),
             at: Some(self.appender.now_ms()),
             sending: Some(contacts.iter().map(|c| c.get()).collect()),
@@ -184,6 +192,7 @@ impl Writer {
             serde_json::to_writer(
                 &mut lines,
                 &Line {
+                    account: Some(self.account.as_str().into()),
                     event: Some(self.event),
                     at: Some(at),
                     contact: Some(invitation.contact.get()),
@@ -234,7 +243,7 @@ mod tests {
             ),
         )
         .expect("writes");
-        let earlier = Earlier::read(&path, event(4), None).expect("reads");
+        let earlier = Earlier::read(&path, "acct", event(4), None).expect("reads");
         let mut invited: Vec<u64> = earlier.invited().map(|c| c.get()).collect();
         invited.sort_unstable();
         assert_eq!(invited, [1, 2]);
@@ -247,7 +256,7 @@ mod tests {
         assert!(earlier.links(Some(&appender), 4).is_none());
         // Only the contacts asked about are kept.
         let only_two = |c: u64| c == 2;
-        let earlier = Earlier::read(&path, event(4), Some(&only_two)).expect("reads");
+        let earlier = Earlier::read(&path, "acct", event(4), Some(&only_two)).expect("reads");
         assert_eq!(earlier.invited().count(), 1);
         assert_eq!(earlier.in_doubt(), 0);
         let _ = std::fs::remove_dir_all(path.parent().expect("dir"));
@@ -262,7 +271,7 @@ mod tests {
             std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(7),
         ));
         let appender = Arc::new(Appender::open(&path, clock).expect("opens"));
-        let writer = Writer::new(appender.clone(), event(4));
+        let writer = Writer::new(appender.clone(), "acct", event(4));
         let c = |n: u64| ContactId::new(n).expect("id");
         writer.sending(&[c(1), c(2)]).expect("writes");
         let links = InviteLinks::new("https://a.test/y".into(), "https://a.test/n".into());
@@ -271,7 +280,7 @@ mod tests {
             outcome: Outcome::Invited(links.expect("links")),
         };
         writer.settled([&invited].into_iter()).expect("writes");
-        let earlier = Earlier::read(&path, event(4), None).expect("reads");
+        let earlier = Earlier::read(&path, "acct", event(4), None).expect("reads");
         assert_eq!(earlier.invited().map(|c| c.get()).collect::<Vec<_>>(), [1]);
         assert_eq!(earlier.in_doubt(), 1);
         assert_eq!(earlier.last_write_ms, Some(7_000));
