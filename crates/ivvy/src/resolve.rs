@@ -488,10 +488,9 @@ impl Client {
                     .filter(|(_, r)| matches!(r, Resolution::Failed(_) | Resolution::NotSent(_)))
                     .filter_map(|((_, p), _)| p.email_key())
                     .collect();
-                for contact in options.added_earlier.iter() {
-                    added.add(contact.clone());
-                }
                 for &i in &wanted {
+                    // Earlier runs' adds were matched before adding began
+                    // (`earlier_adds`): only this run's are left to match.
                     let m = added.find(&people[i].1);
                     if m != Match::NotFound {
                         // Two adds with the email are two people: a third

@@ -80,13 +80,11 @@ fn names_missing(export: &Export) -> Option<String> {
         .missing_name_columns
         .iter()
         .map(|field| {
-            let spellings = export::SPELLINGS
-                .iter()
-                .filter(|(f, _)| f == field)
-                .flat_map(|(_, s)| s.iter().copied())
-                .collect::<Vec<_>>()
-                .join(", ");
-            format!("no {} column (read as one: {spellings})", field.name())
+            format!(
+                "no {} column (read as one: {})",
+                field.name(),
+                field.spellings()
+            )
         })
         .collect();
     (!missing.is_empty()).then(|| {
@@ -117,9 +115,12 @@ async fn event(client: &ivvy::Client, args: &InviteArgs) -> Result<EventId, CliE
 pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Result<(), CliError> {
     // Read and check the whole list before anything is sent.
     let input = Input::read(args)?;
-    if let (Input::People(_, export), true) = (&input, args.create_missing)
-        && let Some(reason) = names_missing(export)
-    {
+    // Said once, up front; each person it keeps out names it too.
+    let names_missing = match &input {
+        Input::People(_, export) if args.create_missing => names_missing(export),
+        _ => None,
+    };
+    if let Some(reason) = &names_missing {
         eprintln!("ivvy: {reason}");
     }
     let event = event(client, args).await?;
@@ -177,10 +178,6 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
         }
     }
 
-    let names_missing = match &input {
-        Input::People(_, export) if args.create_missing => names_missing(export),
-        _ => None,
-    };
     let bar = progress_bar(input.len(), usize::from(args.chunk_size));
     let mut options = options(args, &interrupts, bar.clone()).already_invited(earlier.invited());
     if let Some(journal) = run_state.invites.clone() {

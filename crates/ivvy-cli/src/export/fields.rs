@@ -29,6 +29,15 @@ impl Field {
         self.words().0
     }
 
+    /// The header spellings read as this field ([`SPELLINGS`]), listed.
+    pub fn spellings(self) -> String {
+        let of_field = SPELLINGS.iter().filter(|(f, _)| *f == self);
+        of_field
+            .flat_map(|(_, s)| s.iter().copied())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The command-line name, and how a row's error says there is no column.
     pub(super) fn words(self) -> (&'static str, &'static str) {
         match self {

@@ -9,7 +9,7 @@
 //! - Delimiter: comma, semicolon or tab, whichever the header line has most
 //!   of outside quotes (ties in that order); `--delimiter` forces one.
 //! - Headers: matched to fields ignoring case, spaces, `_`, `-` and `.`,
-//!   through [`SPELLINGS`], or as named by `--column FIELD=HEADER`.
+//!   through [`SPELLINGS`](fields::SPELLINGS), or as named by `--column FIELD=HEADER`.
 //! - Lines: `\r\n`, `\n` and a lone `\r` each end one; a row is reported on
 //!   the line where it starts.
 
@@ -20,11 +20,13 @@ use csv::StringRecord;
 use encoding_rs::Encoding;
 use ivvy::{ContactId, Person, is_email};
 
-pub use fields::{Field, SPELLINGS, normalise, parse_column};
+pub use fields::{Field, normalise, parse_column};
 pub use text::{decode, encoding_for_label};
 
 use crate::error::CliError;
 use crate::output::safe;
+#[cfg(test)]
+use fields::SPELLINGS;
 use fields::table_field;
 #[cfg(test)]
 use text::detect_delimiter;
@@ -37,7 +39,7 @@ pub struct ReadOptions {
     pub delimiter: Option<u8>,
     /// The encoding of a file without a byte-order mark; UTF-8 when `None`.
     pub encoding: Option<&'static Encoding>,
-    /// Headers named for fields, in place of [`SPELLINGS`] (people only).
+    /// Headers named for fields, in place of [`SPELLINGS`](fields::SPELLINGS) (people only).
     pub columns: Vec<(Field, String)>,
 }
 
@@ -207,20 +209,13 @@ fn two_columns(field: Field, wanted: Option<&str>, headers: &[&str], a: usize, b
 }
 
 fn no_usable_column(headers: &[&str]) -> String {
-    let spellings = |field: Field| {
-        let of_field = SPELLINGS.iter().filter(|(f, _)| *f == field);
-        of_field
-            .flat_map(|(_, s)| s.iter().copied())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     format!(
         "no usable column: none of {} is an external id or an email. Read as externalId: {}; \
          as email: {} (case, spaces, _ and - aside); or name the column with \
          --column externalId=HEADER or --column email=HEADER",
         listed(headers),
-        spellings(Field::ExternalId),
-        spellings(Field::Email)
+        Field::ExternalId.spellings(),
+        Field::Email.spellings()
     )
 }
 

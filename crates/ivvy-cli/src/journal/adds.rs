@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use ivvy::{AddStep, Contact, ContactId, Person};
+use ivvy::{AddStep, Contact, ContactId, Person, PersonKey};
 use serde::{Deserialize, Serialize};
 
 use super::{Appender, for_each_line};
@@ -40,19 +40,27 @@ struct Line {
     email: Option<String>,
 }
 
-/// Who a line is about, as the library tells people apart: the external
-/// id when there is one, else the email trimmed and in lower case.
-fn key(external_id: Option<&str>, email: Option<&str>) -> Option<String> {
-    match external_id.map(str::trim).filter(|e| !e.is_empty()) {
-        Some(id) => Some(format!("x:{id}")),
-        None => email_key(email).map(|e| format!("e:{e}")),
+impl Line {
+    /// The person the line is about, so that the library's rule for
+    /// telling people apart ([`Person::key`]) decides who is who.
+    fn person(&self) -> Person {
+        Person {
+            external_id: self.external_id.clone(),
+            email: self.email.clone(),
+            ..Person::default()
+        }
     }
 }
 
-fn email_key(email: Option<&str>) -> Option<String> {
-    email
-        .map(|e| e.trim().to_lowercase())
-        .filter(|e| !e.is_empty())
+/// The keys a person can be found by: their external id and their email,
+/// each as [`Person::key`] makes it.
+fn keys_of(person: &Person) -> impl Iterator<Item = PersonKey> {
+    let external = person.external_id.as_deref().map(Person::by_external_id);
+    let email = person.email.as_deref().map(Person::by_email);
+    [external, email]
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.key())
 }
 
 /// What earlier runs added, for the people of this run.
@@ -71,32 +79,20 @@ impl EarlierAdds {
     /// Reads the journal at `path`, keeping what concerns `people`: adds
     /// with one of their external ids or emails.
     pub fn read(path: &Path, people: &[Person]) -> Result<Self, CliError> {
-        let externals: HashSet<&str> = people
-            .iter()
-            .filter_map(|p| p.external_id.as_deref().map(str::trim))
-            .filter(|e| !e.is_empty())
-            .collect();
-        let emails: HashSet<String> = people
-            .iter()
-            .filter_map(|p| email_key(p.email.as_deref()))
-            .collect();
-        let mut last: HashMap<String, Line> = HashMap::new();
+        let wanted: HashSet<PersonKey> = people.iter().flat_map(keys_of).collect();
+        let mut last: HashMap<PersonKey, Line> = HashMap::new();
         let mut earlier = EarlierAdds::default();
         for_each_line::<Line>(path, |line, _, _| {
             if let Some(at) = line.at {
                 earlier.last_write_ms = Some(earlier.last_write_ms.map_or(at, |l| l.max(at)));
             }
-            let concerns = line
-                .external_id
-                .as_deref()
-                .is_some_and(|e| externals.contains(e.trim()))
-                || email_key(line.email.as_deref()).is_some_and(|e| emails.contains(&e));
-            let Some(key) = key(line.external_id.as_deref(), line.email.as_deref()) else {
-                return;
-            };
-            if !concerns {
+            let person = line.person();
+            if !keys_of(&person).any(|k| wanted.contains(&k)) {
                 return;
             }
+            let Some(key) = person.key() else {
+                return;
+            };
             // An added person stays added, whatever a later line says.
             if last.get(&key).is_none_or(|l| l.add != "added") {
                 last.insert(key, line);
@@ -147,12 +143,8 @@ impl Writer {
             at: Some(self.appender.now_ms()),
             add: add.into(),
             contact,
-            external_id: person
-                .external_id
-                .as_deref()
-                .map(str::trim)
-                .filter(|e| !e.is_empty())
-                .map(String::from),
+            // As the library matches it: exactly, unless blank.
+            external_id: person.external_id.clone().filter(|e| !e.trim().is_empty()),
             email: person.email.as_deref().map(|e| e.trim().to_string()),
         })
     }
