@@ -8,7 +8,7 @@ mod common;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use common::{code, finish, mock, state_home, text};
+use common::{code, finish, input_file, mock, state_home, text};
 use ivvy_mock::{Faults, MockServer};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -191,14 +191,6 @@ async fn localhost_and_127_0_0_1_at_once_are_one_account() {
     each_invited_once(&server, &ids);
 }
 
-fn people_file(name: &str, body: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("ivvy-cli-across-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
-    std::fs::write(&path, body).expect("writes");
-    path.to_str().expect("utf-8 path").to_string()
-}
-
 fn people_args(file: &str) -> Vec<&str> {
     vec![
         "invite",
@@ -221,7 +213,7 @@ async fn new_people_run_twice_are_added_once() {
     for n in 1..=40 {
         body.push_str(&format!("NEW-{n},new{n}@new.test,New,Person{n}\n"));
     }
-    let file = people_file("forty.csv", &body);
+    let file = input_file("forty.csv", &body);
     for round in 1..=2 {
         let output = run(&server, &people_args(&file)).await;
         assert_eq!(code(&output), 0, "round {round}: {}", text(&output.stderr));
@@ -233,7 +225,7 @@ async fn new_people_run_twice_are_added_once() {
 #[tokio::test]
 async fn three_rows_with_one_email_make_two_contacts_and_one_ambiguous_row() {
     let server = mock(lagging(3_000)).await;
-    let file = people_file(
+    let file = input_file(
         "one-email.csv",
         "externalId,email,firstName,lastName\n\
          N1,s@new.test,Sam,One\n\
@@ -360,7 +352,7 @@ async fn a_run_waiting_for_the_lock_ends_on_the_first_signal() {
 async fn the_dry_run_counts_people_as_the_run_does() {
     let server = mock(Faults::new()).await;
     // Repeats by external id, by email in another case, and of a new person.
-    let file = people_file(
+    let file = input_file(
         "repeats.csv",
         "externalId,email,firstName,lastName\n\
          CRM-00001,,,\n\

@@ -4,16 +4,8 @@
 
 mod common;
 
-use common::{code, ivvy, json, mock, text};
+use common::{code, input_file, ivvy, json, mock, text};
 use ivvy_mock::Faults;
-
-fn write(name: &str, body: &[u8]) -> String {
-    let dir = std::env::temp_dir().join(format!("ivvy-cli-exports-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
-    std::fs::write(&path, body).expect("writes");
-    path.to_str().expect("utf-8 path").to_string()
-}
 
 /// `ivvy invite --people FILE --create-missing` to event 1 with JSON
 /// output, plus `extra`; the exit code and the rows.
@@ -62,7 +54,7 @@ fn added(server: &ivvy_mock::MockServer, email: &str) -> (String, String, Option
 #[tokio::test]
 async fn hubspot_export_adds_with_its_names() {
     let server = mock(Faults::default()).await;
-    let file = write(
+    let file = input_file(
         "hubspot.csv",
         b"Record ID,First Name,Last Name,Email,Phone Number,Lifecycle Stage\n\
           9001,Hana,Kobayashi,hana@new.test,+61 400 111222,lead\n",
@@ -79,7 +71,7 @@ async fn hubspot_export_adds_with_its_names() {
 #[tokio::test]
 async fn salesforce_export_with_its_record_id_as_the_external_id() {
     let server = mock(Faults::default()).await;
-    let file = write(
+    let file = input_file(
         "salesforce.csv",
         b"\"Id\",\"First Name\",\"Last Name\",\"Email\",\"Mailing City\"\r\n\
           \"0035g00000AbCdE\",\"Sam\",\"Okafor\",\"sam@new.test\",\"Perth\"\r\n",
@@ -100,7 +92,7 @@ async fn salesforce_export_with_its_record_id_as_the_external_id() {
 #[tokio::test]
 async fn mailchimp_export() {
     let server = mock(Faults::default()).await;
-    let file = write(
+    let file = input_file(
         "mailchimp.csv",
         b"Email Address,First Name,Last Name,Address,Phone Number,MEMBER_RATING,OPTIN_TIME,TAGS\n\
           lee@new.test,Lee,Marsh,\"1 High St, Hobart\",,2,2026-01-04 10:00:00,\"\"\"vip\"\"\"\n",
@@ -118,7 +110,7 @@ async fn external_id_headers_as_people_spell_them() {
     for header in ["External ID", "external_id"] {
         let server = mock(Faults::default()).await;
         let body = format!("{header},Email\nCRM-00002,\n,person3@example.test\n");
-        let file = write(
+        let file = input_file(
             &format!("{}.csv", header.replace(' ', "-")),
             body.as_bytes(),
         );
@@ -137,7 +129,7 @@ async fn excel_unicode_text_utf16le_tabs_with_a_bom() {
     for unit in text.encode_utf16() {
         bytes.extend_from_slice(&unit.to_le_bytes());
     }
-    let file = write("unicode.txt", &bytes);
+    let file = input_file("unicode.txt", &bytes);
     let (code, _, stderr) = invite_people(&server, &file, &[]).await;
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(
@@ -149,7 +141,7 @@ async fn excel_unicode_text_utf16le_tabs_with_a_bom() {
 #[tokio::test]
 async fn semicolons_as_european_excel_writes_them() {
     let server = mock(Faults::default()).await;
-    let file = write(
+    let file = input_file(
         "semicolons.csv",
         b"E-mail;Vorname;First Name;Last Name\r\nmia@new.test;x;Mia;M\xc3\xbcller\r\n",
     );
@@ -165,7 +157,7 @@ async fn semicolons_as_european_excel_writes_them() {
 async fn windows_1252_named_with_encoding() {
     let server = mock(Faults::default()).await;
     let bytes = b"Email,First Name,Last Name\r\njose@new.test,Jos\xe9,Pe\xf1a\r\n";
-    let file = write("cp1252.csv", bytes);
+    let file = input_file("cp1252.csv", bytes);
     let (code, _, stderr) = invite_people(&server, &file, &[]).await;
     assert_eq!(code, 2);
     assert!(
@@ -183,14 +175,14 @@ async fn windows_1252_named_with_encoding() {
 #[tokio::test]
 async fn crlf_files_name_the_right_line() {
     let server = mock(Faults::default()).await;
-    let file = write(
+    let file = input_file(
         "crlf.csv",
         b"Email,First Name,Last Name\r\na@new.test,A,One\r\nb@new.test,B,Two\r\nnot-an-address,C,Three\r\n",
     );
     let (exit, _, stderr) = invite_people(&server, &file, &[]).await;
     assert_eq!(exit, 2);
     assert!(stderr.contains("crlf.csv:4: "), "{stderr}");
-    let ids = write("ids-crlf.txt", b"id\r\n1\r\n2\r\nx3\r\n");
+    let ids = input_file("ids-crlf.txt", b"id\r\n1\r\n2\r\nx3\r\n");
     let output = ivvy(
         Some(&server),
         &["invite", "--event", "1", "--contacts-file", &ids],
@@ -209,7 +201,7 @@ async fn crlf_files_name_the_right_line() {
 #[tokio::test]
 async fn a_column_named_with_column_and_one_that_is_not_there() {
     let server = mock(Faults::default()).await;
-    let file = write(
+    let file = input_file(
         "record-id.csv",
         b"Record ID,First Name,Last Name,Email\n7001,Ava,Stone,ava@new.test\n",
     );
@@ -231,7 +223,7 @@ async fn a_column_named_with_column_and_one_that_is_not_there() {
 #[tokio::test]
 async fn no_name_columns_are_said_once_and_named_in_each_row() {
     let server = mock(Faults::default()).await;
-    let file = write("emails.csv", b"Email\nnew1@new.test\nnew2@new.test\n");
+    let file = input_file("emails.csv", b"Email\nnew1@new.test\nnew2@new.test\n");
     let (code, rows, stderr) = invite_people(&server, &file, &[]).await;
     // Nobody can be added: the summary, and exit 3, not an input error.
     assert_eq!(code, 3, "{stderr}");

@@ -5,21 +5,13 @@
 
 mod common;
 
-use common::{code, ivvy, json, mock, text};
+use common::{code, input_file, ivvy, json, mock, text};
 use ivvy_mock::Faults;
-
-fn write(name: &str, body: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("ivvy-cli-people-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
-    std::fs::write(&path, body).expect("writes");
-    path.to_str().expect("utf-8 path").to_string()
-}
 
 #[tokio::test]
 async fn people_are_invited_by_event_code_one_row_each_in_order() {
     let server = mock(Faults::default()).await;
-    let file = write(
+    let file = input_file(
         "crm.csv",
         "Email,Owner,externalId,FirstName,LastName,Notes\n\
          ,,CRM-00001,,,by external id\n\
@@ -143,7 +135,7 @@ async fn people_are_invited_by_event_code_one_row_each_in_order() {
 #[tokio::test]
 async fn a_dry_run_finds_people_but_adds_and_invites_nobody() {
     let server = mock(Faults::default()).await;
-    let file = write(
+    let file = input_file(
         "dry.csv",
         "externalId,email,firstName,lastName\nCRM-00001,,,\nNEW-1,new@example.test,New,One\nNEW-2,,,\n",
     );
@@ -198,7 +190,7 @@ async fn bad_people_files_and_unknown_codes_exit_2_before_any_invite() {
         ),
     ];
     for (name, body, message) in cases {
-        let file = write(name, body);
+        let file = input_file(name, body);
         let output = ivvy(
             Some(&server),
             &["invite", "--event-code", "LAUNCH26", "--people", &file],
@@ -228,7 +220,7 @@ async fn bad_people_files_and_unknown_codes_exit_2_before_any_invite() {
     assert_eq!(code(&output), 2, "{}", text(&output.stderr));
     assert_eq!(server.request_count(), 0, "bad files reach no server");
 
-    let file = write("ok.csv", "externalId\nCRM-00001\n");
+    let file = input_file("ok.csv", "externalId\nCRM-00001\n");
     let output = ivvy(
         Some(&server),
         &["invite", "--event-code", "NOPE", "--people", &file],

@@ -16,6 +16,16 @@ pub fn state_home() -> std::path::PathBuf {
     std::env::temp_dir().join(format!("ivvy-cli-tests-{}", std::process::id()))
 }
 
+/// Writes an input file (an export, a list of ids) for a test and returns
+/// its path; one folder per test binary.
+pub fn input_file(name: &str, body: impl AsRef<[u8]>) -> String {
+    let dir = std::env::temp_dir().join(format!("ivvy-cli-inputs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, body).expect("writes");
+    path.to_str().expect("utf-8 path").to_string()
+}
+
 pub async fn mock(faults: Faults) -> MockServer {
     MockServer::start(
         MockConfig::new()
