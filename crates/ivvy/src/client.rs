@@ -8,12 +8,18 @@ use std::time::{Duration, SystemTime};
 use ivvy_iws::Credentials;
 use reqwest::StatusCode;
 
-use crate::call::CallInfo;
-use crate::excerpt::body_excerpt;
-use crate::retry::read_may_retry;
-use crate::signing::{Hooks, Signer};
-use crate::throttle::{AdaptiveRate, Throttle};
-use crate::{Clock, Error, Region, RetryPolicy, SystemClock};
+use ivvy_iws::{Clock, SystemClock};
+
+use crate::context::Reporter;
+use crate::error::Error;
+use crate::policy::adaptive::AdaptiveRate;
+use crate::policy::classify::read_may_retry;
+use crate::policy::retry::RetryPolicy;
+use crate::policy::throttle::Throttle;
+use crate::region::Region;
+use crate::transport::call::CallInfo;
+use crate::transport::excerpt::body_excerpt;
+use crate::transport::signing::{Hooks, Signer};
 
 /// Default time allowed to open a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -278,7 +284,7 @@ impl ClientBuilder {
         let http = match self.http {
             Some(http) => http,
             None => {
-                crate::tls::http_client_builder()?
+                crate::transport::tls::http_client_builder()?
                     .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                     .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
                     // A redirect would carry the signed request to another
@@ -321,7 +327,7 @@ fn checked_base_url(text: &str) -> Result<String, Error> {
     let shown = if text.contains('@') {
         "(not shown: it has an @)".into()
     } else {
-        format!("{:?}", crate::escaped(text))
+        format!("{:?}", crate::transport::excerpt::escaped(text))
     };
     let url = url::Url::parse(text.trim()).map_err(|e| Error::Config {
         problem: format!("the base URL {shown} is not a URL: {e}"),
@@ -397,7 +403,7 @@ impl Client {
         let reply = self
             .shared
             .retry
-            .run(&mut rng, read_may_retry, |attempt| {
+            .run(&mut rng, &Reporter::default(), read_may_retry, |attempt| {
                 self.call(CallInfo::new("ping", attempt), self.shared.api.ping(&body))
             })
             .await?;

@@ -36,44 +36,44 @@
 //! never invites a contact twice.
 
 mod bulk;
-mod call;
 mod client;
-mod directory;
+mod context;
 mod error;
-mod excerpt;
 mod ids;
-mod invitations;
-mod invite;
-mod invite_people;
-mod pacing;
-mod paging;
+mod operations;
 mod people;
+mod policy;
 mod region;
-mod resolve;
-mod retry;
-mod signing;
-mod throttle;
-mod tls;
+mod transport;
 
-pub use bulk::{
-    BulkOptions, BulkReport, BulkSummary, DEFAULT_CONSISTENCY_WINDOW, DEFAULT_DRAIN_TIME,
-    DEFAULT_RETRY_BUDGET, Progress, Wait,
+pub use bulk::options::{
+    BulkOptions, DEFAULT_CONSISTENCY_WINDOW, DEFAULT_DRAIN_TIME, DEFAULT_RETRY_BUDGET,
 };
+pub use bulk::plan::InvitePlan;
+pub use bulk::report::{BulkReport, BulkSummary};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_REPLY_BYTES, DEFAULT_PAGE_SIZE,
     DEFAULT_TIMEOUT,
 };
-pub use directory::{Contact, Event, Filter, NewContact};
+pub use context::{Progress, Wait};
 pub use error::{ApiError, ApiErrorKind, Code, Error};
-pub use excerpt::{escaped, is_unsafe_char};
 pub use ids::{ContactId, EventId, IntoId, InvalidId};
-pub use invitations::{Answer, InvitedContact};
-pub use invite::{Invitation, InviteLinks, Outcome};
-pub use invite_people::{PeopleReport, PersonInvitation};
 /// The wall clock that dates requests, from `ivvy-iws` (shared with the
 /// fake server, so tests can drive both with one [`ManualClock`]).
 pub use ivvy_iws::{Clock, ManualClock, SystemClock};
-pub use people::{Match, Person, PersonKey, is_email};
+pub use operations::contacts::{Contact, NewContact};
+pub use operations::events::Event;
+pub use operations::filter::Filter;
+pub use operations::invitations::{Answer, InvitedContact};
+pub use operations::invite::{Invitation, InviteLinks, Outcome};
+pub use people::invite::{PeopleReport, PersonInvitation};
+pub use people::matching::Match;
+pub use people::options::{AddStep, PeopleOptions};
+pub use people::person::{Person, PersonKey, is_email};
+pub use people::plan::{PeopleCounts, PeoplePlan};
+pub use people::resolve::Resolution;
+pub use policy::adaptive::AdaptiveRate;
+pub use policy::retry::RetryPolicy;
 pub use region::{Region, UnknownRegion};
 /// The HTTP client, re-exported for [`ClientBuilder::http_client`] and for
 /// the `reqwest::Error` sources of [`Error`]: build yours with this one so
@@ -82,9 +82,7 @@ pub use reqwest;
 /// The HTTP status type in [`Error`] and [`ApiError`], re-exported so a
 /// caller needs no `http` dependency of its own to match on it.
 pub use reqwest::StatusCode;
-pub use resolve::{AddStep, PeopleOptions, Resolution};
-pub use retry::RetryPolicy;
-pub use throttle::AdaptiveRate;
-pub use tls::http_client_builder;
 /// Cancels a running [`Client::invite_many`] (see [`BulkOptions::cancel_on`]).
 pub use tokio_util::sync::CancellationToken;
+pub use transport::excerpt::{escaped, is_unsafe_char};
+pub use transport::tls::http_client_builder;

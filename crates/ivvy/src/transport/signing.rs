@@ -8,7 +8,7 @@ use std::sync::Arc;
 use ivvy_iws::{Credentials, SignableRequest, SigningError};
 use reqwest::header::{HeaderName, HeaderValue};
 
-use crate::Clock;
+use ivvy_iws::Clock;
 
 /// Signs every request the generated client sends, from the final request.
 #[derive(Debug, Clone)]
@@ -84,7 +84,7 @@ mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
     use super::*;
-    use crate::ManualClock;
+    use ivvy_iws::ManualClock;
 
     fn signer(clock: Arc<ManualClock>) -> Signer {
         let credentials = Credentials::new("key", "my secret key").expect("valid");
@@ -96,7 +96,7 @@ mod tests {
         let clock = Arc::new(ManualClock::new(
             UNIX_EPOCH + Duration::from_secs(1_333_491_804),
         ));
-        let mut request = crate::tls::test_client()
+        let mut request = crate::transport::tls::test_client()
             .post("https://api.ap-southeast-2.ivvy.com/api/1.0/test?action=ping")
             .header("content-type", "application/json")
             .body(r#"{"example":"body"}"#)
@@ -122,7 +122,7 @@ mod tests {
             UNIX_EPOCH + Duration::from_secs(1_333_491_804),
         ));
         let signer = signer(clock.clone());
-        let mut request = crate::tls::test_client()
+        let mut request = crate::transport::tls::test_client()
             .post("http://127.0.0.1:9/api/1.0/test?action=ping")
             .body("{}")
             .build()

@@ -1,18 +1,19 @@
 //! An event's invitations read back, with each contact's answer: the
 //! [`InvitedContact`] and [`Answer`] types and [`Client::invited_contacts`].
-//! Paging itself is `paging`'s.
+//! Paging itself is [`paging`](crate::transport::paging)'s.
 
 use std::time::SystemTime;
 
-use futures::stream::{self, Stream, StreamExt};
+use futures::stream::{self, Stream, StreamExt, TryStreamExt};
 use ivvy_api::types::{GetInvitedContactListRequest, InvitationResponse};
-use reqwest::StatusCode;
 
-use crate::call::CallInfo;
-use crate::ids::IntoId;
-use crate::invite::checked_event;
-use crate::paging::{Listed, Page, walk};
-use crate::{Client, ContactId, Error, EventId, RetryPolicy};
+use crate::client::Client;
+use crate::context::Reporter;
+use crate::error::Error;
+use crate::ids::{ContactId, EventId, HashSet, IntoId, checked_event};
+use crate::policy::retry::RetryPolicy;
+use crate::transport::call::CallInfo;
+use crate::transport::paging::{Listed, Page, walk};
 
 /// A contact's answer to an invitation. With the `serde` feature it is
 /// iVvy's letter, `"Y"`, `"N"` or `"U"`.
@@ -123,25 +124,54 @@ impl Client {
     ) -> impl Stream<Item = Result<InvitedContact, Error>> + Send + 'static {
         match checked_event(event) {
             Ok(event) => self
-                .invitations_with(event, answer, self.shared.retry.clone())
+                .invitations_with(
+                    event,
+                    answer,
+                    self.shared.retry.clone(),
+                    Reporter::default(),
+                )
                 .left_stream(),
             Err(e) => stream::once(async move { Err(e) }).right_stream(),
         }
     }
 
     /// The event's invitations (those with `answer`, when given), each page
-    /// retried under `policy` (a bulk run reads with its own).
+    /// retried under `policy` (a bulk run reads with its own) and its waits
+    /// told to `reporter`.
     pub(crate) fn invitations_with(
         &self,
         event: EventId,
         answer: Option<Answer>,
         policy: RetryPolicy,
+        reporter: Reporter,
     ) -> impl Stream<Item = Result<InvitedContact, Error>> + Send + 'static {
         let client = self.clone();
-        walk(policy, move |start, attempt| {
+        walk(policy, reporter, move |start, attempt| {
             let client = client.clone();
             async move { client.invitation_page(event, answer, start, attempt).await }
         })
+    }
+
+    /// Which of `contacts` the event's invitations hold. The set of
+    /// contacts to look for is built only once the event turns out to have
+    /// any.
+    pub(crate) async fn invited_among(
+        &self,
+        event: EventId,
+        contacts: &[ContactId],
+        policy: RetryPolicy,
+        reporter: Reporter,
+    ) -> Result<HashSet<ContactId>, Error> {
+        let mut wanted: Option<HashSet<ContactId>> = None;
+        let mut found = HashSet::default();
+        let mut invited = std::pin::pin!(self.invitations_with(event, None, policy, reporter));
+        while let Some(invitation) = invited.try_next().await? {
+            let wanted = wanted.get_or_insert_with(|| contacts.iter().copied().collect());
+            if wanted.contains(&invitation.contact) {
+                found.insert(invitation.contact);
+            }
+        }
+        Ok(found)
     }
 
     /// Fetches the page of invitations that starts at `start`.
@@ -172,9 +202,9 @@ impl Client {
             .into_iter()
             .map(|c| {
                 let contact = ContactId::try_from(c.contact_id)
-                    .map_err(|e| unexpected(format!("an invitation lists {e}")))?;
+                    .map_err(|e| Error::unusable_reply(format!("an invitation lists {e}")))?;
                 let event = EventId::try_from(c.event_id)
-                    .map_err(|e| unexpected(format!("an invitation lists {e}")))?;
+                    .map_err(|e| Error::unusable_reply(format!("an invitation lists {e}")))?;
                 Ok(InvitedContact {
                     event,
                     contact,
@@ -189,14 +219,5 @@ impl Client {
             })
             .collect::<Result<Vec<_>, Error>>()?;
         Ok(Page { items, total })
-    }
-}
-
-fn unexpected(problem: String) -> Error {
-    Error::UnexpectedReply {
-        status: Some(StatusCode::OK),
-        excerpt: String::new(),
-        problem,
-        source: None,
     }
 }

@@ -1,15 +1,15 @@
-//! When a failed request is tried again, and how long to wait first: the
-//! [`RetryPolicy`], and the one loop that applies it to reads.
+//! How long to wait before a failed request is tried again, and when to
+//! give up: the [`RetryPolicy`], and the one loop that applies it to reads.
 //!
 //! The policy is pure (it decides from the attempt number, the time spent
-//! and the error); the loop only sleeps and calls again. Which errors a
-//! caller may retry is the caller's: reads retry what is retryable or
-//! ambiguous, while invites re-send only after reconciling (see `bulk`).
+//! and the error); the loop only sleeps and calls again. Whether a request
+//! may be tried again at all is [`classify`](super::classify)'s.
 
 use std::future::Future;
 use std::time::Duration;
 
-use crate::Error;
+use crate::context::Reporter;
+use crate::error::Error;
 
 /// How failed requests are retried.
 ///
@@ -159,11 +159,12 @@ impl RetryPolicy {
     }
 
     /// Runs `attempt` (given its number, from 1) until it succeeds, fails
-    /// with an error `retry` does not accept, or the policy gives up; logs
-    /// each wait with its reason.
+    /// with an error `retry` does not accept, or the policy gives up;
+    /// reports each wait with its reason.
     pub(crate) async fn run<T, F, Fut>(
         &self,
         rng: &mut fastrand::Rng,
+        reporter: &Reporter,
         retry: impl Fn(&Error) -> bool,
         mut attempt: F,
     ) -> Result<T, Error>
@@ -185,7 +186,7 @@ impl RetryPolicy {
             match self.decide(number, first.elapsed(), &error, rng) {
                 Decision::GiveUp => return Err(error),
                 Decision::RetryAfter(wait) => {
-                    log_wait(wait, &wait_reason(&error));
+                    reporter.wait(wait, &wait_reason(&error));
                     tokio::time::sleep(wait).await;
                 }
             }
@@ -199,29 +200,6 @@ pub(crate) fn wait_reason(error: &Error) -> String {
         Some(api) => format!("iVvy asked us to wait (HTTP {})", api.status.as_u16()),
         None => format!("after: {error}"),
     }
-}
-
-/// A wait at least this long is logged as a warning, so it shows without
-/// asking for progress logs: a silent pause this long looks like a hang.
-const LONG_WAIT: Duration = Duration::from_secs(5);
-
-/// Says how long and why a retry waits: at info level, or as a warning
-/// when it is long.
-pub(crate) fn log_wait(wait: Duration, reason: &str) {
-    let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
-    let secs = wait.as_secs_f64();
-    if wait >= LONG_WAIT {
-        tracing::warn!(wait_ms, "waiting {secs:.1} s: {reason}");
-    } else {
-        tracing::info!(wait_ms, "waiting {secs:.1} s: {reason}");
-    }
-}
-
-/// True for errors a read may retry (it repeats no work): what is
-/// retryable, and a reply lost to a timeout or a broken connection. A reply
-/// that arrived but could not be used would arrive the same way again.
-pub(crate) fn read_may_retry(error: &Error) -> bool {
-    error.is_retryable() || matches!(error, Error::Timeout { .. } | Error::Transport { .. })
 }
 
 #[cfg(test)]
@@ -282,9 +260,9 @@ mod tests {
     fn retry_after_is_honoured_up_to_the_maximum() {
         let policy = RetryPolicy::new().backoff(Duration::from_millis(1), Duration::from_secs(20));
         let api = |secs| {
-            Error::Api(crate::ApiError {
+            Error::Api(crate::error::ApiError {
                 status: reqwest::StatusCode::TOO_MANY_REQUESTS,
-                error_code: crate::Code::Number(429),
+                error_code: crate::error::Code::Number(429),
                 specific_code: None,
                 message: String::new(),
                 additional_messages: Vec::new(),

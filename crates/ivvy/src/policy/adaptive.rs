@@ -1,17 +1,11 @@
-//! Keeping every request of a client within the account's quota: the
-//! [`AdaptiveRate`] policy (finding the rate iVvy allows from its 429s), an
-//! optional fixed ceiling (`max_requests_per_second`), and the one gate all
-//! calls pass, [`Throttle`].
-//!
-//! The decisions are pure ([`Controller`]: given the time and what came
-//! back, it says when the next request may start and how many may be in
-//! flight); [`Throttle`] only waits for them and reports each reply.
+//! Finding the request rate iVvy allows from its 429s: the
+//! [`AdaptiveRate`] policy users tune, and [`Controller`], the pure state
+//! of its rules (given the time and what came back, it says when the next
+//! request may start and how many may be in flight). Waiting for it is
+//! [`throttle`](super::throttle)'s.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tokio::sync::Notify;
 use tokio::time::Instant;
 
 /// How the client finds the request rate iVvy allows without being told,
@@ -156,16 +150,10 @@ fn spacing(rate: f64) -> Duration {
         .min(Duration::from_secs(3_600))
 }
 
-/// True for a 429, whether iVvy sent it as the status or in a 200's body.
-pub(crate) fn is_refusal(error: &crate::Error) -> bool {
-    error.status() == Some(reqwest::StatusCode::TOO_MANY_REQUESTS)
-        || error.api().is_some_and(|api| api.effective_status() == 429)
-}
-
 /// The pure state of the rules in [`AdaptiveRate`], plus the ceiling.
 #[derive(Debug)]
 pub(crate) struct Controller {
-    policy: Option<AdaptiveRate>,
+    pub(super) policy: Option<AdaptiveRate>,
     ceiling: Option<f64>,
     /// Requests per second found, once measured.
     rate: Option<f64>,
@@ -197,7 +185,7 @@ pub(crate) struct Controller {
     /// The lowest rate allowed: a quarter of the first measured.
     floor: Option<f64>,
     /// When a request last succeeded.
-    last_success: Option<Instant>,
+    pub(super) last_success: Option<Instant>,
 }
 
 impl Controller {
@@ -267,7 +255,7 @@ impl Controller {
         }
         self.last_admitted = Some(now);
         let (start, after) = match spacing {
-            Some(gap) => crate::pacing::slot(Some(earliest), now, gap),
+            Some(gap) => crate::policy::pacing::slot(Some(earliest), now, gap),
             None => (earliest, earliest),
         };
         self.next = Some(after);
@@ -389,121 +377,6 @@ impl Controller {
                 .next_pause
                 .mul_f64(policy.pause_factor)
                 .min(policy.max_pause);
-        }
-    }
-}
-
-/// The gate every call of a client passes: waits for a place in the window
-/// and for the request's start time, then reports the reply.
-#[derive(Debug)]
-pub(crate) struct Throttle {
-    state: Mutex<Controller>,
-    /// Woken when a reply frees a place in the window.
-    freed: Notify,
-    /// Requests waiting for a place.
-    waiting: AtomicUsize,
-}
-
-/// A request's place in the window, given back with its reply; dropped
-/// without one (a call cancelled mid-way), it is given back as
-/// [`Reply::Unknown`], so the window never shrinks for good.
-#[derive(Debug)]
-pub(crate) struct Place<'a> {
-    throttle: &'a Throttle,
-    sent: Instant,
-    left: bool,
-}
-
-impl Place<'_> {
-    /// Reports the reply to the request that held this place.
-    pub(crate) fn leave(mut self, reply: Reply) {
-        self.left = true;
-        self.throttle.leave(self.sent, reply);
-    }
-}
-
-impl Drop for Place<'_> {
-    fn drop(&mut self) {
-        if !self.left {
-            self.throttle.leave(self.sent, Reply::Unknown);
-        }
-    }
-}
-
-impl Throttle {
-    pub(crate) fn new(policy: Option<AdaptiveRate>, ceiling: Option<f64>) -> Self {
-        Self {
-            state: Mutex::new(Controller::new(policy, ceiling)),
-            freed: Notify::new(),
-            waiting: AtomicUsize::new(0),
-        }
-    }
-
-    fn state(&self) -> std::sync::MutexGuard<'_, Controller> {
-        // Each change is whole before the lock is let go.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Waits until a request may start.
-    pub(crate) async fn enter(&self) -> Place<'_> {
-        loop {
-            if let Some(place) = self.try_enter().await {
-                return place;
-            }
-            // The window is full: wait for a reply, registered before the
-            // second look so none is missed.
-            let freed = self.freed.notified();
-            tokio::pin!(freed);
-            freed.as_mut().enable();
-            self.waiting.fetch_add(1, Ordering::SeqCst);
-            let place = self.try_enter().await;
-            if place.is_none() {
-                freed.await;
-            }
-            self.waiting.fetch_sub(1, Ordering::SeqCst);
-            if let Some(place) = place {
-                return place;
-            }
-        }
-    }
-
-    /// A place, after waiting for its start time; `None` when the window is
-    /// full.
-    async fn try_enter(&self) -> Option<Place<'_>> {
-        let start = self.state().admit(Instant::now())?;
-        // Holding the place while waiting: a drop gives it back.
-        let place = Place {
-            throttle: self,
-            sent: start,
-            left: false,
-        };
-        // Only a real wait: tokio's timer rounds even a sleep until now up
-        // to its next tick (about 1 ms).
-        if start > Instant::now() {
-            tokio::time::sleep_until(start).await;
-        }
-        Some(place)
-    }
-
-    /// True when `error` is a 429 and the adaptive rules are on: the
-    /// request is then sent again when the throttle allows, rather than
-    /// after the whole `Retry-After`.
-    pub(crate) fn paces_refusals(&self, error: &crate::Error) -> bool {
-        is_refusal(error) && self.state().policy.is_some()
-    }
-
-    /// True when some request of the client succeeded after `moment`: the
-    /// quota lets requests through, so a 429 then is pacing, not refusal.
-    pub(crate) fn succeeded_since(&self, moment: Instant) -> bool {
-        self.state().last_success.is_some_and(|at| at > moment)
-    }
-
-    fn leave(&self, sent: Instant, reply: Reply) {
-        self.state().reply(sent, Instant::now(), reply);
-        // Waking is for requests waiting on a full window; most calls have
-        // none, and skip it.
-        if self.waiting.load(Ordering::SeqCst) > 0 {
-            self.freed.notify_waiters();
         }
     }
 }

@@ -1,16 +1,20 @@
-//! Inviting people as a CRM knows them: [`Client::invite_people`] and
-//! [`Client::invite_people_each`] find (and, when asked, add) each person
-//! with [`Client::resolve_people`], then invite their contacts with
-//! [`Client::invite_each`]. The result is one [`PersonInvitation`] per
-//! person, in input order; a contact two people resolve to is invited
-//! once, and both rows show its outcome.
+//! Inviting people as a CRM knows them: [`Client::invite_people`],
+//! [`Client::invite_people_each`] and [`Client::invite_people_planned`]
+//! carry out a [`PeoplePlan`]: the missing are added (when asked), then
+//! the contacts are invited as a bulk run. The result is one
+//! [`PersonInvitation`] per person, in input order; a contact two people
+//! resolve to is invited once, and both rows show its outcome.
 
-use crate::ids::{HashMap, IntoId};
-use crate::invite::checked_event;
-use crate::{
-    BulkSummary, Client, ContactId, Error, EventId, Invitation, Outcome, PeopleOptions, Person,
-    Resolution,
-};
+use crate::bulk::plan::InvitePlan;
+use crate::bulk::report::BulkSummary;
+use crate::client::Client;
+use crate::error::Error;
+use crate::ids::{ContactId, EventId, HashMap, IntoId, checked_event};
+use crate::operations::invite::{Invitation, Outcome};
+use crate::people::options::PeopleOptions;
+use crate::people::person::Person;
+use crate::people::plan::PeoplePlan;
+use crate::people::resolve::Resolution;
 
 /// One person's row: who they are, what was found, and the invitation.
 #[derive(Debug, Clone)]
@@ -121,11 +125,48 @@ impl Client {
         event: impl IntoId<EventId>,
         people: Vec<Person>,
         options: &PeopleOptions,
+        each: impl FnMut(Vec<PersonInvitation>) + Send,
+    ) -> Result<BulkSummary, Error> {
+        let plan = self.plan_people(event, people, options).await?;
+        self.invite_people_planned(plan, options, each).await
+    }
+
+    /// Carries out a plan made by [`plan_people`](Self::plan_people), as
+    /// [`invite_people_each`](Self::invite_people_each) does, without
+    /// looking anyone up or reading the event's invitations again: the
+    /// missing are added (with
+    /// [`create_missing`](PeopleOptions::create_missing)), then every
+    /// contact not invited already is invited.
+    pub async fn invite_people_planned(
+        &self,
+        plan: PeoplePlan,
+        options: &PeopleOptions,
         mut each: impl FnMut(Vec<PersonInvitation>) + Send,
     ) -> Result<BulkSummary, Error> {
-        let event = checked_event(event)?;
-        let resolutions = self.resolve_people(&people, options).await?;
-        let contacts: Vec<ContactId> = resolutions.iter().filter_map(Resolution::contact).collect();
+        options.bulk.check()?;
+        let PeoplePlan {
+            event,
+            people,
+            roster,
+            found,
+            invites,
+            ..
+        } = plan;
+        let found = if options.create_missing {
+            let context = options.bulk.context();
+            self.add_missing(&roster.distinct, found, options, &context)
+                .await
+        } else {
+            found
+        };
+        let resolutions = roster.per_row(&found);
+        let mut contacts: Vec<ContactId> = Vec::new();
+        let mut listed = crate::ids::HashSet::default();
+        for contact in found.iter().filter_map(Resolution::contact) {
+            if listed.insert(contact) {
+                contacts.push(contact);
+            }
+        }
         let mut rows = Rows {
             people: people.into_iter().zip(resolutions).map(Some).collect(),
             next: 0,
@@ -137,8 +178,16 @@ impl Client {
             each(rows.rest());
             return Ok(BulkSummary::default());
         }
-        let result = self
-            .invite_each(event, contacts, &options.bulk, |batch| {
+        // Contacts added now are new: the plan's read covers the rest.
+        let plan = InvitePlan {
+            event,
+            given: contacts.len(),
+            contacts,
+            already: invites.already,
+            stopped: invites.stopped,
+        };
+        let summary = self
+            .invite_planned(plan, &options.bulk, |batch| {
                 rows.settle(batch);
                 let ready = rows.ready();
                 if !ready.is_empty() {
@@ -146,11 +195,11 @@ impl Client {
                 }
             })
             .await;
-        if result.is_err() {
+        if summary.is_err() {
             // Nothing was invited; who was found or added is still told.
             each(rows.rest());
         }
-        result
+        summary
     }
 }
 

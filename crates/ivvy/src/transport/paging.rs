@@ -13,11 +13,11 @@
 
 use std::future::Future;
 
+use crate::context::Reporter;
+use crate::error::Error;
+use crate::policy::classify::read_may_retry;
+use crate::policy::retry::RetryPolicy;
 use futures::stream::{self, Stream, StreamExt, TryStreamExt};
-use reqwest::StatusCode;
-
-use crate::retry::read_may_retry;
-use crate::{Error, RetryPolicy};
 
 /// One page as a listing call returned it.
 #[derive(Debug)]
@@ -37,6 +37,7 @@ pub(crate) trait Listed {
 /// Where a walk stands between pages.
 struct Walk<F> {
     policy: RetryPolicy,
+    reporter: Reporter,
     fetch: F,
     start: u64,
     pages: u64,
@@ -49,10 +50,11 @@ struct Walk<F> {
 }
 
 impl<F> Walk<F> {
-    fn new(policy: RetryPolicy, fetch: F) -> Self {
+    fn new(policy: RetryPolicy, reporter: Reporter, fetch: F) -> Self {
         Self {
             rng: policy.rng(0x9a6e),
             policy,
+            reporter,
             fetch,
             start: 0,
             pages: 0,
@@ -65,10 +67,11 @@ impl<F> Walk<F> {
 }
 
 /// Every item of a listing, fetching pages as the stream is read, each
-/// retried under `policy`. `fetch(start, attempt)` requests the page that
-/// begins at `start`.
+/// retried under `policy` with its waits told to `reporter`.
+/// `fetch(start, attempt)` requests the page that begins at `start`.
 pub(crate) fn walk<T, F, Fut>(
     policy: RetryPolicy,
+    reporter: Reporter,
     fetch: F,
 ) -> impl Stream<Item = Result<T, Error>> + Send + 'static
 where
@@ -76,7 +79,7 @@ where
     F: FnMut(u64, u32) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
 {
-    let walk = Walk::new(policy, fetch);
+    let walk = Walk::new(policy, reporter, fetch);
     stream::try_unfold(walk, next_page)
         .map_ok(|items: Vec<T>| stream::iter(items.into_iter().map(Ok)))
         .try_flatten()
@@ -87,6 +90,7 @@ where
 /// any page is, then the pages after it.
 pub(crate) fn walk_after<T, F, Fut>(
     policy: RetryPolicy,
+    reporter: Reporter,
     first: Page<T>,
     fetch: F,
 ) -> impl Stream<Item = Result<T, Error>> + Send + 'static
@@ -95,8 +99,8 @@ where
     F: FnMut(u64, u32) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
 {
-    let mut walk = Walk::new(policy, fetch);
-    let head = check_page(&mut walk, first).map_err(untrusted);
+    let mut walk = Walk::new(policy, reporter, fetch);
+    let head = check_page(&mut walk, first).map_err(Error::unusable_reply);
     let (head, rest) = match head {
         Ok(items) => (Ok(items), Some(walk)),
         Err(e) => (Err(e), None),
@@ -108,15 +112,6 @@ where
         .chain(rest)
         .map_ok(|items: Vec<T>| stream::iter(items.into_iter().map(Ok)))
         .try_flatten()
-}
-
-fn untrusted(problem: String) -> Error {
-    Error::UnexpectedReply {
-        status: Some(StatusCode::OK),
-        problem,
-        excerpt: String::new(),
-        source: None,
-    }
 }
 
 async fn next_page<T, F, Fut>(mut walk: Walk<F>) -> Result<Option<(Vec<T>, Walk<F>)>, Error>
@@ -132,11 +127,11 @@ where
     let fetch = &mut walk.fetch;
     let page = walk
         .policy
-        .run(&mut walk.rng, read_may_retry, |attempt| {
+        .run(&mut walk.rng, &walk.reporter, read_may_retry, |attempt| {
             fetch(start, attempt)
         })
         .await?;
-    let fresh = check_page(&mut walk, page).map_err(untrusted)?;
+    let fresh = check_page(&mut walk, page).map_err(Error::unusable_reply)?;
     Ok(Some((fresh, walk)))
 }
 

@@ -14,10 +14,11 @@ use ivvy_api::types::ApiError as ApiErrorBody;
 use ivvy_api::{Error as GeneratedError, ResponseValue};
 use reqwest::StatusCode;
 
-use crate::error::{ApiError, Code, retry_after};
-use crate::excerpt::body_excerpt;
-use crate::throttle::{Reply, is_refusal};
-use crate::{Client, Error, EventId};
+use crate::client::Client;
+use crate::error::{ApiError, Code, Error, retry_after};
+use crate::ids::EventId;
+use crate::policy::classify::quota_reply;
+use crate::transport::excerpt::body_excerpt;
 
 /// What a call is, for its tracing span: the operation and what it is
 /// about. Nothing secret goes in (the signature is added later, and only
@@ -52,24 +53,6 @@ impl CallInfo {
             contacts: Some(contacts),
             ..self
         }
-    }
-}
-
-/// What a call's result says about the quota.
-fn quota_reply<T>(result: &Result<T, Error>) -> Reply {
-    match result {
-        Ok(_) => Reply::Taken,
-        Err(error) if is_refusal(error) => Reply::Refused,
-        // No reply, or nothing sent: nothing learnt about the quota.
-        Err(
-            Error::Connect { .. }
-            | Error::Timeout { .. }
-            | Error::Transport { .. }
-            | Error::Signing(_)
-            | Error::InvalidInput { .. }
-            | Error::Cancelled,
-        ) => Reply::Unknown,
-        Err(_) => Reply::Taken,
     }
 }
 

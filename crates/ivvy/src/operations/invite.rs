@@ -7,9 +7,10 @@ use std::sync::Arc;
 use ivvy_api::types::{InviteContactsReply, InviteContactsRequest};
 use url::Url;
 
-use crate::call::CallInfo;
-use crate::ids::{HashMap, HashSet, IntoId};
-use crate::{Client, ContactId, Error, EventId};
+use crate::client::Client;
+use crate::error::Error;
+use crate::ids::{ContactId, EventId, HashMap, IntoId, checked_event, distinct_contacts};
+use crate::transport::call::CallInfo;
 
 /// The links a contact follows to answer an invitation.
 ///
@@ -91,7 +92,7 @@ fn looks_like_url(link: &str) -> bool {
     let clean = ascii_clean
         || link
             .chars()
-            .all(|c| !c.is_whitespace() && !crate::is_unsafe_char(c));
+            .all(|c| !c.is_whitespace() && !crate::transport::excerpt::is_unsafe_char(c));
     has_host && clean
 }
 
@@ -235,48 +236,6 @@ impl serde::Serialize for Invitation {
         }
         map.end()
     }
-}
-
-/// Checks the event id.
-pub(crate) fn checked_event(event: impl IntoId<EventId>) -> Result<EventId, Error> {
-    event
-        .into_id()
-        .map_err(|e| Error::invalid("event", e.to_string()))
-}
-
-/// Checks every contact id and drops repeats, keeping each id's first
-/// position, so a contact is never sent twice.
-pub(crate) fn distinct_contacts(
-    contacts: impl IntoIterator<Item = impl IntoId<ContactId>>,
-) -> Result<Vec<ContactId>, Error> {
-    // Short lists are checked for repeats by scanning; a set pays off later.
-    const SCAN_UP_TO: usize = 32;
-    let contacts = contacts.into_iter();
-    let mut seen = HashSet::default();
-    let mut distinct = Vec::with_capacity(contacts.size_hint().0);
-    for (index, contact) in contacts.enumerate() {
-        let contact = contact
-            .into_id()
-            .map_err(|e| Error::invalid(format!("contacts[{index}]"), e.to_string()))?;
-        let repeated = if distinct.len() < SCAN_UP_TO {
-            distinct.contains(&contact)
-        } else {
-            if seen.is_empty() {
-                seen.extend(distinct.iter().copied());
-            }
-            !seen.insert(contact)
-        };
-        if !repeated {
-            distinct.push(contact);
-        }
-    }
-    if distinct.is_empty() {
-        return Err(Error::invalid(
-            "contacts",
-            "the list is empty; give at least one contact",
-        ));
-    }
-    Ok(distinct)
 }
 
 /// Pairs each sent contact with its result. A reply that leaves out a sent

@@ -6,7 +6,7 @@
 //! provider is installed, so other TLS clients in the program are left as
 //! they were.
 
-use crate::Error;
+use crate::error::Error;
 
 /// A `reqwest` client builder set up for HTTPS as `ivvy` sets up its own:
 /// rustls with ring (or aws-lc-rs, with the `tls-aws-lc` feature) and the

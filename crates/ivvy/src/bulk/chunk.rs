@@ -1,0 +1,198 @@
+//! One chunk of a bulk run, from its first send until every contact in it
+//! has an outcome: the per-chunk state machine. It sends through the
+//! run's [`Sender`](crate::bulk::sender::Sender), asks
+//! [`classify`] what each failure means, and records what it learns in
+//! its [`Track`] as it goes, so a run that stops keeps it.
+//!
+//! inviteContacts is not idempotent, so a send whose fate is unknown is
+//! never repeated blindly: after the consistency window the event's
+//! invitations are read, the contacts found there are marked invited, and
+//! only the rest are sent again.
+
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use crate::bulk::run::Run;
+use crate::context::OnCancel;
+use crate::error::Error;
+use crate::ids::ContactId;
+use crate::operations::invite::Outcome;
+use crate::policy::classify::{Next, Request, classify};
+use crate::policy::retry::{Decision, wait_reason};
+
+/// Where a chunk stands, for a run that stops before it finishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Phase {
+    /// Nothing sent yet.
+    NotSent = 0,
+    /// A request is under way, or its fate is not known yet.
+    Sent = 1,
+    /// Waiting to send again; what was sent is known not to be invited.
+    Between = 2,
+}
+
+/// A chunk's outcomes so far, and its phase.
+#[derive(Debug, Default)]
+pub(crate) struct Track {
+    phase: AtomicU8,
+    settled: Mutex<Vec<(usize, Outcome)>>,
+}
+
+impl Track {
+    fn set_phase(&self, phase: Phase) {
+        self.phase.store(phase as u8, Ordering::Relaxed);
+    }
+
+    pub(crate) fn phase(&self) -> Phase {
+        match self.phase.load(Ordering::Relaxed) {
+            1 => Phase::Sent,
+            2 => Phase::Between,
+            _ => Phase::NotSent,
+        }
+    }
+
+    fn settle(&self, outcomes: impl IntoIterator<Item = (usize, Outcome)>) {
+        self.settled
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(outcomes);
+    }
+
+    fn settle_all(&self, pending: &[(usize, ContactId)], outcome: Outcome) {
+        self.settle(pending.iter().map(|(i, _)| (*i, outcome.clone())));
+    }
+
+    pub(crate) fn take(&self) -> Vec<(usize, Outcome)> {
+        std::mem::take(&mut *self.settled.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+impl Run<'_> {
+    /// Sends one chunk (its positions in the run and their contacts) until
+    /// every contact in it has an outcome, recording outcomes and where it
+    /// stands in `track`.
+    pub(crate) async fn run_chunk(
+        &self,
+        mut pending: Vec<(usize, ContactId)>,
+        number: u64,
+        track: &Track,
+    ) {
+        let policy = &self.options.retry;
+        let throttle = &self.client.shared.throttle;
+        let mut rng = policy.rng(number);
+        let first_try = tokio::time::Instant::now();
+        let mut attempt = 0;
+        loop {
+            // A cancelled run sends nothing more: what is still pending was
+            // never sent, refused, or found missing, so it is known not
+            // invited, and is not sent again.
+            let permit = tokio::select! {
+                biased;
+                () = self.context.cancel.cancelled() => None,
+                permit = self.sending.acquire() => permit.ok(),
+            };
+            let Some(permit) = permit.filter(|_| !self.context.is_cancelled()) else {
+                track.settle_all(&pending, Outcome::NotSent(Arc::new(Error::Cancelled)));
+                return;
+            };
+            attempt += 1;
+            let ids: Vec<ContactId> = pending.iter().map(|(_, c)| *c).collect();
+            if let Some(record) = &self.options.before_send {
+                record(self.event, &ids);
+            }
+            track.set_phase(Phase::Sent);
+            let sent_at = tokio::time::Instant::now();
+            let sent = self.sender.send(self.event, &ids, attempt).await;
+            drop(permit);
+            let error = match sent {
+                Ok(outcomes) => {
+                    track.settle(pending.iter().map(|(i, _)| *i).zip(outcomes));
+                    return;
+                }
+                Err(error) => Arc::new(error),
+            };
+            let decision = policy.decide(attempt, first_try.elapsed(), &error, &mut rng);
+            match classify(&error, Request::Write, throttle.pacing()) {
+                Next::CheckFirst => {
+                    tracing::debug!(%error, contacts = ids.len(), "request fate unknown; reconciling");
+                    // Let the request land and iVvy's list catch up with it.
+                    let wait = policy
+                        .wait(attempt, &error, &mut rng)
+                        .max(self.context.consistency_window);
+                    let reason =
+                        format!("checking which invitations landed, {}", wait_reason(&error));
+                    self.context.sleep(wait, &reason, OnCancel::Finish).await;
+                    // A read is a request in flight too.
+                    let reading = self.sending.acquire().await;
+                    let found = self
+                        .sender
+                        .invited_among(self.event, &ids, policy, &self.context.reporter)
+                        .await;
+                    drop(reading);
+                    match found {
+                        Ok(found) => {
+                            track.settle(
+                                pending
+                                    .iter()
+                                    .filter(|(_, c)| found.contains(c))
+                                    .map(|(i, _)| (*i, Outcome::InvitedLinksUnknown)),
+                            );
+                            pending.retain(|(_, c)| !found.contains(c));
+                            // The rest are known not to be invited.
+                            track.set_phase(Phase::Between);
+                            if pending.is_empty() {
+                                return;
+                            }
+                            if decision == Decision::GiveUp {
+                                track.settle_all(&pending, Outcome::Failed(error));
+                                return;
+                            }
+                        }
+                        Err(reconcile_error) => {
+                            tracing::warn!(%error, %reconcile_error, "could not reconcile; outcomes unknown");
+                            track.settle_all(&pending, Outcome::Unknown(error));
+                            return;
+                        }
+                    }
+                }
+                Next::Paced => {
+                    track.set_phase(Phase::Between);
+                    let Decision::RetryAfter(_) = decision else {
+                        track.settle_all(&pending, Outcome::Failed(error));
+                        return;
+                    };
+                    // The throttle already holds every request to the rate
+                    // it measured (see `AdaptiveRate`), so the re-send waits
+                    // there, not here. While other requests get through, the
+                    // quota is pacing, not refusing: no attempt is used up
+                    // (the request's retry time still bounds it).
+                    if throttle.succeeded_since(sent_at) {
+                        attempt -= 1;
+                        if first_try.elapsed() > policy.retry_time() {
+                            track.settle_all(&pending, Outcome::Failed(error));
+                            return;
+                        }
+                    }
+                }
+                Next::Retry => {
+                    track.set_phase(Phase::Between);
+                    let Decision::RetryAfter(wait) = decision else {
+                        track.settle_all(&pending, Outcome::Failed(error));
+                        return;
+                    };
+                    // A cancel ends the wait; the loop's top then settles
+                    // what is pending as not sent.
+                    self.context
+                        .sleep(wait, &wait_reason(&error), OnCancel::Stop)
+                        .await;
+                }
+                Next::Never => {
+                    track.settle_all(&pending, Outcome::Failed(error));
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! [`BulkOptions`]: the settings of a bulk invite that users tune, with
+//! their defaults. The run's shared context is built from them
+//! ([`BulkOptions::context`]).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::context::{Progress, ProgressFn, RunContext, Wait, WaitFn};
+use crate::error::Error;
+use crate::ids::{ContactId, EventId, HashSet};
+use crate::policy::retry::RetryPolicy;
+
+#[cfg(doc)]
+use crate::{client::Client, operations::invite::Outcome};
+
+type SendFn = Arc<dyn Fn(EventId, &[ContactId]) + Send + Sync>;
+
+/// Settings for [`Client::invite_many`].
+#[derive(Clone)]
+#[must_use]
+pub struct BulkOptions {
+    pub(crate) chunk_size: usize,
+    pub(crate) concurrency: usize,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) retry_budget: Duration,
+    consistency_window: Duration,
+    drain_time: Duration,
+    pub(crate) skip_invited: bool,
+    pub(crate) known_invited: Arc<HashSet<ContactId>>,
+    pub(crate) before_send: Option<SendFn>,
+    progress: Option<ProgressFn>,
+    wait: Option<WaitFn>,
+    cancel: Option<CancellationToken>,
+}
+
+/// Default [`BulkOptions::retry_budget`]: 5 minutes without a request
+/// succeeding.
+pub const DEFAULT_RETRY_BUDGET: Duration = Duration::from_secs(5 * 60);
+/// Default [`BulkOptions::drain_time`]: 10 s for requests under way when
+/// a run is cancelled.
+pub const DEFAULT_DRAIN_TIME: Duration = Duration::from_secs(10);
+/// Default [`BulkOptions::consistency_window`]: room for iVvy's invitation
+/// list to show an invitation up to 5 s after it was made.
+pub const DEFAULT_CONSISTENCY_WINDOW: Duration = Duration::from_secs(6);
+
+impl Default for BulkOptions {
+    fn default() -> Self {
+        Self {
+            chunk_size: 100,
+            concurrency: 4,
+            retry: RetryPolicy::default(),
+            retry_budget: DEFAULT_RETRY_BUDGET,
+            consistency_window: DEFAULT_CONSISTENCY_WINDOW,
+            drain_time: DEFAULT_DRAIN_TIME,
+            skip_invited: true,
+            known_invited: Arc::default(),
+            before_send: None,
+            progress: None,
+            wait: None,
+            cancel: None,
+        }
+    }
+}
+
+impl fmt::Debug for BulkOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BulkOptions")
+            .field("chunk_size", &self.chunk_size)
+            .field("concurrency", &self.concurrency)
+            .field("retry", &self.retry)
+            .field("retry_budget", &self.retry_budget)
+            .field("consistency_window", &self.consistency_window)
+            .field("drain_time", &self.drain_time)
+            .field("skip_invited", &self.skip_invited)
+            .field("known_invited", &self.known_invited.len())
+            .field("before_send", &self.before_send.is_some())
+            .field("progress", &self.progress.is_some())
+            .field("wait", &self.wait.is_some())
+            .field("cancel", &self.cancel)
+            .finish()
+    }
+}
+
+impl BulkOptions {
+    /// The defaults: 100 contacts a request, 4 requests at once, the default
+    /// [`RetryPolicy`], contacts already invited to the event skipped.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Contacts per request (default 100; iVvy documents no cap).
+    pub fn chunk_size(mut self, chunk_size: usize) -> Self {
+        self.chunk_size = chunk_size;
+        self
+    }
+
+    /// Requests in flight at once (default 4).
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency;
+        self
+    }
+
+    /// How each request is retried (see [`RetryPolicy`] for the rules).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Attempts per request, the first included (default 6); see
+    /// [`RetryPolicy::max_attempts`].
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.retry = self.retry.max_attempts(attempts);
+        self
+    }
+
+    /// Time after a request's first attempt past which it is not retried
+    /// (default 2 minutes); see [`RetryPolicy::max_retry_time`].
+    pub fn max_retry_time(mut self, time: Duration) -> Self {
+        self.retry = self.retry.max_retry_time(time);
+        self
+    }
+
+    /// Back-off bounds (defaults 250 ms and 20 s); see [`RetryPolicy::backoff`].
+    pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
+        self.retry = self.retry.backoff(base, max);
+        self
+    }
+
+    /// Seeds the back-off jitter; see [`RetryPolicy::jitter_seed`].
+    pub fn jitter_seed(mut self, seed: u64) -> Self {
+        self.retry = self.retry.jitter_seed(seed);
+        self
+    }
+
+    /// The longest a run goes on with no request succeeding (default 5
+    /// minutes). Past it the run stops: contacts not yet settled are
+    /// reported not invited ([`Outcome::Failed`] when refused,
+    /// [`Outcome::NotSent`] when never sent, both with
+    /// [`Error::RetryBudgetSpent`]), or checked against the event's
+    /// invitations when their request was under way.
+    pub fn retry_budget(mut self, budget: Duration) -> Self {
+        self.retry_budget = budget;
+        self
+    }
+
+    /// How long to wait after a request whose fate is unknown (a 5xx, a
+    /// timeout) before reading the event's invitations to decide what to
+    /// send again (default 6 s). iVvy's list may show a new invitation only
+    /// some time after it is made; a contact is sent again only if it is
+    /// still missing after this window, so set it above the longest lag
+    /// you expect.
+    pub fn consistency_window(mut self, window: Duration) -> Self {
+        self.consistency_window = window;
+        self
+    }
+
+    /// How long a cancelled run waits for the requests under way to finish
+    /// (default 10 s); those still under way then are checked against the
+    /// event's invitations.
+    pub fn drain_time(mut self, time: Duration) -> Self {
+        self.drain_time = time;
+        self
+    }
+
+    /// Read the event's invitations first and skip contacts already invited
+    /// (default true), so running the same list twice invites nobody twice.
+    pub fn skip_invited(mut self, skip: bool) -> Self {
+        self.skip_invited = skip;
+        self
+    }
+
+    /// Contacts known to be invited to the event already, from a record
+    /// kept outside iVvy (an earlier run's journal): they settle as
+    /// [`Outcome::AlreadyInvited`] without being sent or looked for. When
+    /// every contact of the run is known, the event's invitations are not
+    /// read at all.
+    pub fn already_invited(mut self, contacts: impl IntoIterator<Item = ContactId>) -> Self {
+        self.known_invited = Arc::new(contacts.into_iter().collect());
+        self
+    }
+
+    /// Called just before each inviteContacts request is sent (every
+    /// attempt), with the event and the request's contacts: the place to
+    /// write a write-ahead record, so that a run killed while the request
+    /// is under way leaves a trace of it. The request waits for the call.
+    pub fn before_send(
+        mut self,
+        record: impl Fn(EventId, &[ContactId]) + Send + Sync + 'static,
+    ) -> Self {
+        self.before_send = Some(Arc::new(record));
+        self
+    }
+
+    /// Called with the progress after each request settles.
+    pub fn on_progress(mut self, progress: impl Fn(Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(progress));
+        self
+    }
+
+    /// Called before each wait for a retry, with its length and reason
+    /// (also logged at info level).
+    pub fn on_wait(mut self, wait: impl Fn(&Wait) + Send + Sync + 'static) -> Self {
+        self.wait = Some(Arc::new(wait));
+        self
+    }
+
+    /// Stops the run when the token is cancelled: no new request starts,
+    /// requests under way get [`drain_time`](Self::drain_time) to finish,
+    /// and every contact still gets its outcome ([`Outcome::NotSent`] for
+    /// those never sent; [`Outcome::Unknown`] only where a request was under
+    /// way and the event's invitations do not show the contact).
+    pub fn cancel_on(mut self, token: CancellationToken) -> Self {
+        self.cancel = Some(token);
+        self
+    }
+
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        if self.chunk_size == 0 {
+            return Err(Error::invalid("chunk_size", "must be at least 1"));
+        }
+        if self.concurrency == 0 {
+            return Err(Error::invalid("concurrency", "must be at least 1"));
+        }
+        self.retry.check()
+    }
+
+    /// The run's context: cancellation, reports, the consistency window
+    /// and the drain time.
+    pub(crate) fn context(&self) -> RunContext {
+        RunContext::new(
+            self.cancel.clone(),
+            self.wait.clone(),
+            self.progress.clone(),
+            self.consistency_window,
+            self.drain_time,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_sizes_are_refused() {
+        for (options, field) in [
+            (BulkOptions::new().chunk_size(0), "chunk_size"),
+            (BulkOptions::new().concurrency(0), "concurrency"),
+            (BulkOptions::new().max_attempts(0), "max_attempts"),
+        ] {
+            let e = options.check().expect_err("refused");
+            assert_eq!(
+                e.to_string(),
+                format!("invalid input: {field}: must be at least 1")
+            );
+        }
+    }
+
+    #[test]
+    fn debug_does_not_print_the_callback() {
+        let options = BulkOptions::new().on_progress(|_| {});
+        assert!(format!("{options:?}").contains("progress: true"));
+    }
+}

@@ -1,0 +1,71 @@
+//! The sender seam: the one place a bulk run sends a chunk of contacts
+//! and, when a send's fate is unclear, checks which of its contacts the
+//! event's invitations hold. The run (scheduling, retries, the release in
+//! order) never sends on its own, so a second way of sending, such as
+//! iVvy's batch namespace, is a second implementation of [`Sender`], not a
+//! fork of the run.
+//!
+//! A sender owes the run two things: [`Sender::send`] gives one outcome
+//! per contact, in the order sent, or an error that
+//! [`classify`](crate::policy::classify) can judge; and
+//! [`Sender::invited_among`] reads what iVvy holds, never guessing.
+
+use futures::future::BoxFuture;
+
+use crate::client::Client;
+use crate::context::Reporter;
+use crate::error::Error;
+use crate::ids::{ContactId, EventId, HashSet};
+use crate::operations::invite::Outcome;
+use crate::policy::retry::RetryPolicy;
+
+/// A way of sending a bulk run's chunks (see the module documentation).
+pub(crate) trait Sender: Send + Sync {
+    /// Sends one chunk of checked, distinct contacts: one outcome per
+    /// contact, in order. `attempt` (from 1) is for tracing.
+    fn send<'a>(
+        &'a self,
+        event: EventId,
+        contacts: &'a [ContactId],
+        attempt: u32,
+    ) -> BoxFuture<'a, Result<Vec<Outcome>, Error>>;
+
+    /// Which of `contacts` the event's invitations hold, each page read
+    /// under `policy` with its waits told to `reporter`.
+    fn invited_among<'a>(
+        &'a self,
+        event: EventId,
+        contacts: &'a [ContactId],
+        policy: &'a RetryPolicy,
+        reporter: &'a Reporter,
+    ) -> BoxFuture<'a, Result<HashSet<ContactId>, Error>>;
+}
+
+/// Sending each chunk as one inviteContacts request.
+pub(crate) struct Direct<'c> {
+    pub(crate) client: &'c Client,
+}
+
+impl Sender for Direct<'_> {
+    fn send<'a>(
+        &'a self,
+        event: EventId,
+        contacts: &'a [ContactId],
+        attempt: u32,
+    ) -> BoxFuture<'a, Result<Vec<Outcome>, Error>> {
+        Box::pin(self.client.send_invites(event, contacts, attempt))
+    }
+
+    fn invited_among<'a>(
+        &'a self,
+        event: EventId,
+        contacts: &'a [ContactId],
+        policy: &'a RetryPolicy,
+        reporter: &'a Reporter,
+    ) -> BoxFuture<'a, Result<HashSet<ContactId>, Error>> {
+        Box::pin(
+            self.client
+                .invited_among(event, contacts, policy.clone(), reporter.clone()),
+        )
+    }
+}

@@ -1,0 +1,198 @@
+//! The account's contacts: [`Contact`], the listing [`Client::contacts`],
+//! and the single call [`Client::add_contact`] with its [`NewContact`].
+//! Paging is [`paging`](crate::transport::paging)'s; matching people to
+//! contacts is [`people`](crate::people)'s.
+
+use futures::stream::Stream;
+use ivvy_api::types::{AddOrUpdateContactRequest, GetContactListRequest};
+
+use crate::client::Client;
+use crate::context::Reporter;
+use crate::error::Error;
+use crate::ids::ContactId;
+use crate::operations::filter::Filter;
+use crate::policy::retry::RetryPolicy;
+use crate::transport::call::CallInfo;
+use crate::transport::paging::{Listed, Page, walk};
+
+/// A contact of the account, as getContactList lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
+#[non_exhaustive]
+pub struct Contact {
+    /// The contact's id.
+    pub id: ContactId,
+    /// The id in another system (a CRM's), when set.
+    pub external_id: Option<String>,
+    /// The email, in the case it was stored.
+    pub email: Option<String>,
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Phone number.
+    pub phone: Option<String>,
+}
+
+impl Contact {
+    /// A contact with this id and no other field set, for building one
+    /// from a record kept elsewhere ([`PeopleOptions::added_earlier`]).
+    ///
+    /// [`PeopleOptions::added_earlier`]: crate::PeopleOptions::added_earlier
+    ///
+    /// ```
+    /// let id = ivvy::ContactId::new(17)?;
+    /// let mut contact = ivvy::Contact::new(id);
+    /// contact.external_id = Some("CRM-17".into());
+    /// assert_eq!(contact.id.get(), 17);
+    /// # Ok::<(), ivvy::InvalidId>(())
+    /// ```
+    pub fn new(id: ContactId) -> Self {
+        Self {
+            id,
+            external_id: None,
+            email: None,
+            first_name: None,
+            last_name: None,
+            phone: None,
+        }
+    }
+}
+
+impl Listed for Contact {
+    const KIND: &'static str = "contacts";
+    fn id(&self) -> u64 {
+        self.id.get()
+    }
+}
+
+/// What a new contact is given: iVvy requires names and an email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewContact {
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Email address.
+    pub email: String,
+    /// The id in another system, if any.
+    pub external_id: Option<String>,
+}
+
+impl Client {
+    /// Every contact of the account that `filter` lets through, in id order,
+    /// as a stream: pages are fetched as it is read, each retried like every
+    /// read.
+    ///
+    /// ```no_run
+    /// # async fn run(client: ivvy::Client) -> Result<(), ivvy::Error> {
+    /// use futures::TryStreamExt;
+    /// let filter = ivvy::Filter::new().field("externalId", "CRM-00001");
+    /// let found: Vec<ivvy::Contact> = client.contacts(filter).try_collect().await?;
+    /// println!("{} contact(s) with that external id", found.len());
+    /// # Ok(()) }
+    /// ```
+    pub fn contacts(
+        &self,
+        filter: Filter,
+    ) -> impl Stream<Item = Result<Contact, Error>> + Send + 'static {
+        self.contacts_with(filter, self.shared.retry.clone(), Reporter::default())
+    }
+
+    /// [`contacts`](Self::contacts), each page retried under `policy` with
+    /// its waits told to `reporter`.
+    pub(crate) fn contacts_with(
+        &self,
+        filter: Filter,
+        policy: RetryPolicy,
+        reporter: Reporter,
+    ) -> impl Stream<Item = Result<Contact, Error>> + Send + 'static {
+        let client = self.clone();
+        let filter = filter.to_json();
+        walk(policy, reporter, move |start, attempt| {
+            let client = client.clone();
+            let filter = filter.clone();
+            async move { client.contact_page(filter, start, attempt).await }
+        })
+    }
+
+    pub(crate) async fn contact_page(
+        &self,
+        filter: serde_json::Map<String, serde_json::Value>,
+        start: u64,
+        attempt: u32,
+    ) -> Result<Page<Contact>, Error> {
+        let body = GetContactListRequest {
+            start: Some(i64::try_from(start).unwrap_or(i64::MAX)),
+            per_page: Some(self.shared.page_size.into()),
+            filter,
+        };
+        let info = CallInfo::new("getContactList", attempt);
+        let reply = self
+            .call(info, self.shared.api.get_contact_list(&body))
+            .await?;
+        let items = reply
+            .results
+            .into_iter()
+            .map(|c| {
+                Ok(Contact {
+                    id: ContactId::try_from(c.id)
+                        .map_err(|e| Error::unusable_reply(format!("a contact listed has {e}")))?,
+                    external_id: c.external_id,
+                    email: c.email,
+                    first_name: c.first_name,
+                    last_name: c.last_name,
+                    phone: c.phone,
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(Page {
+            items,
+            total: u64::try_from(reply.meta.total_results).unwrap_or(0),
+        })
+    }
+
+    /// Adds one contact (addOrUpdateContact without an id) and returns its
+    /// id. Sent once, never retried: adding is not idempotent, so after an
+    /// error that [is ambiguous](Error::is_ambiguous) look the contact up
+    /// before adding it again ([`Client::resolve_people`] does this).
+    pub async fn add_contact(&self, contact: &NewContact) -> Result<ContactId, Error> {
+        self.add_contact_attempt(contact, 1).await
+    }
+
+    pub(crate) async fn add_contact_attempt(
+        &self,
+        contact: &NewContact,
+        attempt: u32,
+    ) -> Result<ContactId, Error> {
+        let body = AddOrUpdateContactRequest {
+            id: None,
+            external_id: contact.external_id.clone(),
+            first_name: Some(contact.first_name.clone()),
+            last_name: Some(contact.last_name.clone()),
+            email: Some(contact.email.clone()),
+            phone: None,
+            // An add is an add: the person was looked for first.
+            update_if_exists: Some(false),
+        };
+        let info = CallInfo::new("addOrUpdateContact", attempt);
+        let reply = self
+            .call(info, self.shared.api.add_or_update_contact(&body))
+            .await?;
+        if reply.success == Some(false) {
+            // A clear refusal: nothing was added, so it is not in doubt.
+            return Err(Error::invalid(
+                "contact",
+                format!(
+                    "iVvy did not add it: {}",
+                    crate::transport::excerpt::escaped(
+                        reply.message.as_deref().unwrap_or("no reason given")
+                    )
+                ),
+            ));
+        }
+        ContactId::try_from(reply.id)
+            .map_err(|e| Error::unusable_reply(format!("the new contact has {e}")))
+    }
+}

@@ -1,0 +1,187 @@
+//! The account's events: [`Event`], the listing [`Client::events`],
+//! [`Client::event_by_code`] and [`Client::event`].
+
+use futures::stream::{Stream, TryStreamExt};
+use ivvy_api::types::{GetEventListRequest, GetEventRequest};
+
+use crate::client::Client;
+use crate::context::Reporter;
+use crate::error::Error;
+use crate::ids::{EventId, IntoId, checked_event};
+use crate::operations::filter::Filter;
+use crate::policy::classify::read_may_retry;
+use crate::transport::call::CallInfo;
+use crate::transport::paging::{Listed, Page, walk};
+
+/// An event of the account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
+#[non_exhaustive]
+pub struct Event {
+    /// The event's id.
+    pub id: EventId,
+    /// Its code (as in its website's address); empty when iVvy sent none.
+    pub code: String,
+    /// Its title; empty when iVvy sent none.
+    pub title: String,
+    /// The start, `yyyy-mm-dd HH:mm:ss UTC`, as iVvy sent it.
+    pub start: Option<String>,
+    /// The end, as iVvy sent it.
+    pub end: Option<String>,
+    /// iVvy's status code: 0 draft, 1 closed, 3 launched.
+    pub status: Option<i64>,
+}
+
+impl Event {
+    /// The status in words: "draft", "closed", "launched", or the code.
+    pub fn status_word(&self) -> String {
+        match self.status {
+            Some(0) => "draft".into(),
+            Some(1) => "closed".into(),
+            Some(3) => "launched".into(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        }
+    }
+}
+
+impl Listed for Event {
+    const KIND: &'static str = "events";
+    fn id(&self) -> u64 {
+        self.id.get()
+    }
+}
+
+impl Client {
+    /// Every event of the account that `filter` lets through, in the
+    /// server's order, as a stream (pages retried like every read).
+    ///
+    /// ```no_run
+    /// # async fn run(client: ivvy::Client) -> Result<(), ivvy::Error> {
+    /// use futures::TryStreamExt;
+    /// let events: Vec<ivvy::Event> = client.events(ivvy::Filter::new()).try_collect().await?;
+    /// for event in events {
+    ///     println!("{} {} {}", event.id, event.code, event.title);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn events(
+        &self,
+        filter: Filter,
+    ) -> impl Stream<Item = Result<Event, Error>> + Send + 'static {
+        let client = self.clone();
+        let filter = filter.to_json();
+        walk(
+            self.shared.retry.clone(),
+            Reporter::default(),
+            move |start, attempt| {
+                let client = client.clone();
+                let filter = filter.clone();
+                async move { client.event_page(filter, start, attempt).await }
+            },
+        )
+    }
+
+    async fn event_page(
+        &self,
+        filter: serde_json::Map<String, serde_json::Value>,
+        start: u64,
+        attempt: u32,
+    ) -> Result<Page<Event>, Error> {
+        let body = GetEventListRequest {
+            start: Some(i64::try_from(start).unwrap_or(i64::MAX)),
+            per_page: Some(self.shared.page_size.into()),
+            filter,
+        };
+        let info = CallInfo::new("getEventList", attempt);
+        let reply = self
+            .call(info, self.shared.api.get_event_list(&body))
+            .await?;
+        let items = reply
+            .results
+            .into_iter()
+            .map(event_from)
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(Page {
+            items,
+            total: u64::try_from(reply.meta.total_results).unwrap_or(0),
+        })
+    }
+
+    /// The event whose code is `code` (trimmed, compared without regard to
+    /// case, as iVvy's event addresses are). No such event is
+    /// [`Error::NotFound`]; two are an error too, naming their ids: an
+    /// event is never guessed.
+    ///
+    /// ```no_run
+    /// # async fn run(client: ivvy::Client) -> Result<(), ivvy::Error> {
+    /// let event = client.event_by_code("LAUNCH26").await?;
+    /// println!("{} is event {}", event.title, event.id);
+    /// # Ok(()) }
+    /// ```
+    pub async fn event_by_code(&self, code: &str) -> Result<Event, Error> {
+        let code = code.trim();
+        if code.is_empty() {
+            return Err(Error::invalid("event code", "is empty"));
+        }
+        // The server's filter is a first cut; the code is checked here.
+        let found: Vec<Event> = self
+            .events(Filter::new().field("code", code))
+            .try_filter(|e| {
+                std::future::ready(!e.code.is_empty() && e.code.trim().eq_ignore_ascii_case(code))
+            })
+            .try_collect()
+            .await?;
+        match found.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(Error::NotFound {
+                what: format!(
+                    "no event has the code \"{}\"",
+                    crate::transport::excerpt::escaped(code)
+                ),
+            }),
+            many => Err(Error::NotFound {
+                what: format!(
+                    "{} events have the code \"{}\" (ids {}); use the event id",
+                    many.len(),
+                    crate::transport::excerpt::escaped(code),
+                    many.iter()
+                        .map(|e| e.id.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }),
+        }
+    }
+
+    /// The event with this id (getEvent), retried like every read.
+    pub async fn event(&self, event: impl IntoId<EventId>) -> Result<Event, Error> {
+        let event = checked_event(event)?;
+        let body = GetEventRequest {
+            id: event.non_zero(),
+        };
+        let mut rng = self.shared.retry.rng(0xe7e7);
+        let reply = self
+            .shared
+            .retry
+            .run(&mut rng, &Reporter::default(), read_may_retry, |attempt| {
+                let info = CallInfo::new("getEvent", attempt).event(event);
+                self.call(info, self.shared.api.get_event(&body))
+            })
+            .await?;
+        event_from(reply)
+    }
+}
+
+fn event_from(e: ivvy_api::types::Event) -> Result<Event, Error> {
+    Ok(Event {
+        id: EventId::try_from(e.id)
+            .map_err(|err| Error::unusable_reply(format!("an event has {err}")))?,
+        code: e.code.unwrap_or_default(),
+        title: e.title.unwrap_or_default(),
+        start: e.start_date_time,
+        end: e.end_date_time,
+        status: e.current_status,
+    })
+}

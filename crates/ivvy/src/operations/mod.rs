@@ -1,0 +1,17 @@
+//! Thin typed calls, one per iVvy operation or listing: they check their
+//! input, build the generated request, send it through
+//! [`transport`](crate::transport) and turn the reply into this crate's
+//! types. No retries of writes, no orchestration: a long list is
+//! [`bulk`](crate::bulk)'s, people are [`people`](crate::people)'s.
+//!
+//! - [`contacts`]: the account's contacts, and adding one;
+//! - [`events`]: the account's events, by id and by code;
+//! - [`invitations`]: an event's invitations and their answers;
+//! - [`invite`]: one inviteContacts request, matched back to its contacts;
+//! - [`filter`]: a listing's `filter`.
+
+pub(crate) mod contacts;
+pub(crate) mod events;
+pub(crate) mod filter;
+pub(crate) mod invitations;
+pub(crate) mod invite;

@@ -1,0 +1,135 @@
+//! The one gate every call of a client passes, [`Throttle`]: it waits for
+//! what [`Controller`] decides (the [`AdaptiveRate`] rules and the
+//! optional `max_requests_per_second` ceiling) and reports each reply to
+//! it. The rules themselves are [`adaptive`](super::adaptive)'s.
+//!
+//! [`AdaptiveRate`]: super::adaptive::AdaptiveRate
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use crate::policy::adaptive::{AdaptiveRate, Controller};
+use crate::policy::classify::Pacing;
+
+pub(crate) use crate::policy::adaptive::Reply;
+
+/// The gate every call of a client passes: waits for a place in the window
+/// and for the request's start time, then reports the reply.
+#[derive(Debug)]
+pub(crate) struct Throttle {
+    state: Mutex<Controller>,
+    /// Woken when a reply frees a place in the window.
+    freed: Notify,
+    /// Requests waiting for a place.
+    waiting: AtomicUsize,
+}
+
+/// A request's place in the window, given back with its reply; dropped
+/// without one (a call cancelled mid-way), it is given back as
+/// [`Reply::Unknown`], so the window never shrinks for good.
+#[derive(Debug)]
+pub(crate) struct Place<'a> {
+    throttle: &'a Throttle,
+    sent: Instant,
+    left: bool,
+}
+
+impl Place<'_> {
+    /// Reports the reply to the request that held this place.
+    pub(crate) fn leave(mut self, reply: Reply) {
+        self.left = true;
+        self.throttle.leave(self.sent, reply);
+    }
+}
+
+impl Drop for Place<'_> {
+    fn drop(&mut self) {
+        if !self.left {
+            self.throttle.leave(self.sent, Reply::Unknown);
+        }
+    }
+}
+
+impl Throttle {
+    pub(crate) fn new(policy: Option<AdaptiveRate>, ceiling: Option<f64>) -> Self {
+        Self {
+            state: Mutex::new(Controller::new(policy, ceiling)),
+            freed: Notify::new(),
+            waiting: AtomicUsize::new(0),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, Controller> {
+        // Each change is whole before the lock is let go.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits until a request may start.
+    pub(crate) async fn enter(&self) -> Place<'_> {
+        loop {
+            if let Some(place) = self.try_enter().await {
+                return place;
+            }
+            // The window is full: wait for a reply, registered before the
+            // second look so none is missed.
+            let freed = self.freed.notified();
+            tokio::pin!(freed);
+            freed.as_mut().enable();
+            self.waiting.fetch_add(1, Ordering::SeqCst);
+            let place = self.try_enter().await;
+            if place.is_none() {
+                freed.await;
+            }
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            if let Some(place) = place {
+                return place;
+            }
+        }
+    }
+
+    /// A place, after waiting for its start time; `None` when the window is
+    /// full.
+    async fn try_enter(&self) -> Option<Place<'_>> {
+        let start = self.state().admit(Instant::now())?;
+        // Holding the place while waiting: a drop gives it back.
+        let place = Place {
+            throttle: self,
+            sent: start,
+            left: false,
+        };
+        // Only a real wait: tokio's timer rounds even a sleep until now up
+        // to its next tick (about 1 ms).
+        if start > Instant::now() {
+            tokio::time::sleep_until(start).await;
+        }
+        Some(place)
+    }
+
+    /// Whether the adaptive rules are on: a 429 is then sent again when the
+    /// throttle allows, rather than after the whole `Retry-After`.
+    pub(crate) fn pacing(&self) -> Pacing {
+        if self.state().policy.is_some() {
+            Pacing::ByThrottle
+        } else {
+            Pacing::None
+        }
+    }
+
+    /// True when some request of the client succeeded after `moment`: the
+    /// quota lets requests through, so a 429 then is pacing, not refusal.
+    pub(crate) fn succeeded_since(&self, moment: Instant) -> bool {
+        self.state().last_success.is_some_and(|at| at > moment)
+    }
+
+    fn leave(&self, sent: Instant, reply: Reply) {
+        self.state().reply(sent, Instant::now(), reply);
+        // Waking is for requests waiting on a full window; most calls have
+        // none, and skip it.
+        if self.waiting.load(Ordering::SeqCst) > 0 {
+            self.freed.notify_waiters();
+        }
+    }
+}
