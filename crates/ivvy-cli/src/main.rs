@@ -5,13 +5,9 @@ mod commands;
 mod contacts;
 mod error;
 mod export;
-mod journal;
-mod lock;
 mod output;
-mod results;
 mod run_state;
 mod signals;
-mod state;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

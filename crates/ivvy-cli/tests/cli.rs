@@ -130,15 +130,18 @@ async fn csv_and_table_outputs() {
     assert_eq!(code(&output), 3);
     let stdout = text(&output.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines[0], "contact,status,inviteLinkYes,inviteLinkNo,error");
+    assert_eq!(
+        lines[0],
+        "contact,status,inviteLinkYes,inviteLinkNo,error,note"
+    );
     assert_eq!(
         lines[1],
         format!(
-            "1,true,{0}/respond/5/1/yes,{0}/respond/5/1/no,",
+            "1,true,{0}/respond/5/1/yes,{0}/respond/5/1/no,,",
             server.base_url()
         )
     );
-    assert_eq!(lines[2], "7,false,,,");
+    assert_eq!(lines[2], "7,false,,,,");
 
     let output = ivvy(
         Some(&server),

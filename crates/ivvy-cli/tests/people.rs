@@ -122,7 +122,7 @@ async fn people_are_invited_by_event_code_one_row_each_in_order() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("externalId,email,contact,created,status,inviteLinkYes,inviteLinkNo,error")
+        Some("externalId,email,contact,created,status,inviteLinkYes,inviteLinkNo,error,note")
     );
     assert!(
         lines.nth(3).is_some_and(|l| l.starts_with(&format!("NEW-1,new@example.test,{new_id},false,true,"))),
@@ -244,10 +244,10 @@ async fn events_are_listed_in_every_format() {
     assert_eq!(code(&output), 0, "{}", text(&output.stderr));
     assert_eq!(
         text(&output.stdout),
-        "id,code,title,start,status\n\
-         1,LAUNCH26,Product launch,2026-12-01 09:00:00 UTC,launched\n\
-         2,GALA26,Winter gala,2026-12-12 09:00:00 UTC,launched\n\
-         3,SUMMIT27,Partner summit,2027-03-04 09:00:00 UTC,draft\n"
+        "id,code,title,startDateTime,endDateTime,currentStatus\n\
+         1,LAUNCH26,Product launch,2026-12-01 09:00:00 UTC,2026-12-01 17:00:00 UTC,3\n\
+         2,GALA26,Winter gala,2026-12-12 09:00:00 UTC,2026-12-12 17:00:00 UTC,3\n\
+         3,SUMMIT27,Partner summit,2027-03-04 09:00:00 UTC,2027-03-04 17:00:00 UTC,0\n"
     );
     let output = ivvy(
         Some(&server),

@@ -9,7 +9,10 @@ use ivvy_mock::{MockConfig, MockServer};
 use crate::args::Format;
 use crate::error::CliError;
 use crate::output::Formulas;
-use crate::results::{EventRow, Events, Invited, People, PersonRow, ResultWriter};
+use crate::output::ResultWriter;
+use crate::output::rows::events::Events;
+use crate::output::rows::invited::Invited;
+use crate::output::rows::people::{People, PersonRow};
 
 const CODE: &str = "LAUNCH26";
 
@@ -41,7 +44,7 @@ pub async fn run() -> Result<(), CliError> {
     let events: Vec<ivvy::Event> = client.events(ivvy::Filter::new()).try_collect().await?;
     let mut table =
         ResultWriter::<_, Events>::start(std::io::stdout(), Format::Table, Formulas::Guard, None)?;
-    table.write(events.iter().map(EventRow))?;
+    table.write(events.iter())?;
     table.finish()?;
 
     let event = client.event_by_code(CODE).await?;

@@ -3,7 +3,8 @@
 use crate::args::EventsArgs;
 use crate::error::CliError;
 use crate::output;
-use crate::results::{EventRow, Events, ResultWriter};
+use crate::output::ResultWriter;
+use crate::output::rows::events::Events;
 
 pub async fn run(client: &ivvy::Client, args: &EventsArgs) -> Result<(), CliError> {
     let format = output::choose(args.output.output);
@@ -21,7 +22,7 @@ pub async fn run(client: &ivvy::Client, args: &EventsArgs) -> Result<(), CliErro
     ResultWriter::<_, Events>::start(stdout, format, args.output.csv_formulas, None)?
         .write_listing(client.events(filter), |out, event| {
             if wanted(&event) {
-                out.write([EventRow(&event)])?;
+                out.write([&event])?;
             }
             Ok(())
         })

@@ -4,7 +4,8 @@
 use crate::args::InvitedArgs;
 use crate::error::CliError;
 use crate::output;
-use crate::results::{Invited, ResultWriter};
+use crate::output::ResultWriter;
+use crate::output::rows::invited::Invited;
 
 pub async fn run(client: &ivvy::Client, args: &InvitedArgs) -> Result<(), CliError> {
     let format = output::choose(args.output.output);

@@ -2,6 +2,7 @@
 
 #[cfg(feature = "mock")]
 pub mod demo;
+pub mod event;
 pub mod events;
 pub mod invite;
 pub mod invited;

@@ -1,6 +1,7 @@
-//! What an invite run keeps on this machine, together: where it lives, the
-//! locks that keep runs of one account apart, and the journals that keep
-//! a person from being invited or added twice across runs.
+//! What an invite run keeps on this machine, together: where it lives
+//! ([`dir`], [`Places`]), the locks that keep runs of one account apart
+//! ([`lock`]), and the journals that keep a person from being invited or
+//! added twice across runs ([`journal`]).
 //!
 //! The across-runs rule: a run skips the contacts its event's journal
 //! shows invited, and the people the account's adds journal shows added,
@@ -21,9 +22,13 @@ use ivvy::{CancellationToken, Clock, EventId, Person};
 
 use crate::args::InviteArgs;
 use crate::error::CliError;
-use crate::journal::{self, Appender, adds, invites};
-use crate::lock::RunLock;
-use crate::state;
+pub mod dir;
+pub mod journal;
+pub mod lock;
+
+use crate::run_state::dir as state;
+use crate::run_state::journal::{Appender, adds, invites};
+use crate::run_state::lock::RunLock;
 
 /// The locks and journals of one run.
 #[derive(Debug)]
@@ -33,7 +38,6 @@ pub struct RunState {
     pub invites: Option<invites::Writer>,
     /// The account's adds journal, for a run that adds people.
     pub adds: Option<adds::Writer>,
-    adds_path: Option<PathBuf>,
 }
 
 /// Where a run's state goes, before any lock is taken.
@@ -79,9 +83,28 @@ impl Places {
         })
     }
 
-    /// The event's journal, if kept.
-    pub fn invites_journal(&self) -> Option<&Path> {
-        self.invites.as_deref()
+    /// What the event's journal holds for the contacts `wanted` accepts
+    /// (all, for `None`). Read without a lock, so a dry run sees it too.
+    pub fn earlier_invites(
+        &self,
+        account: &str,
+        event: EventId,
+        wanted: Option<&dyn Fn(u64) -> bool>,
+    ) -> Result<invites::Earlier, CliError> {
+        match &self.invites {
+            Some(path) => invites::Earlier::read(path, account, event, wanted),
+            None => Ok(invites::Earlier::default()),
+        }
+    }
+
+    /// What the account's adds journal holds for `people` (read even when
+    /// this run adds nobody: it may know contacts iVvy's list does not
+    /// show yet).
+    pub fn earlier_adds(&self, people: &[Person]) -> Result<adds::EarlierAdds, CliError> {
+        match &self.adds {
+            Some(path) => adds::EarlierAdds::read(path, people),
+            None => Ok(adds::EarlierAdds::default()),
+        }
     }
 }
 
@@ -138,34 +161,7 @@ impl RunState {
             _locks: locks,
             invites,
             adds,
-            adds_path: places.adds.clone(),
         }))
-    }
-
-    /// What the event's journal holds for the contacts `wanted` accepts
-    /// (all, for `None`).
-    pub fn earlier_invites(
-        &self,
-        account: &str,
-        event: EventId,
-        wanted: Option<&dyn Fn(u64) -> bool>,
-    ) -> Result<invites::Earlier, CliError> {
-        match &self.invites {
-            Some(writer) => {
-                invites::Earlier::read(writer.appender().path(), account, event, wanted)
-            }
-            None => Ok(invites::Earlier::default()),
-        }
-    }
-
-    /// What the account's adds journal holds for `people` (read even when
-    /// this run adds nobody: it may know contacts iVvy's list does not
-    /// show yet).
-    pub fn earlier_adds(&self, people: &[Person]) -> Result<adds::EarlierAdds, CliError> {
-        match &self.adds_path {
-            Some(path) => adds::EarlierAdds::read(path, people),
-            None => Ok(adds::EarlierAdds::default()),
-        }
     }
 }
 

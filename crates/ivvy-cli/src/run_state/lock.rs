@@ -12,7 +12,7 @@ use std::time::Duration;
 use ivvy::CancellationToken;
 
 use crate::error::CliError;
-use crate::state;
+use crate::run_state::dir as state;
 
 /// How often a waiting run tries the lock again.
 const RETRY_EVERY: Duration = Duration::from_millis(100);

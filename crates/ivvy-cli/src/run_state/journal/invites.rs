@@ -31,7 +31,7 @@ pub fn file_name(account: &str, event: u64) -> String {
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Line<'a> {
-    /// The account ([`crate::state::account_name`]); older lines have none.
+    /// The account ([`crate::run_state::dir::account_name`]); older lines have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     account: Option<std::borrow::Cow<'a, str>>,
     event: Option<u64>,

@@ -1,21 +1,5 @@
-//! How output is chosen and made safe: the default format, and text from
-//! the server escaped for a terminal or neutralised for a spreadsheet.
-//! Writing rows is `results`'.
-
-use std::io::IsTerminal;
-
-use crate::args::Format;
-
-/// The format asked for, or table on a terminal and JSON elsewhere.
-pub fn choose(format: Option<Format>) -> Format {
-    format.unwrap_or_else(|| {
-        if std::io::stdout().is_terminal() {
-            Format::Table
-        } else {
-            Format::Json
-        }
-    })
-}
+//! Text from the server made safe: escaped for a terminal, and guarded or
+//! kept for a spreadsheet ([`Formulas`]).
 
 /// Text for a terminal: control characters and bidi marks escaped.
 pub fn safe(text: &str) -> String {

@@ -20,14 +20,14 @@ pub mod invites;
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use ivvy::Clock;
 
 use crate::error::CliError;
-use crate::state;
+use crate::run_state::dir as state;
 
 /// Bytes written by one `write`: whole lines only, so a larger batch is
 /// split between lines, never inside one.
@@ -37,7 +37,6 @@ const WRITE_AT_MOST: usize = 64 << 10;
 #[derive(Debug)]
 pub struct Appender {
     file: File,
-    path: PathBuf,
     clock: Arc<dyn Clock>,
 }
 
@@ -56,11 +55,7 @@ impl Appender {
             OpenOptions::new().create(true).append(true).read(true),
         )
         .map_err(cannot)?;
-        let appender = Self {
-            file,
-            path: path.to_path_buf(),
-            clock,
-        };
+        let appender = Self { file, clock };
         if ends_torn(&appender.file).map_err(cannot)? {
             // Its own write: another run's next line then starts afresh.
             appender.write_lines(b"\n").map_err(cannot)?;
@@ -100,10 +95,6 @@ impl Appender {
         let mut line = serde_json::to_vec(value)?;
         line.push(b'\n');
         self.write_lines(&line)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// The file, for reading a line back at a known offset.

@@ -1,0 +1,88 @@
+//! Where an invite run's settled results go: the output (until it fails)
+//! and the journal; and how the output ends.
+
+use indicatif::ProgressBar;
+use ivvy::{BulkSummary, EventId, Invitation};
+
+use crate::error::CliError;
+use crate::output::table::Kind;
+use crate::output::{self, ResultWriter};
+use crate::run_state::journal::invites;
+
+/// Ends the output and the progress bar, then reports the run's error or
+/// a write error (a closed stdout, `| head`, is quiet).
+pub fn finish<K: Kind>(
+    bar: Option<ProgressBar>,
+    sink: Sink<K>,
+    result: Result<BulkSummary, ivvy::Error>,
+) -> Result<BulkSummary, CliError> {
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    // The JSON document is closed whatever happened, so stdout stays valid.
+    let written = sink.finish();
+    let summary = result?;
+    written?;
+    Ok(summary)
+}
+
+/// Where settled results go: the output (until it fails) and the journal.
+pub struct Sink<K: Kind> {
+    out: Option<ResultWriter<std::io::BufWriter<std::io::Stdout>, K>>,
+    write_error: Option<CliError>,
+    journal: Option<invites::Writer>,
+}
+
+impl<K: Kind> Sink<K> {
+    pub fn start(
+        out: std::io::BufWriter<std::io::Stdout>,
+        output: &crate::args::OutputArg,
+        event: EventId,
+        journal: Option<invites::Writer>,
+    ) -> Result<Self, CliError> {
+        Ok(Self {
+            out: Some(ResultWriter::start(
+                out,
+                output::choose(output.output),
+                output.csv_formulas,
+                Some(event.get()),
+            )?),
+            write_error: None,
+            journal,
+        })
+    }
+
+    /// Keeps settled results in the journal.
+    pub fn record<'a>(&mut self, invitations: impl Iterator<Item = &'a Invitation>) {
+        if let Some(journal) = &self.journal
+            && let Err(error) = journal.settled(invitations)
+        {
+            tracing::warn!(%error, "could not append to the journal");
+        }
+    }
+
+    /// Writes rows. A closed stdout stops the output, not the run: the
+    /// journal still gets every result.
+    pub fn write<'a>(&mut self, rows: impl IntoIterator<Item = K::Row<'a>>) {
+        if let Some(writer) = &mut self.out
+            && let Err(error) = writer.write(rows)
+        {
+            self.out = None;
+            self.write_error = Some(error);
+        }
+    }
+
+    /// Closes the output; a write error other than a closed stdout counts.
+    fn finish(self) -> Result<(), CliError> {
+        let closed = match self.out {
+            Some(out) => out.finish(),
+            None => Ok(()),
+        };
+        for error in [self.write_error, closed.err()].into_iter().flatten() {
+            if !error.is_broken_pipe() {
+                return Err(error);
+            }
+        }
+        Ok(())
+    }
+}

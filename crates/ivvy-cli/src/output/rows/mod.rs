@@ -1,0 +1,11 @@
+//! The columns of each kind of row, described once for every format.
+//!
+//! - [`invites`]: an invite run's row per contact;
+//! - [`people`]: a people run's row per person;
+//! - [`invited`]: an event's invitation with its answer;
+//! - [`events`]: an event of the account.
+
+pub mod events;
+pub mod invited;
+pub mod invites;
+pub mod people;
