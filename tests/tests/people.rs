@@ -394,3 +394,52 @@ async fn events_are_found_by_code_and_listed() {
     assert_eq!(contacts.len(), 1);
     assert_eq!(contacts[0].email.as_deref(), Some("Person3@Example.TEST"));
 }
+
+/// A people run that meets 429s, in its lookups and in its adds, says so
+/// through `on_wait` as an invite run does, and reports its progress
+/// through the lookups and the adds before the invites.
+#[tokio::test]
+async fn a_people_run_reports_its_waits_and_progress() {
+    let server = start(1_000, Faults::new().rate_limit_every(4).retry_after_secs(0)).await;
+    let client = server
+        .client_builder()
+        .adaptive_rate(None)
+        .build()
+        .expect("client");
+    let waits = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let progress = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (w, p) = (waits.clone(), progress.clone());
+    let bulk = fast(Duration::ZERO)
+        .on_wait(move |wait| w.lock().expect("lock").push(wait.reason.clone()))
+        .on_progress(move |step| p.lock().expect("lock").push((step.done, step.total)));
+    // Three people found by lookups (the account is read person by
+    // person: 10 pages would cost more), and three to add.
+    let mut people: Vec<Person> = (1..=3)
+        .map(|k| Person::by_external_id(external(k)))
+        .collect();
+    people.extend((1..=3).map(|n| {
+        Person::by_email(format!("new{n}@example.test")).named("New", format!("Person {n}"))
+    }));
+    let options = PeopleOptions::new().create_missing(true).bulk(bulk);
+    let report = client
+        .invite_people(1, people, &options)
+        .await
+        .expect("the run ends");
+    assert!(
+        report.all_invited(),
+        "{:?}",
+        report.not_invited().collect::<Vec<_>>()
+    );
+    let waits = waits.lock().expect("lock").clone();
+    // Every fourth request is refused; each refusal is one reported wait.
+    let refused = usize::try_from(server.request_count() / 4).expect("small");
+    assert!(refused >= 3, "{refused} refusals");
+    assert_eq!(waits.len(), refused, "{waits:?}");
+    assert!(waits.iter().all(|r| r.contains("HTTP 429")), "{waits:?}");
+    let progress = progress.lock().expect("lock").clone();
+    // Lookups (6 people), then adds (3), then invites (6 contacts): each
+    // step ends with all of it done.
+    for step in [(6, 6), (3, 3), (6, 6)] {
+        assert!(progress.contains(&step), "{step:?} not in {progress:?}");
+    }
+}
