@@ -66,6 +66,7 @@
 
 pub mod account;
 mod actions;
+mod app;
 pub mod auth;
 #[cfg(feature = "cli")]
 pub mod cli;
@@ -79,12 +80,12 @@ mod server;
 pub mod state;
 
 pub use account::{Account, AccountContact, AccountEvent, NewContact};
+pub use app::Arrival;
 pub use config::{
     DEFAULT_BODY_LIMIT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_KEY, DEFAULT_SECRET, MockConfig,
 };
 pub use faults::{Faults, RateLimit};
 pub use reply::Refusal;
-pub use routes::Arrival;
 pub use server::MockServer;
 
 /// Why a fake server could not start.

@@ -14,7 +14,8 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use crate::account::Account;
 use crate::actions::Action;
-use crate::routes::{App, Arrival, handle};
+use crate::app::{App, Arrival};
+use crate::routes::handle;
 use crate::schema::Operations;
 use crate::state::{Answer, Recorded, Store};
 use crate::{MockConfig, MockError};

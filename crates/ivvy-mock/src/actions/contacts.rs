@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 
 use super::{Paging, id, page_of, typed};
 use crate::account::{AccountContact, NewContact, is_email};
+use crate::app::App;
 use crate::filter::Filter;
 use crate::reply::Refusal;
-use crate::routes::App;
 use crate::schema::{INVALID_PARAMETER, MISSING_PARAMETER};
 
 /// The fields of a listed contact, which a filter may name.

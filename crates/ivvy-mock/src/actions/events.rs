@@ -7,9 +7,9 @@ use serde_json::{Value, json};
 
 use super::{Paging, id, page_of, typed};
 use crate::account::AccountEvent;
+use crate::app::App;
 use crate::filter::Filter;
 use crate::reply::Refusal;
-use crate::routes::App;
 use crate::state;
 
 /// iVvy's specific code for an event getEvent cannot find.

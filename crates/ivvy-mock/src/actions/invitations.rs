@@ -1,106 +1,19 @@
-//! One handler per operation the fake server serves, each taking a body
-//! the spec's schema has accepted; and the invitation links' own page.
-
-// A step's error is the finished reply, built once per request: its size
-// costs nothing worth boxing for.
-#![allow(clippy::result_large_err)]
+//! The invitation operations: inviteContacts and getInvitedContactList,
+//! with the invitations as the store keeps them (and as a hostile server
+//! might send them).
 
 use std::time::Instant;
 
-use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::{id, typed};
+use crate::app::App;
 use crate::filter::Filter;
 use crate::reply::Refusal;
-use crate::routes::App;
 use crate::schema::INVALID_PARAMETER;
 use crate::state::{self, Answer, MAX_PER_PAGE};
-
-mod contacts;
-mod events;
-
-/// The operations served.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Action {
-    Ping,
-    InviteContacts,
-    GetInvitedContactList,
-    GetContactList,
-    AddOrUpdateContact,
-    GetEventList,
-    GetEvent,
-}
-
-impl Action {
-    /// Every operation, in the order of [`Action::index`].
-    pub(crate) const ALL: [Action; 7] = [
-        Action::Ping,
-        Action::InviteContacts,
-        Action::GetInvitedContactList,
-        Action::GetContactList,
-        Action::AddOrUpdateContact,
-        Action::GetEventList,
-        Action::GetEvent,
-    ];
-
-    pub(crate) fn of(namespace: &str, action: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|a| a.namespace_action() == (namespace, action))
-    }
-
-    /// Where the operation is served.
-    pub(crate) fn namespace_action(self) -> (&'static str, &'static str) {
-        match self {
-            Action::Ping => ("test", "ping"),
-            Action::InviteContacts => ("event", "inviteContacts"),
-            Action::GetInvitedContactList => ("event", "getInvitedContactList"),
-            Action::GetContactList => ("contact", "getContactList"),
-            Action::AddOrUpdateContact => ("contact", "addOrUpdateContact"),
-            Action::GetEventList => ("event", "getEventList"),
-            Action::GetEvent => ("event", "getEvent"),
-        }
-    }
-
-    /// The operation's place in [`Action::ALL`], for per-operation counts.
-    pub(crate) fn index(self) -> usize {
-        Self::ALL.iter().position(|a| *a == self).unwrap_or(0)
-    }
-}
-
-/// Runs the operation's handler.
-pub(crate) fn dispatch(app: &App, action: Action, body: &Value) -> Result<Value, Response> {
-    let reply = match action {
-        Action::Ping => Ok(ping(app)),
-        Action::InviteContacts => invite_contacts(app, body),
-        Action::GetInvitedContactList => invited_contact_list(app, body),
-        Action::GetContactList => contacts::list(app, body),
-        Action::AddOrUpdateContact => contacts::add_or_update(app, body),
-        Action::GetEventList => events::list(app, body),
-        Action::GetEvent => events::get(app, body),
-    };
-    reply.map_err(IntoResponse::into_response)
-}
-
-fn ping(app: &App) -> Value {
-    json!({ "ack": format!("{} UTC", ivvy_iws::timestamp::format(app.config.clock.now())) })
-}
-
-/// Parses a body the schema has accepted; numbers too large for the field
-/// (ids past 2^63-1) still fail here, and are reported as iVvy would.
-pub(crate) fn typed<T: for<'de> Deserialize<'de>>(value: &Value) -> Result<T, Refusal> {
-    T::deserialize(value).map_err(|e| {
-        let mut refusal = Refusal::new(
-            StatusCode::BAD_REQUEST,
-            Some(INVALID_PARAMETER),
-            "the request body does not validate",
-        );
-        refusal.additional.push(e.to_string());
-        refusal
-    })
-}
 
 fn unknown_event(event: i64) -> Refusal {
     Refusal::new(
@@ -118,14 +31,9 @@ struct InviteBody {
     contacts: Vec<i64>,
 }
 
-/// An id the schema accepted (at least 1) as the store keeps it.
-pub(crate) fn id(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or(0)
-}
-
 /// Invites each listed contact that exists; a contact listed twice is
 /// invited twice, and counted so.
-fn invite_contacts(app: &App, value: &Value) -> Result<Value, Refusal> {
+pub(super) fn invite_contacts(app: &App, value: &Value) -> Result<Value, Refusal> {
     let body: InviteBody = typed(value)?;
     let event = id(body.event);
     if !state::event_exists(event) {
@@ -175,14 +83,10 @@ struct ListBody {
     // iVvy's defaults: start 0; perPage the server's default (here the cap).
     #[serde(default)]
     start: u64,
-    #[serde(rename = "perPage", default = "default_per_page")]
+    #[serde(rename = "perPage", default = "super::default_per_page")]
     per_page: u64,
     #[serde(default)]
     filter: serde_json::Map<String, Value>,
-}
-
-fn default_per_page() -> u64 {
-    MAX_PER_PAGE
 }
 
 /// The fields of an invited contact, which a filter may name.
@@ -198,7 +102,7 @@ const INVITED_FIELDS: [&str; 9] = [
     "modifiedDate",
 ];
 
-fn invited_contact_list(app: &App, value: &Value) -> Result<Value, Refusal> {
+pub(super) fn invited_contact_list(app: &App, value: &Value) -> Result<Value, Refusal> {
     let body: ListBody = typed(value)?;
     let event = id(body.event_id);
     if !state::event_exists(event) {
@@ -258,57 +162,6 @@ fn invited_contact_list(app: &App, value: &Value) -> Result<Value, Refusal> {
         "meta": { "totalResults": total, "start": body.start, "perPage": per_page, "count": page.len() },
         "results": page,
     }))
-}
-
-/// One page of `items` that `filter` lets through, as iVvy's collections
-/// send it; `perPage` is capped at [`MAX_PER_PAGE`]. Without a filter only
-/// the page is turned into JSON (long lists are paged through often).
-pub(crate) fn page_of<T>(
-    items: &[T],
-    as_json: impl Fn(&T) -> Value,
-    filter: &Filter,
-    start: u64,
-    per_page: u64,
-) -> Value {
-    let per_page = per_page.min(MAX_PER_PAGE);
-    let matching: Vec<Value>;
-    let (total, page): (usize, Vec<Value>) = {
-        let window = |len: usize| {
-            let from = usize::try_from(start).unwrap_or(usize::MAX).min(len);
-            let to = from
-                .saturating_add(usize::try_from(per_page).unwrap_or(usize::MAX))
-                .min(len);
-            from..to
-        };
-        if filter.is_empty() {
-            (
-                items.len(),
-                items[window(items.len())].iter().map(&as_json).collect(),
-            )
-        } else {
-            matching = items
-                .iter()
-                .map(&as_json)
-                .filter(|item| filter.matches(item))
-                .collect();
-            (matching.len(), matching[window(matching.len())].to_vec())
-        }
-    };
-    json!({
-        "meta": { "totalResults": total, "start": start, "perPage": per_page, "count": page.len() },
-        "results": page,
-    })
-}
-
-/// The paging and filter fields every listing takes, with iVvy's defaults.
-#[derive(Deserialize)]
-pub(crate) struct Paging {
-    #[serde(default)]
-    pub(crate) start: u64,
-    #[serde(rename = "perPage", default = "default_per_page")]
-    pub(crate) per_page: u64,
-    #[serde(default)]
-    pub(crate) filter: serde_json::Map<String, Value>,
 }
 
 /// What an endless listing claims to hold.
@@ -376,39 +229,5 @@ mod hostile {
             "registrationId": null,
             "modifiedDate": "2025-11-24 16:00:00\u{9b}31m UTC",
         })
-    }
-}
-
-/// `GET /respond/{event}/{contact}/{yes|no}`: what an invitation link does.
-pub(crate) fn respond(app: &App, method: &Method, rest: &str) -> Response {
-    if method != Method::GET {
-        return (
-            StatusCode::METHOD_NOT_ALLOWED,
-            "invitation links are opened with GET\n",
-        )
-            .into_response();
-    }
-    let mut parts = rest.split('/');
-    let parsed = (
-        parts.next().and_then(|e| e.parse::<u64>().ok()),
-        parts.next().and_then(|c| c.parse::<u64>().ok()),
-        parts.next(),
-        parts.next(),
-    );
-    let (Some(event), Some(contact), Some(answer @ ("yes" | "no")), None) = parsed else {
-        return (StatusCode::NOT_FOUND, "no such invitation link\n").into_response();
-    };
-    let answer = if answer == "yes" {
-        Answer::Yes
-    } else {
-        Answer::No
-    };
-    if app
-        .store()
-        .answer(event, contact, answer, app.config.clock.now())
-    {
-        (StatusCode::OK, "Thank you: your answer is recorded.\n").into_response()
-    } else {
-        (StatusCode::NOT_FOUND, "no such invitation\n").into_response()
     }
 }

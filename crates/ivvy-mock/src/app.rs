@@ -1,0 +1,57 @@
+//! The fake server's shared state, [`App`]: its configuration, the store
+//! of invitations, the account, and the counters tests read. Every step of
+//! a request (`routes`) and every handler (`actions`) reads it from here.
+
+use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
+
+use ivvy_iws::Credentials;
+
+use crate::MockConfig;
+use crate::account::Account;
+use crate::actions::Action;
+use crate::faults::Bucket;
+use crate::schema::Operations;
+use crate::state::Store;
+
+pub(crate) struct App {
+    pub(crate) config: MockConfig,
+    pub(crate) credentials: Credentials,
+    pub(crate) operations: Operations,
+    pub(crate) store: Mutex<Store>,
+    pub(crate) account: Mutex<Account>,
+    pub(crate) requests: AtomicU64,
+    /// API requests being handled now, and at each arrival: how many were
+    /// (this one included) and how many 429s the quota had given before.
+    pub(crate) in_flight: AtomicU64,
+    pub(crate) arrivals: Mutex<Vec<Arrival>>,
+    /// Requests per operation, by [`Action::index`].
+    pub(crate) per_action: [AtomicU64; Action::ALL.len()],
+    pub(crate) refused: AtomicU64,
+    pub(crate) bucket: Mutex<Option<Bucket>>,
+    pub(crate) invite_calls: AtomicU64,
+    pub(crate) create_calls: AtomicU64,
+    pub(crate) base_url: String,
+}
+
+impl App {
+    pub(crate) fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        // A panic while holding the lock cannot leave the store half-written
+        // (each change is one assignment), so a poisoned lock is still usable.
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn account(&self) -> std::sync::MutexGuard<'_, Account> {
+        // As for the store: each change is whole before the lock is let go.
+        self.account.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// One API request's arrival, as [`MockServer::arrivals`](crate::MockServer::arrivals) lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arrival {
+    /// Requests being handled at that moment, this one included.
+    pub in_flight: u64,
+    /// Requests the quota ([`Faults::rate_limit`](crate::Faults::rate_limit)) had refused before it.
+    pub refused_before: u64,
+}
