@@ -184,7 +184,7 @@ fn update_listing(
     let src = root.join(dir).join("src");
     let read = |path: &str| std::fs::read_to_string(src.join(path)).ok();
     let crate_name = name.replace('-', "_");
-    let listing = ivvy_codegen::api::public_api(&crate_name, &read)?;
+    let listing = xtask::api::public_api(&crate_name, &read)?;
     let fresh = format!("{}\n", listing.join("\n"));
     let target = root.join(dir).join("public-api.txt");
     let current = std::fs::read_to_string(&target).unwrap_or_default();

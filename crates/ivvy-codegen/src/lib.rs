@@ -8,7 +8,6 @@
 //! `cargo xtask codegen` and the workspace tests both call [`generate`], so
 //! there is one source of truth for how the bindings are made.
 
-pub mod api;
 mod check;
 mod error;
 mod header;

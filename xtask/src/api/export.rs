@@ -1,160 +1,15 @@
-//! A plain-text listing of a crate's public API, read from its source with
-//! syn: every public item reachable from the crate root (through public
-//! modules and `pub use`), with its full signature and derives, one per
-//! line, sorted. `cargo xtask api` writes it beside each crate so a review
-//! sees what a change does to the API; the generated bindings are listed
-//! from the text the generator would write, so a spec change shows its API
-//! diff before anything is compiled.
-//!
-//! It reads what the source says, not what the compiler derives: items
-//! behind `#[cfg(test)]` are left out, other `cfg`s are kept and shown.
+//! What a module exports: its public items, its `pub use`s resolved to
+//! where they lead, and the methods of public types, each as one line.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use quote::ToTokens;
-use syn::{ImplItem, Item, UseTree, Visibility};
+use syn::{ImplItem, Item, UseTree};
 
-/// Where the listing reads a crate's source: the text of a file below
-/// `src/` by its path there (`lib.rs`, `client.rs`, `a/b.rs`).
-pub trait Source {
-    /// The file's text, or `None` when there is no such file.
-    fn read(&self, path: &str) -> Option<String>;
-}
-
-impl<F: Fn(&str) -> Option<String>> Source for F {
-    fn read(&self, path: &str) -> Option<String> {
-        self(path)
-    }
-}
-
-/// A module: its items, and where it sits.
-struct Module {
-    items: Vec<Item>,
-}
-
-/// The crate's modules by path (`[]` is the root).
-struct Crate {
-    name: String,
-    modules: BTreeMap<Vec<String>, Module>,
-}
-
-/// Lists the public API of the crate `name` whose `src/` is `source`.
-pub fn public_api(name: &str, source: &dyn Source) -> Result<Vec<String>, String> {
-    let mut krate = Crate {
-        name: name.to_string(),
-        modules: BTreeMap::new(),
-    };
-    load(&mut krate, source, Vec::new(), "lib.rs")?;
-    let mut lines = BTreeSet::new();
-    export_module(&krate, &[], &[name.to_string()], &mut lines, 0);
-    Ok(lines.into_iter().collect())
-}
-
-fn is_test_only(attrs: &[syn::Attribute]) -> bool {
-    attrs
-        .iter()
-        .any(|a| a.path().is_ident("cfg") && a.meta.to_token_stream().to_string().contains("test"))
-}
-
-/// Parses a module file and the files of its `mod x;` children.
-fn load(
-    krate: &mut Crate,
-    source: &dyn Source,
-    path: Vec<String>,
-    file: &str,
-) -> Result<(), String> {
-    let text = source
-        .read(file)
-        .ok_or_else(|| format!("{}: src/{file} is missing", krate.name))?;
-    let parsed = syn::parse_file(&text).map_err(|e| format!("{}: src/{file}: {e}", krate.name))?;
-    load_items(krate, source, path, parsed.items)
-}
-
-fn load_items(
-    krate: &mut Crate,
-    source: &dyn Source,
-    path: Vec<String>,
-    items: Vec<Item>,
-) -> Result<(), String> {
-    let items: Vec<Item> = items
-        .into_iter()
-        .filter(|item| !is_test_only(item_attrs(item)))
-        .collect();
-    for item in &items {
-        if let Item::Mod(module) = item {
-            let mut child = path.clone();
-            child.push(module.ident.to_string());
-            match &module.content {
-                Some((_, inner)) => load_items(krate, source, child, inner.clone())?,
-                None => {
-                    let dir = child.join("/");
-                    let flat = format!("{dir}.rs");
-                    let nested = format!("{dir}/mod.rs");
-                    let file = if source.read(&flat).is_some() {
-                        flat
-                    } else {
-                        nested
-                    };
-                    load(krate, source, child, &file)?;
-                }
-            }
-        }
-    }
-    krate.modules.insert(path, Module { items });
-    Ok(())
-}
-
-fn item_attrs(item: &Item) -> &[syn::Attribute] {
-    match item {
-        Item::Const(i) => &i.attrs,
-        Item::Enum(i) => &i.attrs,
-        Item::Fn(i) => &i.attrs,
-        Item::Impl(i) => &i.attrs,
-        Item::Mod(i) => &i.attrs,
-        Item::Static(i) => &i.attrs,
-        Item::Struct(i) => &i.attrs,
-        Item::Trait(i) => &i.attrs,
-        Item::Type(i) => &i.attrs,
-        Item::Use(i) => &i.attrs,
-        _ => &[],
-    }
-}
-
-fn item_name(item: &Item) -> Option<String> {
-    Some(match item {
-        Item::Const(i) => i.ident.to_string(),
-        Item::Enum(i) => i.ident.to_string(),
-        Item::Fn(i) => i.sig.ident.to_string(),
-        Item::Mod(i) => i.ident.to_string(),
-        Item::Static(i) => i.ident.to_string(),
-        Item::Struct(i) => i.ident.to_string(),
-        Item::Trait(i) => i.ident.to_string(),
-        Item::Type(i) => i.ident.to_string(),
-        _ => return None,
-    })
-}
-
-fn is_pub(vis: &Visibility) -> bool {
-    matches!(vis, Visibility::Public(_))
-}
-
-fn item_is_pub(item: &Item) -> bool {
-    match item {
-        Item::Const(i) => is_pub(&i.vis),
-        Item::Enum(i) => is_pub(&i.vis),
-        Item::Fn(i) => is_pub(&i.vis),
-        Item::Mod(i) => is_pub(&i.vis),
-        Item::Static(i) => is_pub(&i.vis),
-        Item::Struct(i) => is_pub(&i.vis),
-        Item::Trait(i) => is_pub(&i.vis),
-        Item::Type(i) => is_pub(&i.vis),
-        Item::Use(i) => is_pub(&i.vis),
-        _ => false,
-    }
-}
+use super::text::{derives, fn_line, one_line};
+use super::{Crate, Module, is_pub, is_test_only, item_attrs, item_is_pub, item_name};
 
 /// Lists every public item of `module` under the public path `at`.
-fn export_module(
+pub(super) fn export_module(
     krate: &Crate,
     module: &[String],
     at: &[String],
@@ -185,7 +40,10 @@ fn export_module(
 }
 
 /// Each path a `use` tree names, with its rename (`None` for a glob).
-fn use_leaves(tree: &UseTree, prefix: Vec<String>) -> Vec<(Vec<String>, Option<String>)> {
+pub(super) fn use_leaves(
+    tree: &UseTree,
+    prefix: Vec<String>,
+) -> Vec<(Vec<String>, Option<String>)> {
     match tree {
         UseTree::Path(p) => {
             let mut prefix = prefix;
@@ -214,7 +72,7 @@ fn use_leaves(tree: &UseTree, prefix: Vec<String>) -> Vec<(Vec<String>, Option<S
 
 /// Resolves a `use` path seen in `module` to a module of this crate and
 /// the rest of the path, or `None` when it leads outside the crate.
-fn resolve(krate: &Crate, module: &[String], path: &[String]) -> Option<Vec<String>> {
+pub(super) fn resolve(krate: &Crate, module: &[String], path: &[String]) -> Option<Vec<String>> {
     let (mut base, rest): (Vec<String>, &[String]) = match path.first().map(String::as_str) {
         Some("crate") => (Vec::new(), &path[1..]),
         Some("self") => (module.to_vec(), &path[1..]),
@@ -242,7 +100,7 @@ fn resolve(krate: &Crate, module: &[String], path: &[String]) -> Option<Vec<Stri
     Some(base)
 }
 
-fn export_use(
+pub(super) fn export_use(
     krate: &Crate,
     module: &[String],
     path: &[String],
@@ -314,7 +172,7 @@ fn export_use(
 
 /// One line per public part of `item`, defined in `module`, exported as
 /// `at::name`.
-fn export_item(
+pub(super) fn export_item(
     krate: &Crate,
     module: &[String],
     item: &Item,
@@ -398,7 +256,7 @@ fn export_item(
 
 /// The public methods and the trait implementations of the type `ident`
 /// defined in `module`, wherever in the crate its impl blocks stand.
-fn export_impls(
+pub(super) fn export_impls(
     krate: &Crate,
     module: &[String],
     ident: &str,
@@ -471,7 +329,7 @@ fn export_impls(
 }
 
 /// True when the trait's name is one the crate defines without `pub`.
-fn private_trait(krate: &Crate, path: &syn::Path) -> bool {
+pub(super) fn private_trait(krate: &Crate, path: &syn::Path) -> bool {
     let Some(last) = path.segments.last() else {
         return false;
     };
@@ -484,7 +342,7 @@ fn private_trait(krate: &Crate, path: &syn::Path) -> bool {
 
 /// True when `ident` is defined in `module` and nowhere else in the crate,
 /// so an impl elsewhere that names it bare (through a `use`) means it.
-fn defined_in(krate: &Crate, module: &[String], ident: &str) -> bool {
+pub(super) fn defined_in(krate: &Crate, module: &[String], ident: &str) -> bool {
     let defines = |m: &Module| {
         m.items.iter().any(|i| {
             matches!(i, Item::Struct(_) | Item::Enum(_) | Item::Trait(_))
@@ -498,128 +356,4 @@ fn defined_in(krate: &Crate, module: &[String], ident: &str) -> bool {
         .map(|(p, _)| p)
         .collect();
     owners.len() == 1 && owners[0] == module
-}
-
-/// `pub fn owner::name(args) -> Out`: the signature under its public path.
-fn fn_line(owner: &str, sig: &syn::Signature, name: &str) -> String {
-    let mut sig = sig.clone();
-    sig.ident = syn::Ident::new(name, sig.ident.span());
-    let text = one_line(&sig);
-    let named = format!("fn {name}");
-    format!(
-        "pub {}",
-        text.replacen(&named, &format!("fn {owner}::{name}"), 1)
-    )
-}
-
-/// `derives: Clone, Debug` (with `cfg_attr` ones as written), or nothing.
-fn derives(attrs: &[syn::Attribute]) -> String {
-    let mut found = Vec::new();
-    for attr in attrs {
-        if attr.path().is_ident("derive") {
-            if let syn::Meta::List(list) = &attr.meta {
-                found.push(squash(&list.tokens.to_string()));
-            }
-        } else if attr.path().is_ident("cfg_attr")
-            && attr.meta.to_token_stream().to_string().contains("derive")
-        {
-            found.push(squash(&attr.meta.to_token_stream().to_string()));
-        }
-    }
-    if found.is_empty() {
-        String::new()
-    } else {
-        format!(" derives: {}", found.join(", "))
-    }
-}
-
-/// Tokens as one line, with the spaces `quote` puts around punctuation
-/// taken out where Rust would not write them.
-fn one_line(tokens: &impl ToTokens) -> String {
-    squash(&tokens.to_token_stream().to_string())
-}
-
-fn squash(text: &str) -> String {
-    let mut out = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    for (from, to) in [
-        (" :: ", "::"),
-        (":: ", "::"),
-        (" ::", "::"),
-        (" < ", "<"),
-        ("< ", "<"),
-        (" >", ">"),
-        (" ,", ","),
-        ("& ", "&"),
-        (" (", "("),
-        ("( ", "("),
-        (" )", ")"),
-        (" ;", ";"),
-        ("# [", "#["),
-        ("[ ", "["),
-        (" ]", "]"),
-        (" ?", "?"),
-        (" : ", ": "),
-        (" <", "<"),
-        (",::", ", ::"),
-        ("' ", "'"),
-    ] {
-        out = out.replace(from, to);
-    }
-    // `mut` on a parameter binding is the body's business, not the API's.
-    out = out
-        .replace("(mut ", "(")
-        .replace(", mut ", ", ")
-        .replace(",)", ")");
-    out.replace("->", " -> ")
-        .replace("  ", " ")
-        .replace("- >", "->")
-        .replace("fn(", "fn (")
-        .replace("fn (", "fn(")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn files(list: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: BTreeMap<String, String> = list
-            .iter()
-            .map(|(p, t)| (p.to_string(), t.to_string()))
-            .collect();
-        move |path: &str| map.get(path).cloned()
-    }
-
-    #[test]
-    fn lists_reexports_methods_fields_and_leaves_out_private_and_test_items() {
-        let source = files(&[
-            (
-                "lib.rs",
-                "mod inner; pub mod open; pub use inner::{Thing, helper as aid}; pub use other_crate::Foreign; #[cfg(test)] pub fn test_only() {}",
-            ),
-            (
-                "inner.rs",
-                "#[derive(Debug, Clone)] pub struct Thing { pub size: u32, hidden: u8 } impl Thing { pub fn new(size: u32) -> Self { Self { size, hidden: 0 } } fn private(&self) {} } impl std::fmt::Display for Thing { fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { Ok(()) } } pub fn helper(x: &str) -> Option<&str> { None } pub fn unexported() {}",
-            ),
-            (
-                "open.rs",
-                "pub enum Mode { On, Off(u8) } pub(crate) fn internal() {}",
-            ),
-        ]);
-        let listing = public_api("demo", &source).expect("lists");
-        assert_eq!(
-            listing,
-            vec![
-                "impl std::fmt::Display for demo::Thing",
-                "pub demo::Thing.size: u32",
-                "pub demo::open::Mode::Off(u8)",
-                "pub demo::open::Mode::On",
-                "pub enum demo::open::Mode",
-                "pub fn demo::Thing::new(size: u32) -> Self",
-                "pub fn demo::aid(x: &str) -> Option<&str>",
-                "pub mod demo::open",
-                "pub struct demo::Thing derives: Debug, Clone",
-                "pub use other_crate::Foreign (at demo)",
-            ]
-        );
-    }
 }
