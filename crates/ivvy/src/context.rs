@@ -1,7 +1,7 @@
 //! What a long run (a bulk invite, a people run) carries from start to
 //! end, shared by [`bulk`](crate::bulk) and [`people`](crate::people)
-//! alike: its cancellation, its reports ([`Progress`] and [`Wait`]), the
-//! consistency window and the drain time, and the one sleep every wait of
+//! alike: its retry policy and concurrency, its cancellation, its reports
+//! ([`Progress`] and [`Wait`]), the consistency window and the drain time, and the one sleep every wait of
 //! a run goes through, so each wait is logged, reported and (where that is
 //! safe) ended by a cancel.
 
@@ -9,6 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
+
+use crate::policy::retry::RetryPolicy;
 
 /// How far a run has got: items with a final outcome, of all. In a bulk
 /// invite the items are contacts; in a people run, people while they are
@@ -74,6 +76,10 @@ pub(crate) enum OnCancel {
 /// One run's context (see the module documentation).
 #[derive(Clone)]
 pub(crate) struct RunContext {
+    /// How each request of the run is retried.
+    pub(crate) retry: RetryPolicy,
+    /// Requests in flight at once.
+    pub(crate) concurrency: usize,
     pub(crate) cancel: CancellationToken,
     pub(crate) reporter: Reporter,
     progress: Option<ProgressFn>,
@@ -83,6 +89,8 @@ pub(crate) struct RunContext {
 
 impl RunContext {
     pub(crate) fn new(
+        retry: RetryPolicy,
+        concurrency: usize,
         cancel: Option<CancellationToken>,
         on_wait: Option<WaitFn>,
         progress: Option<ProgressFn>,
@@ -90,6 +98,8 @@ impl RunContext {
         drain_time: Duration,
     ) -> Self {
         Self {
+            retry,
+            concurrency,
             // A run nobody can cancel still has a token: one never cancelled.
             cancel: cancel.unwrap_or_default(),
             reporter: Reporter::new(on_wait),
@@ -152,6 +162,8 @@ mod tests {
 
     fn context(waits: Arc<Mutex<Vec<Wait>>>) -> RunContext {
         RunContext::new(
+            RetryPolicy::new(),
+            1,
             None,
             Some(Arc::new(move |w: &Wait| {
                 waits.lock().expect("lock").push(w.clone())

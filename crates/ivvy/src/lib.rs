@@ -2,38 +2,83 @@
 //!
 //! Every request is signed (IWS HMAC-SHA1) from the exact bytes that go on
 //! the wire. Ids are checked and repeats dropped before anything is sent,
-//! and every reply is matched back to the contacts that were sent.
+//! every reply is matched back to what was sent, and no contact is invited
+//! (or added) twice.
+//!
+//! The usual path: people from a CRM export, found by external id or
+//! email, the missing ones added, everyone invited once, then their
+//! answers read back.
 //!
 //! ```no_run
 //! use futures::TryStreamExt;
+//! use ivvy::{PeopleOptions, Person};
 //!
 //! # async fn run() -> Result<(), ivvy::Error> {
 //! // IVVY_API_KEY, IVVY_API_SECRET, and IVVY_REGION (au|us|uk) or IVVY_BASE_URL
 //! let client = ivvy::Client::from_env()?;
+//! let event = client.event_by_code("LAUNCH26").await?;
 //!
-//! // 1. Check the credentials; iVvy answers with its clock.
-//! let server_time = client.ping().await?;
-//! println!("iVvy's time: {server_time:?}");
-//!
-//! // 2. Invite contacts 1, 2 and 3 to event 4.
-//! for invitation in client.invite_contacts(4, [1, 2, 3]).await? {
-//!     match invitation.outcome.links() {
-//!         Some(links) => println!("{} invited: yes {}", invitation.contact, links.yes()),
-//!         None => println!("{}: {:?}", invitation.contact, invitation.outcome),
-//!     }
+//! let people = vec![
+//!     Person::by_external_id("CRM-00001"),
+//!     Person::by_email("ann@example.com").named("Ann", "Lee"),
+//! ];
+//! let options = PeopleOptions::new().create_missing(true);
+//! let report = client.invite_people(event.id, people, &options).await?;
+//! for row in &report.rows {
+//!     println!("{:?}: {}", row.person.external_id, row.note().unwrap_or_default());
 //! }
 //!
-//! // 3. Read back who answered what.
-//! let mut invited = std::pin::pin!(client.invited_contacts(4, None));
+//! // Who answered what.
+//! let mut invited = std::pin::pin!(client.invited_contacts(event.id, None));
 //! while let Some(contact) = invited.try_next().await? {
 //!     println!("{} answered {:?}", contact.contact, contact.answer);
 //! }
 //! # Ok(()) }
 //! ```
 //!
-//! For thousands of contacts, [`Client::invite_many`] splits the list into
+//! With contact ids instead, [`Client::invite_many`] splits the list into
 //! requests, sends several at once, retries what is safe to retry, and
-//! never invites a contact twice.
+//! never invites a contact twice. [`Client::plan_invites`] and
+//! [`Client::plan_people`] work a run out before anything is sent, for a
+//! dry run or a question, and the run then carries that plan out.
+//!
+//! # How the crate is laid out
+//!
+//! Each folder is one role; a module imports a name from the module that
+//! defines it.
+//!
+//! - `transport`: one request on the wire (the throttle's gate, the span
+//!   and the mapping of a result to [`Error`]; signing, TLS, excerpts of
+//!   server text; one walk through a paged listing).
+//! - `policy`: what happens after a reply, decided by pure functions:
+//!   `classify` (retry now, check first, leave it to the throttle, never),
+//!   [`RetryPolicy`], [`AdaptiveRate`] and the throttle.
+//! - `operations`: thin typed calls, one per iVvy operation (contacts,
+//!   events, invitations, invite).
+//! - `bulk`: a long list invited: [`BulkOptions`], the plan, the run (a
+//!   struct holding its state), one chunk, the in-order release, the
+//!   report, and the *sender seam* (`bulk::sender::Sender`), the one place
+//!   a chunk is sent and an unclear send is checked.
+//! - `people`: [`Person`] and its fields, the matching rule, resolving
+//!   (the account read at the least cost), adding, the plan, inviting.
+//! - `context`: what a run carries (retries, cancelling, [`Progress`] and
+//!   [`Wait`] reports, the consistency window), and the one sleep every
+//!   wait goes through.
+//! - `error`, `ids`, `region`, `client`: the vocabulary and the entry point.
+//!
+//! Where a new capability goes:
+//!
+//! - **Inviting through another iVvy endpoint** (such as the batch
+//!   namespace): its calls go in `operations` (spec first, then a thin
+//!   typed call), and the sending is a new implementation of
+//!   `bulk::sender::Sender` (send a chunk; say which of its contacts the
+//!   event holds). The run, its retries and its exactly-once rule stay as
+//!   they are; which failures may be retried stays `policy::classify`'s.
+//! - **A new column of a person** (a phone, say): a field of [`Person`] in
+//!   `people/person.rs`, which alone says how a repeat fills it in
+//!   (`merge`) and what the new contact sends (`to_new_contact`); the CLI
+//!   reads it from an export through its `export::fields` table and
+//!   writes it through one column of its people rows.
 
 mod bulk;
 mod client;

@@ -227,10 +227,12 @@ impl BulkOptions {
         self.retry.check()
     }
 
-    /// The run's context: cancellation, reports, the consistency window
-    /// and the drain time.
+    /// The run's context: retries, concurrency, cancellation, reports, the
+    /// consistency window and the drain time.
     pub(crate) fn context(&self) -> RunContext {
         RunContext::new(
+            self.retry.clone(),
+            self.concurrency,
             self.cancel.clone(),
             self.wait.clone(),
             self.progress.clone(),

@@ -103,7 +103,7 @@ impl Client {
                 .iter()
                 .map(|&i| self.add_if_possible(i, &people[i].1, options, context))
                 .collect();
-            let mut results = stream::iter(adds).buffer_unordered(options.bulk.concurrency);
+            let mut results = stream::iter(adds).buffer_unordered(context.concurrency);
             while let Some((i, resolution)) = results.next().await {
                 found[i] = resolution;
                 done += 1;
@@ -135,7 +135,7 @@ impl Client {
         context: &RunContext,
     ) -> Resolution {
         let new = person.to_new_contact();
-        let policy = &options.bulk.retry;
+        let policy = &context.retry;
         let mut rng = policy.rng(0xadd);
         let started = tokio::time::Instant::now();
         let mut attempt = 0;

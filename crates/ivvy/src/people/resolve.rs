@@ -173,7 +173,7 @@ impl Client {
             distinct = roster.distinct.len()
         );
         async {
-            let mut found = self.find_all(&roster.distinct, options, context).await?;
+            let mut found = self.find_all(&roster.distinct, context).await?;
             earlier_adds(&roster.distinct, &mut found, &options.added_earlier);
             Ok(found)
         }
@@ -186,7 +186,6 @@ impl Client {
     async fn find_all(
         &self,
         people: &[(PersonKey, Person)],
-        options: &PeopleOptions,
         context: &RunContext,
     ) -> Result<Vec<Resolution>, Error> {
         if people.is_empty() {
@@ -195,7 +194,7 @@ impl Client {
         if context.is_cancelled() {
             return Ok(vec![not_sent(); people.len()]);
         }
-        let policy = options.bulk.retry.clone();
+        let policy = context.retry.clone();
         let reporter = &context.reporter;
         let mut rng = policy.rng(0x100c);
         let first = policy
@@ -221,7 +220,7 @@ impl Client {
                     })
                     .collect();
                 let found: Option<Vec<Resolution>> = stream::iter(lookups)
-                    .buffered(options.bulk.concurrency)
+                    .buffered(context.concurrency)
                     .collect::<Vec<_>>()
                     .await
                     .into_iter()
