@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use ivvy::{EventId, Region};
 
 use crate::export::{self, Field};
-use crate::output::Formulas;
+use crate::output::{Format, Formulas};
 #[cfg(feature = "mock")]
 use ivvy_mock::cli::MockArgs;
 
@@ -334,21 +334,6 @@ impl From<AnswerArg> for ivvy::Answer {
             AnswerArg::Undecided => ivvy::Answer::Undecided,
         }
     }
-}
-
-/// How results are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Aligned columns, for people.
-    Table,
-    /// One JSON document in the API's own shape.
-    Json,
-    /// One JSON object per contact per line, as it settles.
-    Ndjson,
-    /// A header row, then one row per contact. Cells a spreadsheet would run
-    /// as a formula get a leading ' (see --csv-formulas); control characters
-    /// are escaped.
-    Csv,
 }
 
 fn parse_event(text: &str) -> Result<EventId, String> {

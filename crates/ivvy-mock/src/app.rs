@@ -9,7 +9,7 @@ use ivvy_iws::Credentials;
 
 use crate::MockConfig;
 use crate::account::Account;
-use crate::actions::Action;
+use crate::action::Action;
 use crate::faults::Bucket;
 use crate::schema::Operations;
 use crate::state::Store;

@@ -65,6 +65,7 @@
 //! ```
 
 pub mod account;
+mod action;
 mod actions;
 mod app;
 pub mod auth;

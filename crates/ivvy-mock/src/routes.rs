@@ -19,7 +19,8 @@ use futures::StreamExt;
 use ivvy_iws::{RpcPath, SignableRequest};
 use serde_json::Value;
 
-use crate::actions::{self, Action};
+use crate::action::Action;
+use crate::actions;
 use crate::app::{App, Arrival};
 use crate::faults::{Bucket, FrontFault};
 use crate::reply::{Refusal, json_reply};

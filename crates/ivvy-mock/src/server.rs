@@ -13,7 +13,7 @@ use tokio::sync::{oneshot, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::account::Account;
-use crate::actions::Action;
+use crate::action::Action;
 use crate::app::{App, Arrival};
 use crate::routes::handle;
 use crate::schema::Operations;

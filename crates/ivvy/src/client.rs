@@ -3,22 +3,17 @@
 //! to errors is `call`'s; each operation lives in its own module.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use ivvy_iws::Credentials;
-use reqwest::StatusCode;
 
 use ivvy_iws::{Clock, SystemClock};
 
-use crate::context::Reporter;
 use crate::error::Error;
 use crate::policy::adaptive::AdaptiveRate;
-use crate::policy::classify::read_may_retry;
 use crate::policy::retry::RetryPolicy;
 use crate::policy::throttle::Throttle;
 use crate::region::Region;
-use crate::transport::call::CallInfo;
-use crate::transport::excerpt::body_excerpt;
 use crate::transport::signing::{Hooks, Signer};
 
 /// Default time allowed to open a connection.
@@ -393,26 +388,6 @@ impl Client {
     /// The clock that dates requests.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.shared.clock
-    }
-
-    /// Checks the credentials; returns iVvy's clock. Retried like every
-    /// read (see [`ClientBuilder::retry_policy`]).
-    pub async fn ping(&self) -> Result<SystemTime, Error> {
-        let body = ivvy_api::types::PingRequest(serde_json::Map::new());
-        let mut rng = self.shared.retry.rng(0x9196);
-        let reply = self
-            .shared
-            .retry
-            .run(&mut rng, &Reporter::default(), read_may_retry, |attempt| {
-                self.call(CallInfo::new("ping", attempt), self.shared.api.ping(&body))
-            })
-            .await?;
-        ivvy_iws::timestamp::parse(&reply.ack).ok_or_else(|| Error::UnexpectedReply {
-            status: Some(StatusCode::OK),
-            problem: "the ping reply's `ack` is not a timestamp (yyyy-mm-dd HH:mm:ss UTC)".into(),
-            excerpt: body_excerpt(reply.ack.as_bytes()),
-            source: None,
-        })
     }
 }
 

@@ -116,7 +116,7 @@ pub use people::matching::Match;
 pub use people::options::{AddStep, PeopleOptions};
 pub use people::person::{Person, PersonKey, is_email};
 pub use people::plan::{PeopleCounts, PeoplePlan};
-pub use people::resolve::Resolution;
+pub use people::resolution::Resolution;
 pub use policy::adaptive::AdaptiveRate;
 pub use policy::retry::RetryPolicy;
 pub use region::{Region, UnknownRegion};

@@ -159,7 +159,6 @@ fn item_is_pub(item: &Item) -> bool {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,8 +6,8 @@ use futures::TryStreamExt;
 use ivvy::{BulkOptions, PeopleOptions, PersonInvitation};
 use ivvy_mock::{MockConfig, MockServer};
 
-use crate::args::Format;
 use crate::error::CliError;
+use crate::output::Format;
 use crate::output::Formulas;
 use crate::output::ResultWriter;
 use crate::output::rows::events::Events;

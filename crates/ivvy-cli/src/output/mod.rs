@@ -17,9 +17,23 @@ pub mod writer;
 
 use std::io::IsTerminal;
 
-use crate::args::Format;
-
 pub use text::{Formulas, safe};
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned columns, for people.
+    Table,
+    /// One JSON document in the API's own shape.
+    Json,
+    /// One JSON object per contact per line, as it settles.
+    Ndjson,
+    /// A header row, then one row per contact. Cells a spreadsheet would run
+    /// as a formula get a leading ' (see --csv-formulas); control characters
+    /// are escaped.
+    Csv,
+}
+
 pub use writer::ResultWriter;
 
 /// The format asked for, or table on a terminal and JSON elsewhere.

@@ -8,8 +8,8 @@
 use std::io::Write;
 use std::marker::PhantomData;
 
-use crate::args::Format;
 use crate::error::CliError;
+use crate::output::Format;
 use crate::output::table::{Cell, Column, Kind};
 use crate::output::text::{Formulas, csv_cell, safe};
 

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::action::Action;
 use crate::app::App;
 use crate::filter::Filter;
 use crate::reply::Refusal;
@@ -22,55 +23,6 @@ use crate::state::{Answer, MAX_PER_PAGE};
 mod contacts;
 mod events;
 mod invitations;
-
-/// The operations served.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Action {
-    Ping,
-    InviteContacts,
-    GetInvitedContactList,
-    GetContactList,
-    AddOrUpdateContact,
-    GetEventList,
-    GetEvent,
-}
-
-impl Action {
-    /// Every operation, in the order of [`Action::index`].
-    pub(crate) const ALL: [Action; 7] = [
-        Action::Ping,
-        Action::InviteContacts,
-        Action::GetInvitedContactList,
-        Action::GetContactList,
-        Action::AddOrUpdateContact,
-        Action::GetEventList,
-        Action::GetEvent,
-    ];
-
-    pub(crate) fn of(namespace: &str, action: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|a| a.namespace_action() == (namespace, action))
-    }
-
-    /// Where the operation is served.
-    pub(crate) fn namespace_action(self) -> (&'static str, &'static str) {
-        match self {
-            Action::Ping => ("test", "ping"),
-            Action::InviteContacts => ("event", "inviteContacts"),
-            Action::GetInvitedContactList => ("event", "getInvitedContactList"),
-            Action::GetContactList => ("contact", "getContactList"),
-            Action::AddOrUpdateContact => ("contact", "addOrUpdateContact"),
-            Action::GetEventList => ("event", "getEventList"),
-            Action::GetEvent => ("event", "getEvent"),
-        }
-    }
-
-    /// The operation's place in [`Action::ALL`], for per-operation counts.
-    pub(crate) fn index(self) -> usize {
-        Self::ALL.iter().position(|a| *a == self).unwrap_or(0)
-    }
-}
 
 /// Runs the operation's handler.
 pub(crate) fn dispatch(app: &App, action: Action, body: &Value) -> Result<Value, Response> {

@@ -12,7 +12,8 @@ use crate::bulk::run::Run;
 use crate::bulk::sender::Direct;
 use crate::client::Client;
 use crate::error::Error;
-use crate::ids::{ContactId, EventId, IntoId, checked_event};
+use crate::ids::{ContactId, EventId, IntoId};
+use crate::operations::checks::checked_event;
 use crate::operations::invite::Invitation;
 
 impl Client {

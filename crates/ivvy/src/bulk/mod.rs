@@ -9,7 +9,8 @@
 //! - [`invite`]: the public calls;
 //! - [`run`]: the run itself, a struct holding its state, which schedules
 //!   the chunks and settles a stopped run;
-//! - [`chunk`]: one chunk's state machine;
+//! - [`chunk`]: one chunk's state machine, and [`track`], where it
+//!   stands;
 //! - [`sender`]: the seam through which a chunk is sent and an unclear
 //!   send is checked; a new way of sending is a new [`sender::Sender`];
 //! - [`release`]: outcomes handed over in input order;
@@ -26,3 +27,4 @@ pub(crate) mod release;
 pub(crate) mod report;
 pub(crate) mod run;
 pub(crate) mod sender;
+pub(crate) mod track;

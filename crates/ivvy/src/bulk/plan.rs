@@ -8,7 +8,8 @@ use std::sync::Arc;
 use crate::bulk::options::BulkOptions;
 use crate::client::Client;
 use crate::error::Error;
-use crate::ids::{ContactId, EventId, HashSet, IntoId, checked_event, distinct_contacts};
+use crate::ids::{ContactId, EventId, HashSet, IntoId};
+use crate::operations::checks::{checked_event, distinct_contacts};
 
 /// A bulk invite worked out before anything is sent: the distinct
 /// contacts in input order, and which of them are invited already (from

@@ -14,12 +14,12 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::bulk::chunk::{Phase, Track};
 use crate::bulk::options::BulkOptions;
 use crate::bulk::plan::InvitePlan;
 use crate::bulk::release::Settling;
 use crate::bulk::report::BulkSummary;
 use crate::bulk::sender::Sender;
+use crate::bulk::track::{Phase, Track};
 use crate::client::Client;
 use crate::context::RunContext;
 use crate::error::Error;

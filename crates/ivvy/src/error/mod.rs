@@ -1,6 +1,7 @@
 //! The crate's one error type, [`Error`], with a complete message for
-//! every variant. iVvy's own error body is [`api`]'s. What to do after an
-//! error (retry, check first, give up) is not decided here but in
+//! every variant, and the facts about it (whether the request did any
+//! work). iVvy's own error body is [`api`]'s. What to do after an error
+//! (retry, check first, give up) is not decided here but in
 //! [`policy::classify`](crate::policy::classify).
 
 mod api;
@@ -201,14 +202,34 @@ impl Error {
     /// idempotent (inviting) should reconcile first, as
     /// [`Client::invite_many`](crate::Client::invite_many) does.
     pub fn is_retryable(&self) -> bool {
-        crate::policy::classify::retryable(self)
+        match self {
+            Error::Connect { .. } => true,
+            Error::Api(api) => {
+                let code = api.effective_status();
+                code == 429 || (500..600).contains(&code)
+            }
+            Error::UnexpectedReply {
+                status: Some(status),
+                ..
+            } => status.as_u16() == 429 || status.is_server_error(),
+            _ => false,
+        }
     }
 
     /// True when the request may or may not have been carried out: a 5xx,
     /// a timeout, a connection broken after sending, or a reply that cannot
     /// be matched to the request.
     pub fn is_ambiguous(&self) -> bool {
-        crate::policy::classify::ambiguous(self)
+        match self {
+            Error::Timeout { .. } | Error::Transport { .. } | Error::ReplyMismatch { .. } => true,
+            Error::Api(api) => (500..600).contains(&api.effective_status()),
+            Error::ReplyTooLarge { status, .. } => status.is_success() || status.is_server_error(),
+            Error::UnexpectedReply { status, .. } => match status {
+                Some(status) => status.is_server_error() || status.is_success(),
+                None => true,
+            },
+            _ => false,
+        }
     }
 
     /// The HTTP status of the reply, when one came.

@@ -7,7 +7,8 @@ use ivvy_api::types::{GetEventListRequest, GetEventRequest};
 use crate::client::Client;
 use crate::context::Reporter;
 use crate::error::Error;
-use crate::ids::{EventId, IntoId, checked_event};
+use crate::ids::{EventId, IntoId};
+use crate::operations::checks::checked_event;
 use crate::operations::filter::Filter;
 use crate::policy::classify::read_may_retry;
 use crate::transport::call::CallInfo;
@@ -165,10 +166,15 @@ impl Client {
         let reply = self
             .shared
             .retry
-            .run(&mut rng, &Reporter::default(), read_may_retry, |attempt| {
-                let info = CallInfo::new("getEvent", attempt).event(event);
-                self.call(info, self.shared.api.get_event(&body))
-            })
+            .run(
+                &mut rng,
+                &|d, r| Reporter::default().wait(d, r),
+                read_may_retry,
+                |attempt| {
+                    let info = CallInfo::new("getEvent", attempt).event(event);
+                    self.call(info, self.shared.api.get_event(&body))
+                },
+            )
             .await?;
         event_from(reply)
     }

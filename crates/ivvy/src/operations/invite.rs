@@ -9,7 +9,8 @@ use url::Url;
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::ids::{ContactId, EventId, HashMap, IntoId, checked_event, distinct_contacts};
+use crate::ids::{ContactId, EventId, HashMap, IntoId};
+use crate::operations::checks::{checked_event, distinct_contacts};
 use crate::transport::call::CallInfo;
 
 /// The links a contact follows to answer an invitation.

@@ -8,10 +8,14 @@
 //! - [`events`]: the account's events, by id and by code;
 //! - [`invitations`]: an event's invitations and their answers;
 //! - [`invite`]: one inviteContacts request, matched back to its contacts;
+//! - [`ping`]: the credential check;
+//! - [`checks`]: the checks every operation makes of the ids it is given;
 //! - [`filter`]: a listing's `filter`.
 
+pub(crate) mod checks;
 pub(crate) mod contacts;
 pub(crate) mod events;
 pub(crate) mod filter;
 pub(crate) mod invitations;
 pub(crate) mod invite;
+pub(crate) mod ping;

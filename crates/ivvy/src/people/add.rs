@@ -21,7 +21,7 @@ use crate::operations::contacts::NewContact;
 use crate::people::matching::{Index, Match};
 use crate::people::options::{AddStep, PeopleOptions};
 use crate::people::person::{Person, PersonKey};
-use crate::people::resolve::{Resolution, not_sent, resolution_of};
+use crate::people::resolution::{Resolution, not_sent, resolution_of};
 use crate::policy::classify::{Next, Pacing, Request, classify};
 use crate::policy::retry::{Decision, RetryPolicy, wait_reason};
 

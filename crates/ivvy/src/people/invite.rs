@@ -9,12 +9,13 @@ use crate::bulk::plan::InvitePlan;
 use crate::bulk::report::BulkSummary;
 use crate::client::Client;
 use crate::error::Error;
-use crate::ids::{ContactId, EventId, HashMap, IntoId, checked_event};
+use crate::ids::{ContactId, EventId, HashMap, IntoId};
+use crate::operations::checks::checked_event;
 use crate::operations::invite::{Invitation, Outcome};
 use crate::people::options::PeopleOptions;
 use crate::people::person::Person;
 use crate::people::plan::PeoplePlan;
-use crate::people::resolve::Resolution;
+use crate::people::resolution::Resolution;
 
 /// One person's row: who they are, what was found, and the invitation.
 #[derive(Debug, Clone)]

@@ -6,6 +6,7 @@
 //! - [`matching`]: the pure rule matching a person to contacts;
 //! - [`roster`]: rows as distinct people;
 //! - [`options`] holds [`PeopleOptions`](options::PeopleOptions);
+//! - [`resolution`]: what was found for one person;
 //! - [`resolve`]: looking people up, at the least cost in requests;
 //! - [`add`]: adding the missing, never twice;
 //! - [`plan`] holds [`PeoplePlan`](plan::PeoplePlan), the run worked out before
@@ -21,5 +22,6 @@ pub(crate) mod matching;
 pub(crate) mod options;
 pub(crate) mod person;
 pub(crate) mod plan;
+pub(crate) mod resolution;
 pub(crate) mod resolve;
 pub(crate) mod roster;

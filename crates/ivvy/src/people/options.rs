@@ -11,7 +11,7 @@ use crate::operations::contacts::Contact;
 use crate::people::person::Person;
 
 #[cfg(doc)]
-use crate::{client::Client, people::resolve::Resolution};
+use crate::{client::Client, people::resolution::Resolution};
 
 /// Settings for [`Client::resolve_people`] and
 /// [`Client::invite_people`]: whether to add people not in the account,

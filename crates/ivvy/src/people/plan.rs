@@ -9,10 +9,11 @@ use std::sync::Arc;
 use crate::bulk::plan::InvitePlan;
 use crate::client::Client;
 use crate::error::Error;
-use crate::ids::{ContactId, EventId, HashSet, IntoId, checked_event};
+use crate::ids::{ContactId, EventId, HashSet, IntoId};
+use crate::operations::checks::checked_event;
 use crate::people::options::PeopleOptions;
 use crate::people::person::{Person, PersonKey};
-use crate::people::resolve::Resolution;
+use crate::people::resolution::Resolution;
 use crate::people::roster::Roster;
 
 /// A people run worked out: each person looked up (nobody added yet), and

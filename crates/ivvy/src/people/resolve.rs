@@ -27,75 +27,16 @@ use tracing::Instrument;
 use crate::client::Client;
 use crate::context::{Reporter, RunContext};
 use crate::error::Error;
-use crate::ids::ContactId;
 use crate::operations::contacts::Contact;
 use crate::operations::filter::Filter;
 use crate::people::matching::{Index, Match, match_person};
 use crate::people::options::PeopleOptions;
 use crate::people::person::{Person, PersonKey};
+use crate::people::resolution::{Resolution, not_sent, resolution_of};
 use crate::people::roster::Roster;
 use crate::policy::classify::read_may_retry;
 use crate::policy::retry::RetryPolicy;
 use crate::transport::paging::{Page, walk, walk_after};
-
-/// What was found for one person.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum Resolution {
-    /// This contact of the account.
-    Found(ContactId),
-    /// Added as this contact by this run.
-    Created(ContactId),
-    /// Several contacts could be the person (listed); none was chosen.
-    Ambiguous(Vec<ContactId>),
-    /// Not in the account (and adding was not asked for).
-    NotFound,
-    /// Not in the account, and cannot be added: why.
-    CannotAdd(&'static str),
-    /// Neither an external id nor an email to look for.
-    NoIdentity,
-    /// Looking up or adding failed.
-    Failed(Arc<Error>),
-    /// Not looked up or not added: the run was cancelled first.
-    NotSent(Arc<Error>),
-}
-
-impl Resolution {
-    /// The contact, when there is exactly one.
-    pub fn contact(&self) -> Option<ContactId> {
-        match self {
-            Resolution::Found(id) | Resolution::Created(id) => Some(*id),
-            _ => None,
-        }
-    }
-
-    /// True when this run added the contact.
-    pub fn created(&self) -> bool {
-        matches!(self, Resolution::Created(_))
-    }
-
-    /// Why there is no contact, in words; `None` when there is one.
-    pub fn reason(&self) -> Option<String> {
-        match self {
-            Resolution::Found(_) | Resolution::Created(_) => None,
-            Resolution::Ambiguous(ids) => Some(format!(
-                "ambiguous: contacts {} all match; fix the data or give an external id",
-                ids.iter()
-                    .map(ContactId::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-            Resolution::NotFound => Some("not in the account".into()),
-            Resolution::CannotAdd(why) => Some((*why).into()),
-            Resolution::NoIdentity => Some("no external id or email to look for".into()),
-            Resolution::Failed(e) => Some(e.to_string()),
-            Resolution::NotSent(e) => Some(match **e {
-                Error::Cancelled => "not looked up: interrupted".into(),
-                ref other => format!("not looked up: {other}"),
-            }),
-        }
-    }
-}
 
 /// How the account is read (see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,9 +139,12 @@ impl Client {
         let reporter = &context.reporter;
         let mut rng = policy.rng(0x100c);
         let first = policy
-            .run(&mut rng, reporter, read_may_retry, |attempt| {
-                self.contact_page(serde_json::Map::new(), 0, attempt)
-            })
+            .run(
+                &mut rng,
+                &|d, r| reporter.wait(d, r),
+                read_may_retry,
+                |attempt| self.contact_page(serde_json::Map::new(), 0, attempt),
+            )
             .await?;
         let total = people.len();
         let found = match strategy(total, first.total, self.shared.page_size) {
@@ -377,20 +321,6 @@ fn earlier_adds(people: &[(PersonKey, Person)], found: &mut [Resolution], earlie
             *resolution = resolution_of(index.find(person));
         }
     }
-}
-
-/// The resolution a match gives.
-pub(crate) fn resolution_of(m: Match) -> Resolution {
-    match m {
-        Match::Found(id) => Resolution::Found(id),
-        Match::Ambiguous(ids) => Resolution::Ambiguous(ids),
-        Match::NotFound => Resolution::NotFound,
-    }
-}
-
-/// Not looked up or added: the run was cancelled.
-pub(crate) fn not_sent() -> Resolution {
-    Resolution::NotSent(Arc::new(Error::Cancelled))
 }
 
 #[cfg(test)]

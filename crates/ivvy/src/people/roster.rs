@@ -4,7 +4,7 @@
 
 use crate::ids::HashMap;
 use crate::people::person::{Person, PersonKey, merge};
-use crate::people::resolve::Resolution;
+use crate::people::resolution::Resolution;
 
 /// The rows and the distinct people they name.
 #[derive(Debug, Clone, Default)]

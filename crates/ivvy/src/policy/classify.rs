@@ -1,5 +1,7 @@
 //! The one decision after a failed request: from the error and whether
-//! the request may be repeated, what happens next ([`Next`]). Every caller
+//! the request may be repeated, what happens next ([`Next`]). The facts
+//! it decides from are the error's own ([`Error::is_retryable`]: nothing
+//! was done; [`Error::is_ambiguous`]: it may have been done). Every caller
 //! (reads, adds, invites, the quota's gate) asks here; none decides on its
 //! own. How long to wait, and when to give up, is [`RetryPolicy`]'s.
 //!
@@ -21,7 +23,6 @@
 use reqwest::StatusCode;
 
 use crate::error::Error;
-use crate::policy::throttle::Reply;
 
 /// Whether sending a request twice could do its work twice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,8 +60,8 @@ pub(crate) enum Next {
 /// The decision (see the module documentation for the rules).
 pub(crate) fn classify(error: &Error, request: Request, pacing: Pacing) -> Next {
     match request {
-        Request::Write if ambiguous(error) => Next::CheckFirst,
-        _ if retryable(error) => {
+        Request::Write if error.is_ambiguous() => Next::CheckFirst,
+        _ if error.is_retryable() => {
             if pacing == Pacing::ByThrottle && refused(error) {
                 Next::Paced
             } else {
@@ -79,59 +80,10 @@ pub(crate) fn read_may_retry(error: &Error) -> bool {
     classify(error, Request::Read, Pacing::None) != Next::Never
 }
 
-/// A 429, a 5xx, or a connection never made (see [`Error::is_retryable`]).
-pub(crate) fn retryable(error: &Error) -> bool {
-    match error {
-        Error::Connect { .. } => true,
-        Error::Api(api) => {
-            let code = api.effective_status();
-            code == 429 || (500..600).contains(&code)
-        }
-        Error::UnexpectedReply {
-            status: Some(status),
-            ..
-        } => status.as_u16() == 429 || status.is_server_error(),
-        _ => false,
-    }
-}
-
-/// A request that may or may not have been carried out (see
-/// [`Error::is_ambiguous`]).
-pub(crate) fn ambiguous(error: &Error) -> bool {
-    match error {
-        Error::Timeout { .. } | Error::Transport { .. } | Error::ReplyMismatch { .. } => true,
-        Error::Api(api) => (500..600).contains(&api.effective_status()),
-        Error::ReplyTooLarge { status, .. } => status.is_success() || status.is_server_error(),
-        Error::UnexpectedReply { status, .. } => match status {
-            Some(status) => status.is_server_error() || status.is_success(),
-            None => true,
-        },
-        _ => false,
-    }
-}
-
 /// A 429, whether iVvy sent it as the status or in a 200's body.
 pub(crate) fn refused(error: &Error) -> bool {
     error.status() == Some(StatusCode::TOO_MANY_REQUESTS)
         || error.api().is_some_and(|api| api.effective_status() == 429)
-}
-
-/// What a call's result says about the quota, for the throttle.
-pub(crate) fn quota_reply<T>(result: &Result<T, Error>) -> Reply {
-    match result {
-        Ok(_) => Reply::Taken,
-        Err(error) if refused(error) => Reply::Refused,
-        // No reply, or nothing sent: nothing learnt about the quota.
-        Err(
-            Error::Connect { .. }
-            | Error::Timeout { .. }
-            | Error::Transport { .. }
-            | Error::Signing(_)
-            | Error::InvalidInput { .. }
-            | Error::Cancelled,
-        ) => Reply::Unknown,
-        Err(_) => Reply::Taken,
-    }
 }
 
 #[cfg(test)]
@@ -219,13 +171,5 @@ mod tests {
                 assert_eq!(classify(&error, request, Pacing::ByThrottle), Next::Never);
             }
         }
-    }
-
-    #[test]
-    fn the_quota_learns_from_replies_only() {
-        assert_eq!(quota_reply::<()>(&Ok(())), Reply::Taken);
-        assert_eq!(quota_reply::<()>(&Err(api(429))), Reply::Refused);
-        assert_eq!(quota_reply::<()>(&Err(api(400))), Reply::Taken);
-        assert_eq!(quota_reply::<()>(&Err(Error::Cancelled)), Reply::Unknown);
     }
 }

@@ -8,7 +8,6 @@
 use std::future::Future;
 use std::time::Duration;
 
-use crate::context::Reporter;
 use crate::error::Error;
 
 /// How failed requests are retried.
@@ -160,11 +159,11 @@ impl RetryPolicy {
 
     /// Runs `attempt` (given its number, from 1) until it succeeds, fails
     /// with an error `retry` does not accept, or the policy gives up;
-    /// reports each wait with its reason.
+    /// tells `report` each wait and its reason before sleeping it.
     pub(crate) async fn run<T, F, Fut>(
         &self,
         rng: &mut fastrand::Rng,
-        reporter: &Reporter,
+        report: &(dyn Fn(Duration, &str) + Sync),
         retry: impl Fn(&Error) -> bool,
         mut attempt: F,
     ) -> Result<T, Error>
@@ -186,7 +185,7 @@ impl RetryPolicy {
             match self.decide(number, first.elapsed(), &error, rng) {
                 Decision::GiveUp => return Err(error),
                 Decision::RetryAfter(wait) => {
-                    reporter.wait(wait, &wait_reason(&error));
+                    report(wait, &wait_reason(&error));
                     tokio::time::sleep(wait).await;
                 }
             }

@@ -1,7 +1,8 @@
 //! The one gate every call of a client passes, [`Throttle`]: it waits for
 //! what [`Controller`] decides (the [`AdaptiveRate`] rules and the
 //! optional `max_requests_per_second` ceiling) and reports each reply to
-//! it. The rules themselves are [`adaptive`](super::adaptive)'s.
+//! it, with what each reply says about the quota ([`quota_reply`]). The
+//! rules themselves are [`adaptive`](super::adaptive)'s.
 //!
 //! [`AdaptiveRate`]: super::adaptive::AdaptiveRate
 
@@ -11,8 +12,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+use crate::error::Error;
 use crate::policy::adaptive::{AdaptiveRate, Controller};
-use crate::policy::classify::Pacing;
+use crate::policy::classify::{Pacing, refused};
 
 pub(crate) use crate::policy::adaptive::Reply;
 
@@ -131,5 +133,49 @@ impl Throttle {
         if self.waiting.load(Ordering::SeqCst) > 0 {
             self.freed.notify_waiters();
         }
+    }
+}
+
+/// What a call's result says about the quota, for the throttle.
+pub(crate) fn quota_reply<T>(result: &Result<T, Error>) -> Reply {
+    match result {
+        Ok(_) => Reply::Taken,
+        Err(error) if refused(error) => Reply::Refused,
+        // No reply, or nothing sent: nothing learnt about the quota.
+        Err(
+            Error::Connect { .. }
+            | Error::Timeout { .. }
+            | Error::Transport { .. }
+            | Error::Signing(_)
+            | Error::InvalidInput { .. }
+            | Error::Cancelled,
+        ) => Reply::Unknown,
+        Err(_) => Reply::Taken,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{ApiError, Code};
+    use reqwest::StatusCode;
+
+    fn api(status: u16) -> Error {
+        Error::Api(ApiError {
+            status: StatusCode::from_u16(status).expect("status"),
+            error_code: Code::Number(i64::from(status)),
+            specific_code: None,
+            message: String::new(),
+            additional_messages: Vec::new(),
+            retry_after: None,
+        })
+    }
+
+    #[test]
+    fn the_quota_learns_from_replies_only() {
+        assert_eq!(quota_reply::<()>(&Ok(())), Reply::Taken);
+        assert_eq!(quota_reply::<()>(&Err(api(429))), Reply::Refused);
+        assert_eq!(quota_reply::<()>(&Err(api(400))), Reply::Taken);
+        assert_eq!(quota_reply::<()>(&Err(Error::Cancelled)), Reply::Unknown);
     }
 }

@@ -17,7 +17,7 @@ use reqwest::StatusCode;
 use crate::client::Client;
 use crate::error::{ApiError, Code, Error, retry_after};
 use crate::ids::EventId;
-use crate::policy::classify::quota_reply;
+use crate::policy::throttle::quota_reply;
 use crate::transport::excerpt::body_excerpt;
 
 /// What a call is, for its tracing span: the operation and what it is

@@ -127,9 +127,12 @@ where
     let fetch = &mut walk.fetch;
     let page = walk
         .policy
-        .run(&mut walk.rng, &walk.reporter, read_may_retry, |attempt| {
-            fetch(start, attempt)
-        })
+        .run(
+            &mut walk.rng,
+            &|d, r| walk.reporter.wait(d, r),
+            read_may_retry,
+            |attempt| fetch(start, attempt),
+        )
         .await?;
     let fresh = check_page(&mut walk, page).map_err(Error::unusable_reply)?;
     Ok(Some((fresh, walk)))

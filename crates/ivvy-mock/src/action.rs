@@ -1,0 +1,51 @@
+//! The operations the fake server serves, by name ([`Action`]): where
+//! each is served, and its place in the per-operation counts.
+
+/// The operations served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Action {
+    Ping,
+    InviteContacts,
+    GetInvitedContactList,
+    GetContactList,
+    AddOrUpdateContact,
+    GetEventList,
+    GetEvent,
+}
+
+impl Action {
+    /// Every operation, in the order of [`Action::index`].
+    pub(crate) const ALL: [Action; 7] = [
+        Action::Ping,
+        Action::InviteContacts,
+        Action::GetInvitedContactList,
+        Action::GetContactList,
+        Action::AddOrUpdateContact,
+        Action::GetEventList,
+        Action::GetEvent,
+    ];
+
+    pub(crate) fn of(namespace: &str, action: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|a| a.namespace_action() == (namespace, action))
+    }
+
+    /// Where the operation is served.
+    pub(crate) fn namespace_action(self) -> (&'static str, &'static str) {
+        match self {
+            Action::Ping => ("test", "ping"),
+            Action::InviteContacts => ("event", "inviteContacts"),
+            Action::GetInvitedContactList => ("event", "getInvitedContactList"),
+            Action::GetContactList => ("contact", "getContactList"),
+            Action::AddOrUpdateContact => ("contact", "addOrUpdateContact"),
+            Action::GetEventList => ("event", "getEventList"),
+            Action::GetEvent => ("event", "getEvent"),
+        }
+    }
+
+    /// The operation's place in [`Action::ALL`], for per-operation counts.
+    pub(crate) fn index(self) -> usize {
+        Self::ALL.iter().position(|a| *a == self).unwrap_or(0)
+    }
+}

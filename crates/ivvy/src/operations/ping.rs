@@ -1,0 +1,38 @@
+//! The credential check, [`Client::ping`]: test.ping, which answers with
+//! iVvy's clock.
+
+use std::time::SystemTime;
+
+use reqwest::StatusCode;
+
+use crate::client::Client;
+use crate::context::Reporter;
+use crate::error::Error;
+use crate::policy::classify::read_may_retry;
+use crate::transport::call::CallInfo;
+use crate::transport::excerpt::body_excerpt;
+
+impl Client {
+    /// Checks the credentials; returns iVvy's clock. Retried like every
+    /// read (see [`ClientBuilder::retry_policy`](crate::ClientBuilder::retry_policy)).
+    pub async fn ping(&self) -> Result<SystemTime, Error> {
+        let body = ivvy_api::types::PingRequest(serde_json::Map::new());
+        let mut rng = self.shared.retry.rng(0x9196);
+        let reply = self
+            .shared
+            .retry
+            .run(
+                &mut rng,
+                &|d, r| Reporter::default().wait(d, r),
+                read_may_retry,
+                |attempt| self.call(CallInfo::new("ping", attempt), self.shared.api.ping(&body)),
+            )
+            .await?;
+        ivvy_iws::timestamp::parse(&reply.ack).ok_or_else(|| Error::UnexpectedReply {
+            status: Some(StatusCode::OK),
+            problem: "the ping reply's `ack` is not a timestamp (yyyy-mm-dd HH:mm:ss UTC)".into(),
+            excerpt: body_excerpt(reply.ack.as_bytes()),
+            source: None,
+        })
+    }
+}
