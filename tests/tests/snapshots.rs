@@ -217,3 +217,24 @@ async fn contact_and_event_calls_on_the_wire() {
     insta::assert_json_snapshot!("getEvent_request", sent(&server));
     insta::assert_debug_snapshot!("getEvent_reply_decoded", event);
 }
+
+/// Replies in the shapes real iVvy may send (ids as strings, text as
+/// numbers, an answer letter the spec does not list, nulls, a row that is
+/// not the listing's type): each decodes, row by row.
+#[test]
+fn lenient_reply_shapes_decode() {
+    let invited: types::GetInvitedContactListReply = serde_json::from_str(
+        r#"{"meta":{"totalResults":"3","start":null},"results":[
+            {"eventId":"1","contactId":"17","firstName":null,"phone":61400000017,"response":"m","registrationId":null,"modifiedDate":null},
+            {"eventId":1,"contactId":{"unexpected":true}}]}"#,
+    )
+    .expect("decodes");
+    insta::assert_debug_snapshot!("getInvitedContactList_lenient_reply", invited);
+    let contacts: types::GetContactListReply = serde_json::from_str(
+        r#"{"meta":{"totalResults":2},"results":[
+            {"id":"5","externalId":12,"email":null,"phone":"+61 400 000005"},
+            {"externalId":"CRM-9"}]}"#,
+    )
+    .expect("decodes");
+    insta::assert_debug_snapshot!("getContactList_lenient_reply", contacts);
+}

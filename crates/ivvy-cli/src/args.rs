@@ -283,9 +283,10 @@ pub struct InvitedArgs {
     #[arg(long, value_parser = parse_event)]
     pub event: EventId,
 
-    /// Only the contacts with this answer.
-    #[arg(long, value_enum)]
-    pub answer: Option<AnswerArg>,
+    /// Only the contacts with this answer: yes, no or undecided (or Y, N,
+    /// U), in any case.
+    #[arg(long, value_name = "ANSWER", value_parser = parse_answer)]
+    pub answer: Option<ivvy::Answer>,
 
     #[command(flatten)]
     pub output: OutputArg,
@@ -315,25 +316,8 @@ pub struct OutputArg {
     pub csv_formulas: Formulas,
 }
 
-/// `yes`, `no` or `undecided`.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum AnswerArg {
-    /// Answered yes (Y).
-    Yes,
-    /// Answered no (N).
-    No,
-    /// Not answered yet (U).
-    Undecided,
-}
-
-impl From<AnswerArg> for ivvy::Answer {
-    fn from(answer: AnswerArg) -> Self {
-        match answer {
-            AnswerArg::Yes => ivvy::Answer::Yes,
-            AnswerArg::No => ivvy::Answer::No,
-            AnswerArg::Undecided => ivvy::Answer::Undecided,
-        }
-    }
+fn parse_answer(text: &str) -> Result<ivvy::Answer, String> {
+    text.parse::<ivvy::Answer>().map_err(|e| e.to_string())
 }
 
 fn parse_event(text: &str) -> Result<EventId, String> {

@@ -36,6 +36,11 @@ pub struct MockArgs {
     #[arg(long, value_name = "MS")]
     pub list_lag_ms: Option<u64>,
 
+    /// Send replies in this shape too (repeat for more): ids as strings,
+    /// text as numbers, odd answer letters, nulls, rows without ids.
+    #[arg(long, value_enum, value_name = "SHAPE")]
+    pub reply_shape: Vec<crate::ReplyShape>,
+
     /// Hold inviteContacts and addOrUpdateContact replies this many
     /// milliseconds after the work is done.
     #[arg(long, value_name = "MS")]
@@ -98,6 +103,7 @@ impl MockArgs {
         faults.fail_after_work_every = self.fail_after_work_every;
         faults.create_fails_after_work_every = self.create_fail_after_work_every;
         faults.list_lag = self.list_lag_ms.map(Duration::from_millis);
+        faults.reply_shapes = self.reply_shape.clone();
         faults.reply_after_work = self.reply_after_work_ms.map(Duration::from_millis);
         faults.error_in_200_every = self.error_in_200_every;
         faults.html_502_every = self.html_502_every;

@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use crate::shapes::ReplyShape;
+
 /// Which faults to inject. Counting starts at 1 with the first API request.
 ///
 /// ```
@@ -67,6 +69,9 @@ pub struct Faults {
     /// refilled at `per_second` up to `burst`; a request that finds it
     /// empty is answered 429 with `Retry-After` (whole seconds, rounded up).
     pub rate_limit: Option<RateLimit>,
+    /// Replies in these shapes as well as the plain one (see
+    /// [`ReplyShape`]).
+    pub reply_shapes: Vec<ReplyShape>,
 }
 
 /// A quota of requests per second with a burst (see [`Faults::rate_limit`]).
@@ -228,6 +233,14 @@ impl Faults {
     /// Puts hostile text in names, emails, dates and links.
     pub fn hostile_text(mut self) -> Self {
         self.hostile_text = true;
+        self
+    }
+
+    /// Sends replies in this shape too (see [`ReplyShape`]).
+    pub fn reply_shape(mut self, shape: ReplyShape) -> Self {
+        if !self.reply_shapes.contains(&shape) {
+            self.reply_shapes.push(shape);
+        }
         self
     }
 

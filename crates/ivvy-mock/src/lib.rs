@@ -78,6 +78,7 @@ mod reply;
 mod routes;
 pub mod schema;
 mod server;
+mod shapes;
 pub mod state;
 
 pub use account::{Account, AccountContact, AccountEvent, NewContact};
@@ -88,6 +89,7 @@ pub use config::{
 pub use faults::{Faults, RateLimit};
 pub use reply::Refusal;
 pub use server::MockServer;
+pub use shapes::ReplyShape;
 
 /// Why a fake server could not start.
 #[derive(Debug, thiserror::Error)]

@@ -6,6 +6,7 @@
 //! safe) ended by a cancel.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -38,16 +39,39 @@ pub struct Wait {
 pub(crate) type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
 pub(crate) type WaitFn = Arc<dyn Fn(&Wait) + Send + Sync>;
 
-/// Where waits are told: the log always, and the caller's `on_wait` when
-/// there is one. A listing read outside a run has only the log.
+/// Where a read tells what it met: its waits (the log always, and the
+/// caller's `on_wait` when there is one; a listing read outside a run has
+/// only the log), and the rows it could not read, counted when a caller
+/// asks ([`Reporter::counting_skips`]).
 #[derive(Clone, Default)]
 pub(crate) struct Reporter {
     on_wait: Option<WaitFn>,
+    skipped: Option<Arc<AtomicUsize>>,
 }
 
 impl Reporter {
     pub(crate) fn new(on_wait: Option<WaitFn>) -> Self {
-        Self { on_wait }
+        Self {
+            on_wait,
+            skipped: None,
+        }
+    }
+
+    /// This reporter, also counting the rows skipped, and the count.
+    pub(crate) fn counting_skips(&self) -> (Self, Arc<AtomicUsize>) {
+        let count = Arc::new(AtomicUsize::new(0));
+        let reporter = Self {
+            on_wait: self.on_wait.clone(),
+            skipped: Some(count.clone()),
+        };
+        (reporter, count)
+    }
+
+    /// Counts rows a listing skipped (each already named in a warning).
+    pub(crate) fn skipped_rows(&self, rows: usize) {
+        if let Some(count) = &self.skipped {
+            count.fetch_add(rows, Ordering::Relaxed);
+        }
     }
 
     /// Logs a wait (a warning when long) and hands it to `on_wait`.

@@ -109,7 +109,7 @@ pub use ivvy_iws::{Clock, ManualClock, SystemClock};
 pub use operations::contacts::{Contact, NewContact};
 pub use operations::events::Event;
 pub use operations::filter::Filter;
-pub use operations::invitations::{Answer, InvitedContact};
+pub use operations::invitations::{Answer, InvitedContact, UnknownAnswer};
 pub use operations::invite::{Invitation, InviteLinks, Outcome};
 pub use people::invite::{PeopleReport, PersonInvitation};
 pub use people::matching::Match;

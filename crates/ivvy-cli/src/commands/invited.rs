@@ -17,7 +17,7 @@ pub async fn run(client: &ivvy::Client, args: &InvitedArgs) -> Result<(), CliErr
         Some(args.event.get()),
     )?
     .write_listing(
-        client.invited_contacts(args.event, args.answer.map(Into::into)),
+        client.invited_contacts(args.event, args.answer.clone()),
         |out, contact| out.write([&contact]),
     )
     .await

@@ -35,7 +35,9 @@ pub(crate) fn dispatch(app: &App, action: Action, body: &Value) -> Result<Value,
         Action::GetEventList => events::list(app, body),
         Action::GetEvent => events::get(app, body),
     };
-    reply.map_err(IntoResponse::into_response)
+    let mut reply = reply.map_err(IntoResponse::into_response)?;
+    crate::shapes::reshape(&app.config.faults.reply_shapes, &mut reply);
+    Ok(reply)
 }
 
 fn ping(app: &App) -> Value {

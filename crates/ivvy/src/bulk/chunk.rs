@@ -58,12 +58,31 @@ impl Run<'_> {
             let sent = self.sender.send(self.event, &ids, attempt).await;
             drop(permit);
             let error = match sent {
-                Ok(outcomes) => {
-                    track.settle(pending.iter().map(|(i, _)| *i).zip(outcomes));
-                    return;
+                Ok(matched) => {
+                    // The results that match settle now, with their links;
+                    // a contact the reply left out is in doubt, and checked.
+                    let mismatch = matched.mismatch(&ids);
+                    let mut left = Vec::new();
+                    for ((i, contact), outcome) in pending.iter().zip(matched.outcomes) {
+                        match outcome {
+                            Some(outcome) => track.settle([(*i, outcome)]),
+                            None => left.push((*i, *contact)),
+                        }
+                    }
+                    pending = left;
+                    match mismatch {
+                        Some(mismatch) if !pending.is_empty() => Arc::new(mismatch),
+                        Some(mismatch) => {
+                            tracing::warn!(%mismatch, "iVvy's reply held results for contacts not sent; every contact sent has its own");
+                            return;
+                        }
+                        None => return,
+                    }
                 }
                 Err(error) => Arc::new(error),
             };
+            // What the checks and re-sends below concern.
+            let ids: Vec<ContactId> = pending.iter().map(|(_, c)| *c).collect();
             let decision = policy.decide(attempt, first_try.elapsed(), &error, &mut rng);
             match classify(&error, Request::Write, throttle.pacing()) {
                 Next::CheckFirst => {
@@ -83,7 +102,23 @@ impl Run<'_> {
                         .await;
                     drop(reading);
                     match found {
+                        // Rows that could not be read may be these contacts':
+                        // a contact not found is then in doubt, never sent
+                        // again.
+                        Ok(found) if found.unreadable > 0 => {
+                            tracing::warn!(%error, unreadable = found.unreadable, "could not read every invitation; those not found are unknown");
+                            for (i, contact) in &pending {
+                                let outcome = if found.invited.contains(contact) {
+                                    Outcome::InvitedLinksUnknown
+                                } else {
+                                    Outcome::Unknown(error.clone())
+                                };
+                                track.settle([(*i, outcome)]);
+                            }
+                            return;
+                        }
                         Ok(found) => {
+                            let found = found.invited;
                             track.settle(
                                 pending
                                     .iter()

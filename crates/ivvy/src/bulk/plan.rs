@@ -133,7 +133,19 @@ impl Client {
                 () = context.cancel.cancelled() => {
                     plan.stopped = Some(Arc::new(Error::Cancelled));
                 }
-                found = read => already.extend(found?),
+                found = read => {
+                    let found = found?;
+                    if found.unreadable > 0 {
+                        // The run goes on: stopping it for rows no client
+                        // can read would leave everyone uninvited.
+                        tracing::warn!(
+                            unreadable = found.unreadable,
+                            "{} of the event's invitations could not be read: their contacts, if in this run, may be invited again",
+                            found.unreadable
+                        );
+                    }
+                    already.extend(found.invited);
+                }
             }
         }
         plan.already = already;

@@ -254,7 +254,7 @@ impl<'a> Run<'a> {
         };
         for (&index, contact) in in_doubt.iter().zip(&ids) {
             let outcome = match &found {
-                Ok(found) if found.contains(contact) => Outcome::InvitedLinksUnknown,
+                Ok(found) if found.invited.contains(contact) => Outcome::InvitedLinksUnknown,
                 _ => Outcome::Unknown(reason.clone()),
             };
             release.settle([(index, outcome)]);

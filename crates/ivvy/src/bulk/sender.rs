@@ -5,8 +5,8 @@
 //! iVvy's batch namespace, is a second implementation of [`Sender`], not a
 //! fork of the run.
 //!
-//! A sender owes the run two things: [`Sender::send`] gives one outcome
-//! per contact, in the order sent, or an error that
+//! A sender owes the run two things: [`Sender::send`] gives the results
+//! matched to the contacts sent (those it has), or an error that
 //! [`classify`](crate::policy::classify) can judge; and
 //! [`Sender::invited_among`] reads what iVvy holds, never guessing.
 
@@ -15,30 +15,33 @@ use futures::future::BoxFuture;
 use crate::client::Client;
 use crate::context::Reporter;
 use crate::error::Error;
-use crate::ids::{ContactId, EventId, HashSet};
-use crate::operations::invite::Outcome;
+use crate::ids::{ContactId, EventId};
+use crate::operations::invitations::Found;
+use crate::operations::invite::Matched;
 use crate::policy::retry::RetryPolicy;
 
 /// A way of sending a bulk run's chunks (see the module documentation).
 pub(crate) trait Sender: Send + Sync {
-    /// Sends one chunk of checked, distinct contacts: one outcome per
-    /// contact, in order. `attempt` (from 1) is for tracing.
+    /// Sends one chunk of checked, distinct contacts: the results matched
+    /// to them (a contact the reply leaves out has none, and its fate is
+    /// then checked). `attempt` (from 1) is for tracing.
     fn send<'a>(
         &'a self,
         event: EventId,
         contacts: &'a [ContactId],
         attempt: u32,
-    ) -> BoxFuture<'a, Result<Vec<Outcome>, Error>>;
+    ) -> BoxFuture<'a, Result<Matched, Error>>;
 
-    /// Which of `contacts` the event's invitations hold, each page read
-    /// under `policy` with its waits told to `reporter`.
+    /// Which of `contacts` the event's invitations hold (and whether every
+    /// row could be read), each page read under `policy` with its waits
+    /// told to `reporter`.
     fn invited_among<'a>(
         &'a self,
         event: EventId,
         contacts: &'a [ContactId],
         policy: &'a RetryPolicy,
         reporter: &'a Reporter,
-    ) -> BoxFuture<'a, Result<HashSet<ContactId>, Error>>;
+    ) -> BoxFuture<'a, Result<Found, Error>>;
 }
 
 /// Sending each chunk as one inviteContacts request.
@@ -52,7 +55,7 @@ impl Sender for Direct<'_> {
         event: EventId,
         contacts: &'a [ContactId],
         attempt: u32,
-    ) -> BoxFuture<'a, Result<Vec<Outcome>, Error>> {
+    ) -> BoxFuture<'a, Result<Matched, Error>> {
         Box::pin(self.client.send_invites(event, contacts, attempt))
     }
 
@@ -62,7 +65,7 @@ impl Sender for Direct<'_> {
         contacts: &'a [ContactId],
         policy: &'a RetryPolicy,
         reporter: &'a Reporter,
-    ) -> BoxFuture<'a, Result<HashSet<ContactId>, Error>> {
+    ) -> BoxFuture<'a, Result<Found, Error>> {
         Box::pin(
             self.client
                 .invited_among(event, contacts, policy.clone(), reporter.clone()),

@@ -107,7 +107,8 @@ pub enum Error {
     ReplyMismatch {
         /// Contacts that were sent but have no result.
         missing: Vec<ContactId>,
-        /// Contacts in the reply that were not sent (or were listed twice).
+        /// Contacts in the reply that were not sent (or were listed twice;
+        /// 0 for one whose id cannot be read).
         unexpected: Vec<i64>,
     },
 

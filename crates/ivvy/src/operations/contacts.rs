@@ -4,13 +4,14 @@
 //! contacts is [`people`](crate::people)'s.
 
 use futures::stream::Stream;
-use ivvy_api::types::{AddOrUpdateContactRequest, GetContactListRequest};
+use ivvy_api::types::{AddOrUpdateContactRequest, ContactRow, GetContactListRequest};
 
 use crate::client::Client;
 use crate::context::Reporter;
 use crate::error::Error;
 use crate::ids::ContactId;
 use crate::operations::filter::Filter;
+use crate::operations::loose;
 use crate::policy::retry::RetryPolicy;
 use crate::transport::call::CallInfo;
 use crate::transport::paging::{Listed, Page, walk};
@@ -132,24 +133,26 @@ impl Client {
         let reply = self
             .call(info, self.shared.api.get_contact_list(&body))
             .await?;
-        let items = reply
-            .results
-            .into_iter()
-            .map(|c| {
-                Ok(Contact {
-                    id: ContactId::try_from(c.id)
-                        .map_err(|e| Error::unusable_reply(format!("a contact listed has {e}")))?,
-                    external_id: c.external_id,
-                    email: c.email,
-                    first_name: c.first_name,
-                    last_name: c.last_name,
-                    phone: c.phone,
-                })
+        let read = loose::rows("contacts", start, reply.results, |row| {
+            let ContactRow {
+                subtype_0: Some(c), ..
+            } = row
+            else {
+                return Err(loose::unreadable(row.subtype_1.as_deref()));
+            };
+            Ok(Contact {
+                id: loose::id(c.id.as_ref(), "id")?,
+                external_id: loose::text(c.external_id),
+                email: loose::text(c.email),
+                first_name: loose::text(c.first_name),
+                last_name: loose::text(c.last_name),
+                phone: loose::text(c.phone),
             })
-            .collect::<Result<Vec<_>, Error>>()?;
+        });
         Ok(Page {
-            items,
-            total: u64::try_from(reply.meta.total_results).unwrap_or(0),
+            items: read.items,
+            skipped: read.skipped,
+            total: loose::count(&reply.meta.total_results, "totalResults")?,
         })
     }
 
@@ -192,7 +195,7 @@ impl Client {
                 ),
             ));
         }
-        ContactId::try_from(reply.id)
-            .map_err(|e| Error::unusable_reply(format!("the new contact has {e}")))
+        loose::id(Some(&reply.id), "id")
+            .map_err(|e| Error::unusable_reply(format!("the new contact's {e}")))
     }
 }

@@ -2,7 +2,7 @@
 //! [`Client::event_by_code`] and [`Client::event`].
 
 use futures::stream::{Stream, TryStreamExt};
-use ivvy_api::types::{GetEventListRequest, GetEventRequest};
+use ivvy_api::types::{EventRow, GetEventListRequest, GetEventRequest};
 
 use crate::client::Client;
 use crate::context::Reporter;
@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::ids::{EventId, IntoId};
 use crate::operations::checks::checked_event;
 use crate::operations::filter::Filter;
+use crate::operations::loose;
 use crate::policy::classify::read_may_retry;
 use crate::transport::call::CallInfo;
 use crate::transport::paging::{Listed, Page, walk};
@@ -99,14 +100,16 @@ impl Client {
         let reply = self
             .call(info, self.shared.api.get_event_list(&body))
             .await?;
-        let items = reply
-            .results
-            .into_iter()
-            .map(event_from)
-            .collect::<Result<Vec<_>, Error>>()?;
+        let read = loose::rows("events", start, reply.results, |row| match row {
+            EventRow {
+                subtype_0: Some(e), ..
+            } => event_from(e),
+            EventRow { subtype_1, .. } => Err(loose::unreadable(subtype_1.as_deref())),
+        });
         Ok(Page {
-            items,
-            total: u64::try_from(reply.meta.total_results).unwrap_or(0),
+            items: read.items,
+            skipped: read.skipped,
+            total: loose::count(&reply.meta.total_results, "totalResults")?,
         })
     }
 
@@ -176,18 +179,18 @@ impl Client {
                 },
             )
             .await?;
-        event_from(reply)
+        event_from(reply).map_err(|e| Error::unusable_reply(format!("the event's {e}")))
     }
 }
 
-fn event_from(e: ivvy_api::types::Event) -> Result<Event, Error> {
+/// An event from its row; why not, when it cannot be read.
+fn event_from(e: ivvy_api::types::Event) -> Result<Event, String> {
     Ok(Event {
-        id: EventId::try_from(e.id)
-            .map_err(|err| Error::unusable_reply(format!("an event has {err}")))?,
-        code: e.code.unwrap_or_default(),
-        title: e.title.unwrap_or_default(),
+        id: loose::id(e.id.as_ref(), "id")?,
+        code: loose::text(e.code).unwrap_or_default(),
+        title: loose::text(e.title).unwrap_or_default(),
         start: e.start_date_time,
         end: e.end_date_time,
-        status: e.current_status,
+        status: e.current_status.as_ref().and_then(loose::integer),
     })
 }

@@ -5,51 +5,116 @@
 use std::time::SystemTime;
 
 use futures::stream::{self, Stream, StreamExt, TryStreamExt};
-use ivvy_api::types::{GetInvitedContactListRequest, InvitationResponse};
+use ivvy_api::types::{GetInvitedContactListRequest, InvitedContactRow};
 
 use crate::client::Client;
 use crate::context::Reporter;
 use crate::error::Error;
 use crate::ids::{ContactId, EventId, HashSet, IntoId};
 use crate::operations::checks::checked_event;
+use crate::operations::loose;
 use crate::policy::retry::RetryPolicy;
 use crate::transport::call::CallInfo;
 use crate::transport::paging::{Listed, Page, walk};
 
-/// A contact's answer to an invitation. With the `serde` feature it is
-/// iVvy's letter, `"Y"`, `"N"` or `"U"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+/// A contact's answer to an invitation: iVvy's letter, `Y`, `N` or `U`,
+/// read without regard to case; a letter iVvy may add later is kept as it
+/// came ([`Answer::Other`]), never refused. A missing or empty answer is
+/// read as `U` (no answer yet). With the `serde` feature it is the letter.
+///
+/// ```
+/// use ivvy::Answer;
+/// assert_eq!("yes".parse::<Answer>(), Ok(Answer::Yes));
+/// assert_eq!("N".parse::<Answer>(), Ok(Answer::No));
+/// assert_eq!(Answer::Undecided.to_string(), "U");
+/// assert_eq!(Answer::from_letter(" y "), Answer::Yes);
+/// assert_eq!(Answer::from_letter("M"), Answer::Other("M".into()));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Answer {
     /// `Y`.
-    #[cfg_attr(feature = "serde", serde(rename = "Y"))]
     Yes,
     /// `N`.
-    #[cfg_attr(feature = "serde", serde(rename = "N"))]
     No,
     /// `U`: not answered yet.
-    #[cfg_attr(feature = "serde", serde(rename = "U"))]
     Undecided,
+    /// Another answer, as iVvy sent it (trimmed).
+    Other(String),
 }
 
 impl Answer {
-    /// iVvy's letter for the answer: `Y`, `N` or `U`.
-    pub fn letter(self) -> &'static str {
+    /// iVvy's letter for the answer: `Y`, `N`, `U`, or another as it came.
+    pub fn letter(&self) -> &str {
         match self {
             Answer::Yes => "Y",
             Answer::No => "N",
             Answer::Undecided => "U",
+            Answer::Other(text) => text,
+        }
+    }
+
+    /// The answer in words: `yes`, `no`, `undecided`, or another as it came.
+    pub fn word(&self) -> &str {
+        match self {
+            Answer::Yes => "yes",
+            Answer::No => "no",
+            Answer::Undecided => "undecided",
+            Answer::Other(text) => text,
+        }
+    }
+
+    /// The answer iVvy's letter stands for (trimmed, any case); empty is
+    /// `U`; another letter is kept as [`Answer::Other`].
+    pub fn from_letter(letter: &str) -> Self {
+        let letter = letter.trim();
+        match letter.to_ascii_uppercase().as_str() {
+            "Y" => Answer::Yes,
+            "N" => Answer::No,
+            "U" | "" => Answer::Undecided,
+            _ => Answer::Other(letter.to_string()),
         }
     }
 }
 
-impl From<InvitationResponse> for Answer {
-    fn from(response: InvitationResponse) -> Self {
-        match response {
-            InvitationResponse::Y => Answer::Yes,
-            InvitationResponse::N => Answer::No,
-            InvitationResponse::U => Answer::Undecided,
+impl std::fmt::Display for Answer {
+    /// The letter, as iVvy writes it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.letter())
+    }
+}
+
+/// An answer that is not one of iVvy's (`--answer maybe`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown answer {0:?}: give yes, no or undecided (or Y, N, U)")]
+pub struct UnknownAnswer(pub String);
+
+impl std::str::FromStr for Answer {
+    type Err = UnknownAnswer;
+
+    /// `yes`, `no`, `undecided` or `Y`, `N`, `U`, in any case.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "y" | "yes" => Ok(Answer::Yes),
+            "n" | "no" => Ok(Answer::No),
+            "u" | "undecided" => Ok(Answer::Undecided),
+            _ => Err(UnknownAnswer(text.to_string())),
         }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Answer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.letter())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Answer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let letter = Option::<String>::deserialize(d)?;
+        Ok(Answer::from_letter(letter.as_deref().unwrap_or_default()))
     }
 }
 
@@ -62,6 +127,7 @@ impl From<InvitationResponse> for Answer {
     derive(serde::Serialize, serde::Deserialize),
     serde(rename_all = "camelCase")
 )]
+#[non_exhaustive]
 pub struct InvitedContact {
     /// The event.
     #[cfg_attr(feature = "serde", serde(rename = "eventId"))]
@@ -99,6 +165,16 @@ impl Listed for InvitedContact {
     fn id(&self) -> u64 {
         self.contact.get()
     }
+}
+
+/// What a read of an event's invitations found among some contacts.
+#[derive(Debug, Default)]
+pub(crate) struct Found {
+    /// Those listed as invited.
+    pub(crate) invited: HashSet<ContactId>,
+    /// Rows that could not be read: when any, a contact not found may still
+    /// be invited.
+    pub(crate) unreadable: usize,
 }
 
 impl Client {
@@ -149,20 +225,23 @@ impl Client {
         let client = self.clone();
         walk(policy, reporter, move |start, attempt| {
             let client = client.clone();
+            let answer = answer.clone();
             async move { client.invitation_page(event, answer, start, attempt).await }
         })
     }
 
-    /// Which of `contacts` the event's invitations hold. The set of
-    /// contacts to look for is built only once the event turns out to have
-    /// any.
+    /// Which of `contacts` the event's invitations hold, and whether every
+    /// row could be read (when not, a contact not found may still be
+    /// invited). The set of contacts to look for is built only once the
+    /// event turns out to have any.
     pub(crate) async fn invited_among(
         &self,
         event: EventId,
         contacts: &[ContactId],
         policy: RetryPolicy,
         reporter: Reporter,
-    ) -> Result<HashSet<ContactId>, Error> {
+    ) -> Result<Found, Error> {
+        let (reporter, skipped) = reporter.counting_skips();
         let mut wanted: Option<HashSet<ContactId>> = None;
         let mut found = HashSet::default();
         let mut invited = std::pin::pin!(self.invitations_with(event, None, policy, reporter));
@@ -172,7 +251,10 @@ impl Client {
                 found.insert(invitation.contact);
             }
         }
-        Ok(found)
+        Ok(Found {
+            invited: found,
+            unreadable: skipped.load(std::sync::atomic::Ordering::Relaxed),
+        })
     }
 
     /// Fetches the page of invitations that starts at `start`.
@@ -184,7 +266,7 @@ impl Client {
         attempt: u32,
     ) -> Result<Page<InvitedContact>, Error> {
         let mut filter = serde_json::Map::new();
-        if let Some(answer) = answer {
+        if let Some(answer) = &answer {
             filter.insert("response".into(), answer.letter().into());
         }
         let body = GetInvitedContactListRequest {
@@ -197,28 +279,50 @@ impl Client {
         let reply = self
             .call(info, self.shared.api.get_invited_contact_list(&body))
             .await?;
-        let total = u64::try_from(reply.meta.total_results).unwrap_or(0);
-        let items = reply
-            .results
-            .into_iter()
-            .map(|c| {
-                let contact = ContactId::try_from(c.contact_id)
-                    .map_err(|e| Error::unusable_reply(format!("an invitation lists {e}")))?;
-                let event = EventId::try_from(c.event_id)
-                    .map_err(|e| Error::unusable_reply(format!("an invitation lists {e}")))?;
-                Ok(InvitedContact {
-                    event,
-                    contact,
-                    first_name: c.first_name,
-                    last_name: c.last_name,
-                    email: c.email,
-                    phone: c.phone,
-                    answer: c.response.into(),
-                    registration_id: c.registration_id,
-                    modified: c.modified_date,
-                })
+        let total = loose::count(&reply.meta.total_results, "totalResults")?;
+        // Each row is read on its own, and checked against what was asked:
+        // a row of another event, or with another answer than the one
+        // filtered for, does not belong, and is never trusted.
+        let read = loose::rows("invitations", start, reply.results, |row| {
+            let InvitedContactRow {
+                subtype_0: Some(row),
+                ..
+            } = row
+            else {
+                return Err(loose::unreadable(row.subtype_1.as_deref()));
+            };
+            let contact: ContactId = loose::id(row.contact_id.as_ref(), "contactId")?;
+            let listed: EventId = match row.event_id.as_ref() {
+                Some(listed) => loose::id(Some(listed), "eventId")?,
+                None => event,
+            };
+            if listed != event {
+                return Err(format!(
+                    "contact {contact}'s invitation is to event {listed}, not {event}"
+                ));
+            }
+            let got = Answer::from_letter(row.response.as_deref().unwrap_or_default());
+            if let Some(wanted) = answer.as_ref().filter(|wanted| **wanted != got) {
+                return Err(format!(
+                    "contact {contact} answered {got}, not {wanted} as asked (the filter was not applied)"
+                ));
+            }
+            Ok(InvitedContact {
+                event,
+                contact,
+                first_name: loose::text(row.first_name),
+                last_name: loose::text(row.last_name),
+                email: loose::text(row.email),
+                phone: loose::text(row.phone),
+                answer: got,
+                registration_id: row.registration_id.as_ref().and_then(loose::integer),
+                modified: row.modified_date.unwrap_or_default(),
             })
-            .collect::<Result<Vec<_>, Error>>()?;
-        Ok(Page { items, total })
+        });
+        Ok(Page {
+            items: read.items,
+            skipped: read.skipped,
+            total,
+        })
     }
 }

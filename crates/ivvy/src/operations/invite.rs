@@ -11,6 +11,7 @@ use crate::client::Client;
 use crate::error::Error;
 use crate::ids::{ContactId, EventId, HashMap, IntoId};
 use crate::operations::checks::{checked_event, distinct_contacts};
+use crate::operations::loose;
 use crate::transport::call::CallInfo;
 
 /// The links a contact follows to answer an invitation.
@@ -239,13 +240,48 @@ impl serde::Serialize for Invitation {
     }
 }
 
-/// Pairs each sent contact with its result. A reply that leaves out a sent
-/// contact, or lists one that was not sent, is an error: nothing is dropped
-/// silently.
-pub(crate) fn match_results(
-    sent: &[ContactId],
-    reply: InviteContactsReply,
-) -> Result<Vec<Outcome>, Error> {
+/// One invite request's results matched to the contacts sent.
+#[derive(Debug)]
+pub(crate) struct Matched {
+    /// One per contact sent, in order: its outcome, when the reply gave one.
+    pub(crate) outcomes: Vec<Option<Outcome>>,
+    /// Results for contacts not sent, or listed twice (0 for one whose id
+    /// cannot be read).
+    pub(crate) unexpected: Vec<i64>,
+}
+
+impl Matched {
+    /// The contacts sent that got no result.
+    pub(crate) fn missing(&self, sent: &[ContactId]) -> Vec<ContactId> {
+        sent.iter()
+            .zip(&self.outcomes)
+            .filter(|(_, o)| o.is_none())
+            .map(|(c, _)| *c)
+            .collect()
+    }
+
+    /// The mismatch, when the reply does not give every contact sent
+    /// exactly one result: said, never dropped silently.
+    pub(crate) fn mismatch(&self, sent: &[ContactId]) -> Option<Error> {
+        let missing = self.missing(sent);
+        (!missing.is_empty() || !self.unexpected.is_empty()).then(|| Error::ReplyMismatch {
+            missing,
+            unexpected: self.unexpected.clone(),
+        })
+    }
+}
+
+/// Pairs each sent contact with its result, by contact id (in order when
+/// the reply keeps it). A result for a contact not sent, or a second one,
+/// is set aside as unexpected; a contact without a result has none. The
+/// results that do match keep their links whatever the others do.
+pub(crate) fn match_results(sent: &[ContactId], reply: InviteContactsReply) -> Matched {
+    let contact_of = |r: &ivvy_api::types::InviteResult| {
+        r.contact
+            .as_ref()
+            .and_then(loose::integer)
+            .and_then(|n| u64::try_from(n).ok())
+    };
     // iVvy answers in the order it was asked: check that first, and fall
     // back to matching by id only when the order differs.
     let in_order = reply.results.len() == sent.len()
@@ -253,21 +289,24 @@ pub(crate) fn match_results(
             .results
             .iter()
             .zip(sent)
-            .all(|(r, c)| u64::try_from(r.contact).ok() == Some(c.get()));
+            .all(|(r, c)| contact_of(r) == Some(c.get()));
     if in_order {
-        return Ok(reply
-            .results
-            .into_iter()
-            .map(|r| outcome_of(r.status, r.invite_link_yes, r.invite_link_no))
-            .collect());
+        return Matched {
+            outcomes: reply
+                .results
+                .into_iter()
+                .map(|r| Some(outcome_of(r.status, r.invite_link_yes, r.invite_link_no)))
+                .collect(),
+            unexpected: Vec::new(),
+        };
     }
     let position: HashMap<u64, usize> =
         sent.iter().enumerate().map(|(i, c)| (c.get(), i)).collect();
     let mut outcomes: Vec<Option<Outcome>> = vec![None; sent.len()];
     let mut unexpected = Vec::new();
     for result in reply.results {
-        let slot = u64::try_from(result.contact)
-            .ok()
+        let id = contact_of(&result);
+        let slot = id
             .and_then(|id| position.get(&id))
             .map(|&i| &mut outcomes[i]);
         match slot {
@@ -279,22 +318,13 @@ pub(crate) fn match_results(
                 ));
             }
             // not sent, or listed twice
-            _ => unexpected.push(result.contact),
+            _ => unexpected.push(id.and_then(|id| i64::try_from(id).ok()).unwrap_or(0)),
         }
     }
-    let missing: Vec<ContactId> = sent
-        .iter()
-        .zip(&outcomes)
-        .filter(|(_, o)| o.is_none())
-        .map(|(c, _)| *c)
-        .collect();
-    if !missing.is_empty() || !unexpected.is_empty() {
-        return Err(Error::ReplyMismatch {
-            missing,
-            unexpected,
-        });
+    Matched {
+        outcomes,
+        unexpected,
     }
-    Ok(outcomes.into_iter().flatten().collect())
 }
 
 fn outcome_of(invited: bool, yes: Option<String>, no: Option<String>) -> Outcome {
@@ -315,9 +345,24 @@ impl Client {
     ///
     /// Ids are checked before anything is sent (event and contacts from 1,
     /// at least one contact) and repeated contacts are sent once. Returns one
-    /// [`Invitation`] per distinct contact, in the order given. For long
-    /// lists use [`invite_many`](Client::invite_many), which splits, retries
-    /// and never invites a contact twice.
+    /// [`Invitation`] per distinct contact, in the order given. A contact
+    /// the reply leaves out is [`Outcome::Unknown`] (with
+    /// [`Error::ReplyMismatch`]); the others keep their results and links
+    /// (a result for a contact not sent is set aside, with a warning). For
+    /// long lists use [`invite_many`](Client::invite_many), which splits,
+    /// retries, checks what a mismatch leaves in doubt, and never invites a
+    /// contact twice.
+    ///
+    /// ```no_run
+    /// # async fn run(client: ivvy::Client) -> Result<(), ivvy::Error> {
+    /// for invitation in client.invite_contacts(4, [1, 2, 3]).await? {
+    ///     match invitation.outcome.links() {
+    ///         Some(links) => println!("{}: yes {}", invitation.contact, links.yes()),
+    ///         None => println!("{}: {}", invitation.contact, invitation.outcome.word()),
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn invite_contacts(
         &self,
         event: impl IntoId<EventId>,
@@ -325,22 +370,37 @@ impl Client {
     ) -> Result<Vec<Invitation>, Error> {
         let event = checked_event(event)?;
         let contacts = distinct_contacts(contacts)?;
-        let outcomes = self.send_invites(event, &contacts, 1).await?;
+        let matched = self.send_invites(event, &contacts, 1).await?;
+        // A contact the reply left out may or may not be invited: said so,
+        // with the mismatch; the others keep their results.
+        let mismatch = matched.mismatch(&contacts).map(Arc::new);
+        if let Some(mismatch) = &mismatch {
+            tracing::warn!(%mismatch, "the results that match are kept");
+        }
         Ok(contacts
             .into_iter()
-            .zip(outcomes)
-            .map(|(contact, outcome)| Invitation { contact, outcome })
+            .zip(matched.outcomes)
+            .map(|(contact, outcome)| Invitation {
+                contact,
+                outcome: outcome.unwrap_or_else(|| {
+                    Outcome::Unknown(
+                        mismatch
+                            .clone()
+                            .unwrap_or_else(|| Arc::new(Error::Cancelled)),
+                    )
+                }),
+            })
             .collect())
     }
 
-    /// One inviteContacts request for checked, distinct contacts; outcomes
-    /// in the same order. `attempt` is for its tracing span.
+    /// One inviteContacts request for checked, distinct contacts; the
+    /// results matched to them. `attempt` is for its tracing span.
     pub(crate) async fn send_invites(
         &self,
         event: EventId,
         contacts: &[ContactId],
         attempt: u32,
-    ) -> Result<Vec<Outcome>, Error> {
+    ) -> Result<Matched, Error> {
         let body = InviteContactsRequest {
             event: event.non_zero(),
             contacts: contacts.iter().map(|c| c.non_zero()).collect(),
@@ -351,7 +411,7 @@ impl Client {
         let reply = self
             .call(info, self.shared.api.invite_contacts(&body))
             .await?;
-        match_results(contacts, reply)
+        Ok(match_results(contacts, reply))
     }
 }
 
@@ -369,7 +429,7 @@ mod tests {
 
     fn result(contact: i64, status: bool) -> InviteResult {
         InviteResult {
-            contact,
+            contact: Some(ivvy_api::types::LooseInteger::Int64(contact)),
             status,
             invite_link_yes: status.then(|| format!("https://x.test/{contact}/yes")),
             invite_link_no: status.then(|| format!("https://x.test/{contact}/no")),
@@ -415,26 +475,57 @@ mod tests {
         let reply = InviteContactsReply {
             results: vec![result(2, false), result(1, true)],
         };
-        let outcomes = match_results(&ids(&[1, 2]), reply).expect("matches");
-        assert!(matches!(&outcomes[0], Outcome::Invited(l) if l.yes() == "https://x.test/1/yes"));
-        assert!(matches!(outcomes[1], Outcome::NotInvited));
+        let matched = match_results(&ids(&[1, 2]), reply);
+        assert!(matched.mismatch(&ids(&[1, 2])).is_none());
+        let outcomes = matched.outcomes;
+        assert!(
+            matches!(&outcomes[0], Some(Outcome::Invited(l)) if l.yes() == "https://x.test/1/yes")
+        );
+        assert!(matches!(outcomes[1], Some(Outcome::NotInvited)));
     }
 
     #[test]
-    fn missing_extra_and_repeated_results_are_errors() {
+    fn missing_extra_and_repeated_results_are_said_and_the_rest_keep_their_links() {
         let reply = InviteContactsReply {
-            results: vec![result(1, true), result(1, true), result(9, true)],
+            results: vec![
+                result(1, true),
+                result(1, true),
+                result(9, true),
+                InviteResult {
+                    contact: Some(ivvy_api::types::LooseInteger::String("x".into())),
+                    status: true,
+                    invite_link_yes: None,
+                    invite_link_no: None,
+                },
+            ],
         };
-        match match_results(&ids(&[1, 2]), reply) {
-            Err(Error::ReplyMismatch {
+        let matched = match_results(&ids(&[1, 2]), reply);
+        assert!(
+            matches!(&matched.outcomes[0], Some(Outcome::Invited(l)) if l.yes() == "https://x.test/1/yes")
+        );
+        assert!(matched.outcomes[1].is_none());
+        match matched.mismatch(&ids(&[1, 2])) {
+            Some(Error::ReplyMismatch {
                 missing,
                 unexpected,
             }) => {
                 assert_eq!(missing, ids(&[2]));
-                assert_eq!(unexpected, vec![1, 9]);
+                assert_eq!(unexpected, vec![1, 9, 0]);
             }
             other => panic!("expected a mismatch, got {other:?}"),
         }
+        // A result given as a string of digits is that contact's.
+        let reply = InviteContactsReply {
+            results: vec![InviteResult {
+                contact: Some(ivvy_api::types::LooseInteger::String("2".into())),
+                ..result(2, false)
+            }],
+        };
+        assert!(
+            match_results(&ids(&[2]), reply)
+                .mismatch(&ids(&[2]))
+                .is_none()
+        );
     }
 
     #[test]
@@ -515,9 +606,7 @@ mod tests {
     fn invited_without_usable_links_is_still_invited() {
         let mut r = result(1, true);
         r.invite_link_no = Some("not a url".into());
-        let outcomes =
-            match_results(&ids(&[1]), InviteContactsReply { results: vec![r] }).expect("matches");
-        assert!(matches!(outcomes[0], Outcome::InvitedLinksUnknown));
-        assert!(outcomes[0].is_invited());
+        let outcomes = match_results(&ids(&[1]), InviteContactsReply { results: vec![r] }).outcomes;
+        assert!(matches!(outcomes[0], Some(Outcome::InvitedLinksUnknown)));
     }
 }

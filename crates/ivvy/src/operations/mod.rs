@@ -10,7 +10,9 @@
 //! - [`invite`]: one inviteContacts request, matched back to its contacts;
 //! - [`ping`]: the credential check;
 //! - [`checks`]: the checks every operation makes of the ids it is given;
-//! - [`filter`]: a listing's `filter`.
+//! - [`filter`]: a listing's `filter`;
+//! - [`loose`]: replies read as leniently as iVvy's own SDKs read them,
+//!   a listing's rows one at a time.
 
 pub(crate) mod checks;
 pub(crate) mod contacts;
@@ -18,4 +20,5 @@ pub(crate) mod events;
 pub(crate) mod filter;
 pub(crate) mod invitations;
 pub(crate) mod invite;
+pub(crate) mod loose;
 pub(crate) mod ping;

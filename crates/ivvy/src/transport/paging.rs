@@ -22,7 +22,11 @@ use futures::stream::{self, Stream, StreamExt, TryStreamExt};
 /// One page as a listing call returned it.
 #[derive(Debug)]
 pub(crate) struct Page<T> {
+    /// The rows read.
     pub(crate) items: Vec<T>,
+    /// Rows the page held that could not be read (skipped, each named in a
+    /// warning): they still count towards the page's place in the listing.
+    pub(crate) skipped: usize,
     /// `meta.totalResults` as this page gave it.
     pub(crate) total: u64,
 }
@@ -142,8 +146,9 @@ where
 /// and marks the walk done at `totalResults`; returns the items not listed
 /// before.
 fn check_page<T: Listed, F>(walk: &mut Walk<F>, page: Page<T>) -> Result<Vec<T>, String> {
+    walk.reporter.skipped_rows(page.skipped);
     let start = walk.start;
-    let got = page.items.len() as u64;
+    let got = (page.items.len() + page.skipped) as u64;
     walk.pages += 1;
     walk.max_total = walk.max_total.max(page.total);
     if walk.pages == 1 {

@@ -17,16 +17,8 @@ impl Kind for Invited {
                 Cell::Number(r.contact.get())
             }),
             Column::data("response", |r| Cell::Text(r.answer.letter().into())),
-            Column::shown("ANSWER", 10, |r| {
-                Cell::Text(
-                    match r.answer {
-                        ivvy::Answer::Yes => "yes",
-                        ivvy::Answer::No => "no",
-                        ivvy::Answer::Undecided => "undecided",
-                    }
-                    .into(),
-                )
-            }),
+            // An answer iVvy may add later is shown as it came.
+            Column::shown("ANSWER", 10, |r| Cell::Text(r.answer.word().into())),
             Column::data("firstName", |r| Cell::text(r.first_name.as_deref())),
             Column::data("lastName", |r| Cell::text(r.last_name.as_deref())),
             Column::shown("NAME", 24, |r| {
