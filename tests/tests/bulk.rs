@@ -186,25 +186,36 @@ async fn other_4xx_errors_fail_their_chunk_and_the_rest_go_on() {
     assert!(!report.all_invited());
 }
 
+/// A server that refuses every request (429) spends no attempts, since
+/// nothing was done: the run's retry budget ends it, and every contact is
+/// reported failed with why.
 #[tokio::test]
-async fn retries_are_bounded() {
+async fn refusals_are_bounded_by_the_run_budget_not_by_attempts() {
     let faults = Faults::new().rate_limit_every(1);
     let server = mock(faults).await;
-    let client = server.client_builder().build().expect("client");
-    let options = fast_retries().max_attempts(3).skip_invited(false);
+    let client = server
+        .client_builder()
+        .adaptive_rate(None)
+        .build()
+        .expect("client");
+    let options = fast_retries()
+        .max_attempts(3)
+        .skip_invited(false)
+        .retry_budget(Duration::from_millis(400));
     let report = client
         .invite_many(EVENT as i64, [1, 2, 3], &options)
         .await
         .expect("runs");
-    assert_eq!(
-        server.request_count(),
-        3,
-        "three attempts, then the chunk fails"
+    assert!(
+        server.request_count() > 3,
+        "refusals are not attempts: {} requests",
+        server.request_count()
     );
     for invitation in &report.invitations {
         let e = invitation.outcome.error().expect("failed");
-        assert_eq!(e.api().map(|a| a.status.as_u16()), Some(429));
+        assert!(matches!(e, ivvy::Error::RetryBudgetSpent { .. }), "{e}");
     }
+    assert_eq!(server.max_invite_count(), 0);
 }
 
 #[tokio::test]

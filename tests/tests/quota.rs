@@ -135,3 +135,83 @@ async fn a_429_brings_the_requests_in_flight_down_to_one() {
         &after[..after.len().min(40)]
     );
 }
+
+/// One run against a server that locks the account at its second request
+/// for `closed`: returns the run's report and the server.
+async fn through_a_lockout(
+    adaptive: bool,
+    as_date: bool,
+    closed: Duration,
+) -> (ivvy::BulkReport, MockServer) {
+    let faults = Faults::new().lockout(2, closed, as_date);
+    let server = MockServer::start(MockConfig::new().faults(faults))
+        .await
+        .expect("server starts");
+    let mut builder = server.client_builder();
+    if !adaptive {
+        builder = builder.adaptive_rate(None);
+    }
+    let client = builder.build().expect("client");
+    // One request at a time, so every request after the refusal is one the
+    // client sent knowing of it.
+    let options = BulkOptions::new()
+        .concurrency(1)
+        .skip_invited(false)
+        .consistency_window(Duration::ZERO);
+    let contacts: Vec<i64> = (1..=300).collect();
+    let report = client
+        .invite_many(4, contacts, &options)
+        .await
+        .expect("runs");
+    (report, server)
+}
+
+/// A 10 s Retry-After, in seconds and as a date, with the adaptive rate on
+/// and off: the run sends nothing into the closed door, then invites every
+/// contact once (iVvy's bucket refilling within a second was an
+/// assumption; this is what a locked account looks like).
+#[tokio::test]
+async fn a_long_retry_after_is_waited_out_in_every_mode() {
+    let runs = [(true, false), (true, true), (false, false), (false, true)]
+        .map(|(adaptive, as_date)| through_a_lockout(adaptive, as_date, Duration::from_secs(10)));
+    for (i, (report, server)) in futures::future::join_all(runs)
+        .await
+        .into_iter()
+        .enumerate()
+    {
+        assert_eq!(
+            server.lockout_hits(),
+            0,
+            "case {i}: sent into the closed door"
+        );
+        assert_eq!(server.refused_count(), 1, "case {i}");
+        assert_eq!(server.max_invite_count(), 1, "case {i}");
+        let invited = report
+            .invitations
+            .iter()
+            .filter(|i| i.outcome.is_invited())
+            .count();
+        let contacts: Vec<i64> = (1..=300).collect();
+        assert_eq!(invited, existing(&contacts), "case {i}");
+    }
+}
+
+/// A quota of 12 requests a minute (the bucket's Retry-After up to 5 s):
+/// every contact is invited once, none fails.
+#[tokio::test]
+async fn a_quota_of_twelve_a_minute_fails_nobody() {
+    let server = limited(0.2, 1).await;
+    let client = server.client_builder().build().expect("client");
+    let contacts: Vec<i64> = (1..=300).collect();
+    let options = BulkOptions::new().consistency_window(Duration::ZERO);
+    let report = client
+        .invite_many(4, contacts.clone(), &options)
+        .await
+        .expect("runs");
+    assert!(
+        report.all_invited() || report.not_invited().all(|i| i.contact.get() % 7 == 0),
+        "{:?}",
+        report.not_invited().take(3).collect::<Vec<_>>()
+    );
+    assert_eq!(server.max_invite_count(), 1);
+}

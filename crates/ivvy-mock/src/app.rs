@@ -29,6 +29,11 @@ pub(crate) struct App {
     pub(crate) per_action: [AtomicU64; Action::ALL.len()],
     pub(crate) refused: AtomicU64,
     pub(crate) bucket: Mutex<Option<Bucket>>,
+    /// Until when a lockout refuses every request, once it has begun.
+    pub(crate) closed_until: Mutex<Option<std::time::Instant>>,
+    /// Requests that arrived while a lockout held, after the one that
+    /// began it.
+    pub(crate) lockout_hits: AtomicU64,
     pub(crate) invite_calls: AtomicU64,
     pub(crate) create_calls: AtomicU64,
     pub(crate) base_url: String,

@@ -36,6 +36,12 @@ pub struct MockArgs {
     #[arg(long, value_name = "MS")]
     pub list_lag_ms: Option<u64>,
 
+    /// From API request N on, refuse every request for SECS seconds (429
+    /// with the time left as Retry-After; `:date` sends it as an HTTP
+    /// date), as a locked account would.
+    #[arg(long, value_name = "N:SECS[:date]", value_parser = parse_lockout)]
+    pub lockout: Option<crate::faults::Lockout>,
+
     /// Send replies in this shape too (repeat for more): ids as strings,
     /// text as numbers, odd answer letters, nulls, rows without ids.
     #[arg(long, value_enum, value_name = "SHAPE")]
@@ -94,6 +100,26 @@ fn parse_delay(text: &str) -> Result<(Duration, Duration), String> {
     Ok((min, max))
 }
 
+fn parse_lockout(text: &str) -> Result<crate::faults::Lockout, String> {
+    let mut parts = text.split(':');
+    let bad = || format!("{text}: give N:SECS or N:SECS:date");
+    let after: u64 = parts.next().and_then(|n| n.parse().ok()).ok_or_else(bad)?;
+    let secs: u64 = parts.next().and_then(|n| n.parse().ok()).ok_or_else(bad)?;
+    let as_date = match parts.next() {
+        None => false,
+        Some("date") => true,
+        Some(_) => return Err(bad()),
+    };
+    if parts.next().is_some() {
+        return Err(bad());
+    }
+    Ok(crate::faults::Lockout {
+        after,
+        closed: Duration::from_secs(secs),
+        as_date,
+    })
+}
+
 impl MockArgs {
     /// The server these flags describe.
     pub fn config(&self) -> MockConfig {
@@ -104,6 +130,7 @@ impl MockArgs {
         faults.create_fails_after_work_every = self.create_fail_after_work_every;
         faults.list_lag = self.list_lag_ms.map(Duration::from_millis);
         faults.reply_shapes = self.reply_shape.clone();
+        faults.lockout = self.lockout;
         faults.reply_after_work = self.reply_after_work_ms.map(Duration::from_millis);
         faults.error_in_200_every = self.error_in_200_every;
         faults.html_502_every = self.html_502_every;

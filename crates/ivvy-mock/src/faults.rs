@@ -72,6 +72,22 @@ pub struct Faults {
     /// Replies in these shapes as well as the plain one (see
     /// [`ReplyShape`]).
     pub reply_shapes: Vec<ReplyShape>,
+    /// A door closed for a while: from API request `after` on, every
+    /// request for `closed` is answered 429 with the time left as
+    /// `Retry-After` (see [`Lockout`]).
+    pub lockout: Option<Lockout>,
+}
+
+/// A lockout ([`Faults::lockout`]): iVvy refusing every request for a
+/// while, saying until when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lockout {
+    /// The API request (from 1) that closes the door.
+    pub after: u64,
+    /// How long it stays closed.
+    pub closed: Duration,
+    /// `Retry-After` as an HTTP date rather than seconds.
+    pub as_date: bool,
 }
 
 /// A quota of requests per second with a burst (see [`Faults::rate_limit`]).
@@ -241,6 +257,19 @@ impl Faults {
         if !self.reply_shapes.contains(&shape) {
             self.reply_shapes.push(shape);
         }
+        self
+    }
+
+    /// Closes the door at API request `after` (from 1) for `closed`: that
+    /// request and every one arriving before the door opens get 429 with
+    /// the time left as `Retry-After`, in seconds (rounded up) or, with
+    /// `as_date`, as an HTTP date.
+    pub fn lockout(mut self, after: u64, closed: Duration, as_date: bool) -> Self {
+        self.lockout = Some(Lockout {
+            after,
+            closed,
+            as_date,
+        });
         self
     }
 

@@ -86,7 +86,7 @@ pub use app::Arrival;
 pub use config::{
     DEFAULT_BODY_LIMIT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_KEY, DEFAULT_SECRET, MockConfig,
 };
-pub use faults::{Faults, RateLimit};
+pub use faults::{Faults, Lockout, RateLimit};
 pub use reply::Refusal;
 pub use server::MockServer;
 pub use shapes::ReplyShape;

@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -135,6 +136,33 @@ async fn faults_before(app: &App, n: u64) -> Step<()> {
     let delay = faults.delay_for(n);
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
+    }
+    if let Some(lockout) = faults.lockout {
+        let now = std::time::Instant::now();
+        let mut closed = app.closed_until.lock().unwrap_or_else(|p| p.into_inner());
+        if closed.is_none() && n >= lockout.after {
+            *closed = Some(now + lockout.closed);
+        } else if closed.is_some_and(|until| now < until) {
+            app.lockout_hits.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Some(until) = closed.filter(|until| now < *until) {
+            app.refused.fetch_add(1, Ordering::Relaxed);
+            let left = until - now;
+            let mut response =
+                Refusal::new(StatusCode::TOO_MANY_REQUESTS, None, "Too Many Requests")
+                    .into_response();
+            let value = if lockout.as_date {
+                let at = app.config.clock.now() + left + Duration::from_secs(1);
+                HeaderValue::from_str(&httpdate::fmt_http_date(at))
+            } else {
+                let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+                Ok(HeaderValue::from(secs))
+            };
+            if let Ok(value) = value {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return Err(response);
+        }
     }
     if let Some(limit) = faults.rate_limit {
         let now = std::time::Instant::now();

@@ -76,6 +76,8 @@ impl MockServer {
             arrivals: Mutex::new(Vec::new()),
             refused: AtomicU64::new(0),
             bucket: Mutex::new(None),
+            closed_until: Mutex::new(None),
+            lockout_hits: AtomicU64::new(0),
             invite_calls: AtomicU64::new(0),
             base_url: format!("http://{addr}"),
         });
@@ -149,6 +151,15 @@ impl MockServer {
     }
 
     /// API requests refused by [`Faults::rate_limit`](crate::Faults::rate_limit).
+    /// Requests that arrived while a lockout ([`Faults::lockout`]) held,
+    /// after the one that began it: requests a client sent into a closed
+    /// door.
+    ///
+    /// [`Faults::lockout`]: crate::Faults::lockout
+    pub fn lockout_hits(&self) -> u64 {
+        self.app.lockout_hits.load(Ordering::Relaxed)
+    }
+
     pub fn refused_count(&self) -> u64 {
         self.app.refused.load(Ordering::Relaxed)
     }

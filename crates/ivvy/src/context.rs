@@ -5,9 +5,11 @@
 //! a run goes through, so each wait is logged, reported and (where that is
 //! safe) ended by a cancel.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
@@ -100,6 +102,9 @@ pub(crate) enum OnCancel {
 /// One run's context (see the module documentation).
 #[derive(Clone)]
 pub(crate) struct RunContext {
+    /// Until when the run sends nothing: a lockout's `Retry-After`
+    /// (see `policy::refusal`).
+    closed_until: Arc<Mutex<Option<Instant>>>,
     /// How each request of the run is retried.
     pub(crate) retry: RetryPolicy,
     /// Requests in flight at once.
@@ -122,6 +127,7 @@ impl RunContext {
         drain_time: Duration,
     ) -> Self {
         Self {
+            closed_until: Arc::default(),
             retry,
             concurrency,
             // A run nobody can cancel still has a token: one never cancelled.
@@ -144,6 +150,43 @@ impl RunContext {
         }
     }
 
+    /// Stops the whole run sending for `wait` (a lockout), reported once
+    /// however many requests meet it; a later end wins.
+    pub(crate) fn close_for(&self, wait: Duration, reason: &str) {
+        let until = far(Instant::now(), wait);
+        let mut closed = self.closed_until.lock().unwrap_or_else(|p| p.into_inner());
+        if closed.is_none_or(|at| until > at) {
+            *closed = Some(until);
+            drop(closed);
+            self.reporter
+                .wait(wait, &format!("{reason}; nothing is sent meanwhile"));
+        }
+    }
+
+    /// True while a lockout holds.
+    pub(crate) fn is_closed(&self) -> bool {
+        let until = *self.closed_until.lock().unwrap_or_else(|p| p.into_inner());
+        until.is_some_and(|at| at > Instant::now())
+    }
+
+    /// Waits until the run may send again (at once, unless a lockout
+    /// holds); false when a cancel ended the wait.
+    pub(crate) async fn open(&self) -> bool {
+        loop {
+            let until = *self.closed_until.lock().unwrap_or_else(|p| p.into_inner());
+            match until {
+                Some(at) if at > Instant::now() => {
+                    tokio::select! {
+                        biased;
+                        () = self.cancel.cancelled() => return false,
+                        () = tokio::time::sleep_until(at) => {}
+                    }
+                }
+                _ => return true,
+            }
+        }
+    }
+
     /// Logs and reports a wait, then sleeps it; false when a cancel ended
     /// it (with [`OnCancel::Stop`]).
     pub(crate) async fn sleep(&self, delay: Duration, reason: &str, on_cancel: OnCancel) -> bool {
@@ -160,6 +203,13 @@ impl RunContext {
             },
         }
     }
+}
+
+/// `now + wait`, or a time far enough ahead when that is past what a
+/// clock can hold (a `Retry-After` of years is a door closed, not a date).
+pub(crate) fn far(now: Instant, wait: Duration) -> Instant {
+    now.checked_add(wait)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3_600))
 }
 
 /// A wait at least this long is logged as a warning, so it shows without

@@ -17,7 +17,8 @@ use crate::context::OnCancel;
 use crate::error::Error;
 use crate::ids::ContactId;
 use crate::operations::invite::Outcome;
-use crate::policy::classify::{Next, Request, classify};
+use crate::policy::classify::{Next, Request, classify, is_refusal, retry_after};
+use crate::policy::refusal::{self, Refusal};
 use crate::policy::retry::{Decision, wait_reason};
 
 impl Run<'_> {
@@ -35,14 +36,25 @@ impl Run<'_> {
         let mut rng = policy.rng(number);
         let first_try = tokio::time::Instant::now();
         let mut attempt = 0;
+        let mut refusals = 0;
         loop {
             // A cancelled run sends nothing more: what is still pending was
             // never sent, refused, or found missing, so it is known not
             // invited, and is not sent again.
-            let permit = tokio::select! {
-                biased;
-                () = self.context.cancel.cancelled() => None,
-                permit = self.sending.acquire() => permit.ok(),
+            // A lockout holds every request of the run back (see
+            // `policy::refusal`): looked at before and after waiting for a
+            // place, since one may begin meanwhile.
+            let permit = loop {
+                let open = self.context.open().await;
+                let permit = tokio::select! {
+                    biased;
+                    () = self.context.cancel.cancelled() => None,
+                    permit = self.sending.acquire(), if open => permit.ok(),
+                };
+                match permit {
+                    Some(_) if self.context.is_closed() => {}
+                    permit => break permit,
+                }
             };
             let Some(permit) = permit.filter(|_| !self.context.is_cancelled()) else {
                 track.settle_all(&pending, Outcome::NotSent(Arc::new(Error::Cancelled)));
@@ -54,8 +66,17 @@ impl Run<'_> {
                 record(self.event, &ids);
             }
             track.set_phase(Phase::Sent);
-            let sent_at = tokio::time::Instant::now();
             let sent = self.sender.send(self.event, &ids, attempt).await;
+            // A lockout closes the door before this place is given up, so
+            // no request waiting for it goes out into a closed door.
+            if let Err(error) = &sent
+                && let Some(after) = retry_after(error)
+            {
+                let (spacing, in_a_row) = throttle.refusal_signal();
+                if let Refusal::Lockout(wait) = refusal::judge(after, spacing, in_a_row) {
+                    self.context.close_for(wait, &wait_reason(error));
+                }
+            }
             drop(permit);
             let error = match sent {
                 Ok(matched) => {
@@ -83,7 +104,14 @@ impl Run<'_> {
             };
             // What the checks and re-sends below concern.
             let ids: Vec<ContactId> = pending.iter().map(|(_, c)| *c).collect();
-            let decision = policy.decide(attempt, first_try.elapsed(), &error, &mut rng);
+            // A refusal is not an attempt; its Retry-After is a floor for
+            // this request, or, when it is a lockout, for the whole run.
+            let refused = is_refusal(&error);
+            if refused {
+                refusals += 1;
+            }
+            let floor = retry_after(&error);
+            let decision = policy.decide(attempt, refusals, first_try.elapsed(), &error, &mut rng);
             match classify(&error, Request::Write, throttle.pacing()) {
                 Next::CheckFirst => {
                     tracing::debug!(%error, contacts = ids.len(), "request fate unknown; reconciling");
@@ -144,23 +172,26 @@ impl Run<'_> {
                     }
                 }
                 Next::Paced => {
-                    track.set_phase(Phase::Between);
-                    let Decision::RetryAfter(_) = decision else {
-                        track.settle_all(&pending, Outcome::Failed(error));
-                        return;
-                    };
                     // The throttle already holds every request to the rate
                     // it measured (see `AdaptiveRate`), so the re-send waits
-                    // there, not here. While other requests get through, the
-                    // quota is pacing, not refusing: no attempt is used up
-                    // (the request's retry time still bounds it).
-                    if throttle.succeeded_since(sent_at) {
-                        attempt -= 1;
-                        if first_try.elapsed() > policy.retry_time() {
-                            track.settle_all(&pending, Outcome::Failed(error));
-                            return;
-                        }
+                    // there, after this request's own Retry-After, if any.
+                    track.set_phase(Phase::Between);
+                    if let Some(after) = floor
+                        && !self
+                            .context
+                            .sleep(after, &wait_reason(&error), OnCancel::Stop)
+                            .await
+                    {
+                        continue;
                     }
+                }
+                Next::Retry if refused => {
+                    // Bounded by the run's budget, not by attempts.
+                    track.set_phase(Phase::Between);
+                    let wait = policy.wait(attempt, &error, &mut rng);
+                    self.context
+                        .sleep(wait, &wait_reason(&error), OnCancel::Stop)
+                        .await;
                 }
                 Next::Retry => {
                     track.set_phase(Phase::Between);

@@ -22,7 +22,7 @@ use crate::people::matching::{Index, Match};
 use crate::people::options::{AddStep, PeopleOptions};
 use crate::people::person::{Person, PersonKey};
 use crate::people::resolution::{Resolution, not_sent, resolution_of};
-use crate::policy::classify::{Next, Pacing, Request, classify};
+use crate::policy::classify::{Next, Pacing, Request, classify, is_refusal};
 use crate::policy::retry::{Decision, RetryPolicy, wait_reason};
 
 /// What to do after an add.
@@ -38,12 +38,14 @@ pub(crate) enum AfterAdd {
     Fail,
 }
 
-/// Decides from an add's result, the attempt number and the time spent,
-/// by [`classify`]'s rules for a request that is not idempotent. (Adds are
+/// Decides from an add's result, the attempt number (of which `refusals`
+/// were refused: they use no attempt) and the time spent, by
+/// [`classify`]'s rules for a request that is not idempotent. (Adds are
 /// not paced by the throttle: a refused add waits its `Retry-After`.)
 pub(crate) fn after_add(
     result: &Result<ContactId, Error>,
     attempt: u32,
+    refusals: u32,
     elapsed: Duration,
     policy: &RetryPolicy,
     rng: &mut fastrand::Rng,
@@ -54,7 +56,7 @@ pub(crate) fn after_add(
     };
     match classify(error, Request::Write, Pacing::None) {
         Next::CheckFirst => AfterAdd::LookFirst,
-        Next::Retry | Next::Paced => match policy.decide(attempt, elapsed, error, rng) {
+        Next::Retry | Next::Paced => match policy.decide(attempt, refusals, elapsed, error, rng) {
             Decision::RetryAfter(wait) => AfterAdd::RetryAfter(wait),
             Decision::GiveUp => AfterAdd::Fail,
         },
@@ -139,6 +141,7 @@ impl Client {
         let mut rng = policy.rng(0xadd);
         let started = tokio::time::Instant::now();
         let mut attempt = 0;
+        let mut refusals = 0;
         // An add sent whose fate is unknown: a stop then reports it failed
         // (it may have worked), never "not sent".
         let mut unclear: Option<Arc<Error>> = None;
@@ -156,7 +159,17 @@ impl Client {
                 // Stopped while the add was under way: its fate is unknown.
                 return Resolution::Failed(Arc::new(Error::Cancelled));
             };
-            match after_add(&result, attempt, started.elapsed(), policy, &mut rng) {
+            if result.as_ref().err().is_some_and(is_refusal) {
+                refusals += 1;
+            }
+            match after_add(
+                &result,
+                attempt,
+                refusals,
+                started.elapsed(),
+                policy,
+                &mut rng,
+            ) {
                 AfterAdd::Done(id) => {
                     options.record_add(person, AddStep::Added(id));
                     return Resolution::Created(id);
@@ -198,7 +211,13 @@ impl Client {
                         Ok(None) => return Resolution::Failed(error),
                         Err(e) => return Resolution::Failed(Arc::new(e)),
                         Ok(Some(Match::NotFound)) => {
-                            match policy.decide(attempt, started.elapsed(), &error, &mut rng) {
+                            match policy.decide(
+                                attempt,
+                                refusals,
+                                started.elapsed(),
+                                &error,
+                                &mut rng,
+                            ) {
                                 Decision::RetryAfter(wait) => {
                                     if !context
                                         .sleep(wait, &wait_reason(&error), OnCancel::Stop)
@@ -286,30 +305,30 @@ mod tests {
         let mut rng = policy.rng(0);
         let ok = Ok(ContactId::new(5).expect("valid"));
         assert_eq!(
-            after_add(&ok, 1, Duration::ZERO, &policy, &mut rng),
+            after_add(&ok, 1, 0, Duration::ZERO, &policy, &mut rng),
             AfterAdd::Done(ContactId::new(5).expect("valid"))
         );
         let timeout = Err(Error::Timeout {
             source: reqwest_error(),
         });
         assert_eq!(
-            after_add(&timeout, 1, Duration::ZERO, &policy, &mut rng),
+            after_add(&timeout, 1, 0, Duration::ZERO, &policy, &mut rng),
             AfterAdd::LookFirst
         );
         let refused = Err(Error::invalid("email", "bad"));
         assert_eq!(
-            after_add(&refused, 1, Duration::ZERO, &policy, &mut rng),
+            after_add(&refused, 1, 0, Duration::ZERO, &policy, &mut rng),
             AfterAdd::Fail
         );
         let connect = Err(Error::Connect {
             source: reqwest_error(),
         });
         assert!(matches!(
-            after_add(&connect, 1, Duration::ZERO, &policy, &mut rng),
+            after_add(&connect, 1, 0, Duration::ZERO, &policy, &mut rng),
             AfterAdd::RetryAfter(_)
         ));
         assert_eq!(
-            after_add(&connect, 6, Duration::ZERO, &policy, &mut rng),
+            after_add(&connect, 6, 0, Duration::ZERO, &policy, &mut rng),
             AfterAdd::Fail
         );
     }

@@ -184,8 +184,8 @@ pub(crate) struct Controller {
     /// whether the 429s were found not to follow the rate.
     /// The lowest rate allowed: a quarter of the first measured.
     floor: Option<f64>,
-    /// When a request last succeeded.
-    pub(super) last_success: Option<Instant>,
+    /// Refusals since the last reply that was not one.
+    pub(super) refused_in_a_row: u32,
 }
 
 impl Controller {
@@ -215,7 +215,7 @@ impl Controller {
             last_admitted: None,
             idle: false,
             floor: None,
-            last_success: None,
+            refused_in_a_row: 0,
         }
     }
 
@@ -225,6 +225,11 @@ impl Controller {
             (Some(r), Some(c)) => Some(r.min(c)),
             (r, c) => r.or(c),
         }
+    }
+
+    /// The gap the rate in force spaces requests by, if any.
+    pub(crate) fn spacing(&self) -> Option<Duration> {
+        self.rate().map(spacing)
     }
 
     /// Requests that may be in flight now.
@@ -266,8 +271,10 @@ impl Controller {
     /// at `now`.
     pub(crate) fn reply(&mut self, sent: Instant, now: Instant, reply: Reply) {
         self.in_flight = self.in_flight.saturating_sub(1);
-        if reply == Reply::Taken {
-            self.last_success = Some(now);
+        match reply {
+            Reply::Taken => self.refused_in_a_row = 0,
+            Reply::Refused => self.refused_in_a_row = self.refused_in_a_row.saturating_add(1),
+            Reply::Unknown => {}
         }
         let Some(policy) = self.policy.clone() else {
             return;

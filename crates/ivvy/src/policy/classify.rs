@@ -80,6 +80,18 @@ pub(crate) fn read_may_retry(error: &Error) -> bool {
     classify(error, Request::Read, Pacing::None) != Next::Never
 }
 
+/// A refusal that uses none of a request's attempts: a 429, or a 503 that
+/// says how long to wait (see `policy::refusal`).
+pub(crate) fn is_refusal(error: &Error) -> bool {
+    refused(error)
+        || (error.status() == Some(StatusCode::SERVICE_UNAVAILABLE) && retry_after(error).is_some())
+}
+
+/// The server's `Retry-After`, when the reply gave one.
+pub(crate) fn retry_after(error: &Error) -> Option<std::time::Duration> {
+    error.api().and_then(|api| api.retry_after)
+}
+
 /// A 429, whether iVvy sent it as the status or in a 200's body.
 pub(crate) fn refused(error: &Error) -> bool {
     error.status() == Some(StatusCode::TOO_MANY_REQUESTS)

@@ -8,6 +8,8 @@
 //! - [`adaptive`] holds [`AdaptiveRate`](adaptive::AdaptiveRate), the rate
 //!   iVvy's quota allows, found from its 429s;
 //! - [`throttle`]: the gate every call passes, which waits for that rate;
+//! - [`refusal`]: a `Retry-After` as a floor for one request, or a
+//!   lockout of the whole run;
 //! - [`pacing`]: evenly spaced start times.
 //!
 //! Sending, reading and waiting are not here: they are
@@ -17,5 +19,6 @@
 pub(crate) mod adaptive;
 pub(crate) mod classify;
 pub(crate) mod pacing;
+pub(crate) mod refusal;
 pub(crate) mod retry;
 pub(crate) mod throttle;

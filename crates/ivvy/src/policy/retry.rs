@@ -9,19 +9,23 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::error::Error;
+use crate::policy::classify::{is_refusal, retry_after};
 
 /// How failed requests are retried.
 ///
 /// The rules:
 /// - a request is tried at most [`max_attempts`](Self::max_attempts) times,
-///   the first included (default 6);
+///   the first included (default 6); a **refusal** (a 429, or a 503 with
+///   `Retry-After`) is not counted among them: the request was not taken,
+///   and only time bounds it;
 /// - no new attempt starts later than [`max_retry_time`](Self::max_retry_time)
 ///   after the first one (default 2 minutes): a wait that would end past
-///   it is not begun;
+///   it is not begun (a bulk run bounds refused invites by its own
+///   [retry budget](crate::BulkOptions::retry_budget) instead);
 /// - before attempt *n + 1* it waits the server's `Retry-After` when the
-///   reply gave one (seconds or an HTTP date), capped at the back-off
-///   maximum; otherwise a random time between zero and
-///   `min(base × 2^(n-1), max)` ("full jitter"; defaults 250 ms and 20 s);
+///   reply gave one (seconds or an HTTP date): a floor, never shortened;
+///   otherwise a random time between zero and `min(base × 2^(n-1), max)`
+///   ("full jitter"; defaults 250 ms and 20 s), *n* counting refusals too;
 /// - the jitter is random unless [seeded](Self::jitter_seed), so a run's
 ///   waits can be reproduced;
 /// - times are measured and slept on tokio's clock, so
@@ -103,12 +107,6 @@ impl RetryPolicy {
         self.max_attempts
     }
 
-    /// The time after a request's first attempt within which it may be
-    /// tried again.
-    pub(crate) fn retry_time(&self) -> Duration {
-        self.max_retry_time
-    }
-
     pub(crate) fn check(&self) -> Result<(), Error> {
         if self.max_attempts == 0 {
             return Err(Error::invalid("max_attempts", "must be at least 1"));
@@ -125,16 +123,18 @@ impl RetryPolicy {
         }
     }
 
-    /// Decides what follows failed attempt number `attempt` (from 1), made
-    /// `elapsed` after the first, that failed with `error`.
+    /// Decides what follows failed attempt number `attempt` (from 1; of
+    /// them, `refusals` were refused), made `elapsed` after the first, that
+    /// failed with `error`.
     pub(crate) fn decide(
         &self,
         attempt: u32,
+        refusals: u32,
         elapsed: Duration,
         error: &Error,
         rng: &mut fastrand::Rng,
     ) -> Decision {
-        if attempt >= self.max_attempts {
+        if attempt.saturating_sub(refusals) >= self.max_attempts {
             return Decision::GiveUp;
         }
         let wait = self.wait(attempt, error, rng);
@@ -144,11 +144,11 @@ impl RetryPolicy {
         Decision::RetryAfter(wait)
     }
 
-    /// The wait before the attempt after `attempt`: `Retry-After`, or
-    /// full-jitter exponential back-off.
+    /// The wait before the attempt after `attempt`: `Retry-After` (a
+    /// floor, whatever its length), or full-jitter exponential back-off.
     pub(crate) fn wait(&self, attempt: u32, error: &Error, rng: &mut fastrand::Rng) -> Duration {
-        if let Some(after) = error.api().and_then(|api| api.retry_after) {
-            return after.min(self.max_delay);
+        if let Some(after) = retry_after(error) {
+            return after;
         }
         let ceiling = self
             .base_delay
@@ -173,6 +173,7 @@ impl RetryPolicy {
     {
         let first = tokio::time::Instant::now();
         let mut number = 0;
+        let mut refusals = 0;
         loop {
             number += 1;
             let error = match attempt(number).await {
@@ -182,7 +183,10 @@ impl RetryPolicy {
             if !retry(&error) {
                 return Err(error);
             }
-            match self.decide(number, first.elapsed(), &error, rng) {
+            if is_refusal(&error) {
+                refusals += 1;
+            }
+            match self.decide(number, refusals, first.elapsed(), &error, rng) {
                 Decision::GiveUp => return Err(error),
                 Decision::RetryAfter(wait) => {
                     report(wait, &wait_reason(&error));
@@ -229,15 +233,15 @@ mod tests {
         let mut rng = policy.rng(0);
         let e = Error::Cancelled;
         assert!(matches!(
-            policy.decide(2, Duration::from_secs(9), &e, &mut rng),
+            policy.decide(2, 0, Duration::from_secs(9), &e, &mut rng),
             Decision::RetryAfter(_)
         ));
         assert_eq!(
-            policy.decide(3, Duration::ZERO, &e, &mut rng),
+            policy.decide(3, 0, Duration::ZERO, &e, &mut rng),
             Decision::GiveUp
         );
         assert_eq!(
-            policy.decide(1, Duration::from_secs(10), &e, &mut rng),
+            policy.decide(1, 0, Duration::from_secs(10), &e, &mut rng),
             Decision::GiveUp
         );
         // A wait that would end past the time limit is not begun.
@@ -247,7 +251,7 @@ mod tests {
             .jitter_seed(1);
         let mut rng = slow.rng(0);
         let decisions: Vec<Decision> = (0..20)
-            .map(|_| slow.decide(1, Duration::from_secs(9), &e, &mut rng))
+            .map(|_| slow.decide(1, 0, Duration::from_secs(9), &e, &mut rng))
             .collect();
         assert!(decisions.iter().all(|d| match d {
             Decision::RetryAfter(wait) => *wait <= Duration::from_secs(1),
@@ -256,7 +260,7 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_is_honoured_up_to_the_maximum() {
+    fn retry_after_is_a_floor_and_refusals_use_no_attempt() {
         let policy = RetryPolicy::new().backoff(Duration::from_millis(1), Duration::from_secs(20));
         let api = |secs| {
             Error::Api(crate::error::ApiError {
@@ -270,9 +274,23 @@ mod tests {
         };
         let mut rng = policy.rng(0);
         assert_eq!(policy.wait(1, &api(3), &mut rng), Duration::from_secs(3));
+        // Longer than the back-off's maximum: still waited in full.
+        assert_eq!(policy.wait(1, &api(60), &mut rng), Duration::from_secs(60));
+        // Six refusals in a row, then an error: the attempts left are the
+        // policy's six, all but the one just failed.
+        let limited = policy.clone().max_retry_time(Duration::from_secs(3_600));
+        assert!(matches!(
+            limited.decide(7, 6, Duration::ZERO, &api(1), &mut rng),
+            Decision::RetryAfter(_)
+        ));
         assert_eq!(
-            policy.wait(1, &api(999_999), &mut rng),
-            Duration::from_secs(20)
+            limited.decide(12, 6, Duration::ZERO, &api(1), &mut rng),
+            Decision::GiveUp
+        );
+        // A wait past the retry time is not begun.
+        assert_eq!(
+            limited.decide(1, 1, Duration::ZERO, &api(999_999), &mut rng),
+            Decision::GiveUp
         );
     }
 

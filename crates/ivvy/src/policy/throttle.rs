@@ -120,10 +120,13 @@ impl Throttle {
         }
     }
 
-    /// True when some request of the client succeeded after `moment`: the
-    /// quota lets requests through, so a 429 then is pacing, not refusal.
-    pub(crate) fn succeeded_since(&self, moment: Instant) -> bool {
-        self.state().last_success.is_some_and(|at| at > moment)
+    /// What a refusal is judged by ([`refusal::judge`]): the gap requests
+    /// are spaced by now, if any, and the refusals in a row.
+    ///
+    /// [`refusal::judge`]: crate::policy::refusal::judge
+    pub(crate) fn refusal_signal(&self) -> (Option<std::time::Duration>, u32) {
+        let state = self.state();
+        (state.spacing(), state.refused_in_a_row)
     }
 
     fn leave(&self, sent: Instant, reply: Reply) {
