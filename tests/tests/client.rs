@@ -23,10 +23,16 @@ fn client(server: &MockServer) -> ivvy::Client {
 }
 
 /// A client that tries each read once, for tests of one reply's meaning.
+/// A client that sends each request once: one attempt, and no time to
+/// retry in (a refusal uses no attempt; only time bounds it).
 fn one_try(builder: ivvy::ClientBuilder) -> ivvy::Client {
     builder
         .clock(fixed_clock())
-        .retry_policy(RetryPolicy::new().max_attempts(1))
+        .retry_policy(
+            RetryPolicy::new()
+                .max_attempts(1)
+                .max_retry_time(std::time::Duration::ZERO),
+        )
         .build()
         .expect("client")
 }
@@ -125,7 +131,14 @@ async fn a_stale_clock_says_so() {
     let server = mock(Faults::default()).await;
     let late = std::sync::Arc::new(ivvy::ManualClock::new(ivvy_tests::fixed_time()));
     late.advance(std::time::Duration::from_secs(3600));
-    let client = server.client_builder().clock(late).build().expect("client");
+    // Without the correction (on by default; see `real_world`), the
+    // refusal says what to do.
+    let client = server
+        .client_builder()
+        .clock(late)
+        .correct_clock_skew(false)
+        .build()
+        .expect("client");
     let e = client.ping().await.expect_err("stale");
     assert_eq!(
         e.api().and_then(|a| a.kind()),

@@ -59,9 +59,16 @@ pub struct Connection {
     pub max_rps: Option<f64>,
 
     /// Do not look for the account's rate from 429 replies: send as fast as
-    /// --concurrency allows and wait out each 429's Retry-After.
+    /// --concurrency allows (each 429's Retry-After is waited out either
+    /// way).
     #[arg(long, global = true)]
     pub no_adaptive_rate: bool,
+
+    /// End a listing that passes this many rows with an error [default:
+    /// 10000000]: a server whose listing never ends cannot keep a run
+    /// reading for ever. Raise it for an event of more.
+    #[arg(long, value_name = "ROWS", global = true)]
+    pub max_listing_rows: Option<u64>,
 }
 
 /// `au`, `us` or `uk`.

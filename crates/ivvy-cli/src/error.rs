@@ -12,7 +12,7 @@ pub enum CliError {
     #[error("{0}")]
     NotAllInvited(String),
     /// Anything else: authentication, server, network (exit 1).
-    #[error(transparent)]
+    #[error("{}", ivvy_text(.0))]
     Ivvy(ivvy::Error),
     /// Requests for some contacts failed; the output says which (exit 1).
     #[error("{0}")]
@@ -31,6 +31,21 @@ pub enum CliError {
     #[cfg(feature = "mock")]
     #[error(transparent)]
     Mock(#[from] ivvy_mock::MockError),
+}
+
+/// The library's message, with what to try when iVvy refused the
+/// credentials or the signature.
+fn ivvy_text(error: &ivvy::Error) -> String {
+    let refused = error
+        .status()
+        .is_some_and(|s| s == ivvy::StatusCode::UNAUTHORIZED || s == ivvy::StatusCode::FORBIDDEN);
+    if refused {
+        format!(
+            "{error}. Check IVVY_API_KEY and IVVY_API_SECRET (the secret signs every request); `ivvy ping` checks them"
+        )
+    } else {
+        error.to_string()
+    }
 }
 
 impl From<ivvy::Error> for CliError {

@@ -347,8 +347,111 @@ async fn a_wrong_secret_exits_1_with_ivvys_codes_on_one_line() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert_eq!(
         stderr.trim(),
-        "ivvy: iVvy error (HTTP 401, errorCode 401, specificCode 23003): the signature does not match the request"
+        "ivvy: iVvy error (HTTP 401, errorCode 401, specificCode 23003): the signature does not match the request. Check IVVY_API_KEY and IVVY_API_SECRET (the secret signs every request); `ivvy ping` checks them"
     );
+}
+
+/// A listing that fails before its first row writes nothing to standard
+/// output; one that fails later leaves a JSON document no parser takes as
+/// complete; both exit 1 with the reason on stderr.
+#[tokio::test]
+async fn a_failed_listing_never_looks_like_a_result() {
+    let server = mock(Faults::default()).await;
+    for format in ["json", "csv", "ndjson", "table"] {
+        let args = [
+            "--base-url",
+            server.base_url(),
+            "--api-key",
+            server.key(),
+            "--api-secret",
+            "wrong",
+            "invited",
+            "--event",
+            "1",
+            "--output",
+            format,
+        ];
+        let output = ivvy(None, &args, None).await;
+        assert_eq!(code(&output), 1, "{format}");
+        assert_eq!(text(&output.stdout), "", "{format}");
+        assert!(text(&output.stderr).contains("IVVY_API_SECRET"), "{format}");
+    }
+    let mut faults = Faults::default();
+    faults.endless_listing = true;
+    let server = mock(faults).await;
+    server.seed_invitations(1, 1..=3);
+    let output = ivvy(
+        Some(&server),
+        &["invited", "--event", "1", "--output", "json"],
+        None,
+    )
+    .await;
+    assert_eq!(code(&output), 1);
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains("\"contactId\""),
+        "the first page's rows: {stdout}"
+    );
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&stdout).is_err(),
+        "{stdout}"
+    );
+}
+
+/// Durations and counts past what a clock holds saturate: no panic, and
+/// the run's output is whole.
+#[tokio::test]
+async fn huge_durations_saturate() {
+    let server = mock(Faults::default()).await;
+    let output = ivvy(
+        Some(&server),
+        &[
+            "invite",
+            "--event",
+            "4",
+            "--contacts",
+            "1,2",
+            "--max-retry-time",
+            "18446744073709551615",
+            "--consistency-window",
+            "18446744073709551615",
+            "--output",
+            "json",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    assert_eq!(json(&output)["results"][1]["status"], true);
+}
+
+/// `--answer` takes iVvy's letters and the words, in any case.
+#[tokio::test]
+async fn invited_filters_by_an_answer_given_as_a_letter_or_a_word() {
+    let server = mock(Faults::default()).await;
+    server.seed_invitations(1, 1..=4);
+    server.set_answer(1, 1, ivvy_mock::state::Answer::Yes);
+    server.set_answer(1, 2, ivvy_mock::state::Answer::No);
+    for (answer, want) in [("Y", 1), ("yes", 1), ("no", 2), ("n", 2), ("U", 3)] {
+        let output = ivvy(
+            Some(&server),
+            &[
+                "invited", "--event", "1", "--answer", answer, "--output", "json",
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(code(&output), 0, "{answer}: {}", text(&output.stderr));
+        assert_eq!(json(&output)["results"][0]["contactId"], want, "{answer}");
+    }
+    let output = ivvy(
+        Some(&server),
+        &["invited", "--event", "1", "--answer", "maybe"],
+        None,
+    )
+    .await;
+    assert_eq!(code(&output), 2);
+    assert!(text(&output.stderr).contains("give yes, no or undecided"));
 }
 
 #[tokio::test]

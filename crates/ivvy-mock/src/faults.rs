@@ -54,6 +54,10 @@ pub struct Faults {
     /// getInvitedContactList claims 10^15 results and sends its first page
     /// again whatever `start` asks for.
     pub endless_listing: bool,
+    /// getInvitedContactList claims 10^15 results and sends fresh, made-up
+    /// invitations on every page: a listing that never ends and never
+    /// repeats.
+    pub endless_fresh_listing: bool,
     /// New invitations show in getInvitedContactList, and new contacts in
     /// getContactList, only this long after they are made, as a replicated
     /// store might.

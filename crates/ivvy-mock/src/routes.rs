@@ -47,9 +47,13 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, request: Request) -> Res
     if let Some(rest) = parts.uri.path().strip_prefix("/respond/") {
         return actions::respond(&app, &parts.method, rest);
     }
-    match api(&app, parts, body).await {
-        Ok(response) | Err(response) => response,
+    let (Ok(mut response) | Err(mut response)) = api(&app, parts, body).await;
+    // The server's own clock, as iVvy's replies carry it: a client whose
+    // clock is off can read iVvy's time here.
+    if let Ok(date) = HeaderValue::from_str(&httpdate::fmt_http_date(app.config.clock.now())) {
+        response.headers_mut().insert(header::DATE, date);
     }
+    response
 }
 
 async fn api(app: &App, parts: Parts, body: Body) -> Step<Response> {

@@ -14,7 +14,10 @@ use crate::policy::adaptive::AdaptiveRate;
 use crate::policy::retry::RetryPolicy;
 use crate::policy::throttle::Throttle;
 use crate::region::Region;
+use crate::transport::paging::ListingLimits;
+use crate::transport::proxy;
 use crate::transport::signing::{Hooks, Signer};
+use crate::transport::skew::SkewedClock;
 
 /// Default time allowed to open a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -25,6 +28,10 @@ pub const DEFAULT_PAGE_SIZE: u32 = 100;
 /// Default largest reply body read: 4 MiB, room for an inviteContacts
 /// reply of about 20,000 contacts.
 pub const DEFAULT_MAX_REPLY_BYTES: usize = 4 << 20;
+/// Default [`ClientBuilder::max_listing_rows`]: 10,000,000 rows.
+pub const DEFAULT_MAX_LISTING_ROWS: u64 = 10_000_000;
+/// Default [`ClientBuilder::max_listing_time`]: 1 hour.
+pub const DEFAULT_MAX_LISTING_TIME: Duration = Duration::from_secs(3_600);
 
 /// A signed client for iVvy's API. Cheap to clone; clones share one
 /// connection pool and can be used from many tasks at once.
@@ -54,6 +61,12 @@ pub(crate) struct Shared {
     pub(crate) retry: RetryPolicy,
     /// The gate every request passes: the quota's rate, found or set.
     pub(crate) throttle: Throttle,
+    /// How long a listing may be.
+    pub(crate) listing: ListingLimits,
+    /// The proxy requests go through, shown without credentials.
+    pub(crate) proxy: Option<String>,
+    /// The clock requests are dated by, corrected for skew.
+    pub(crate) skew: Arc<SkewedClock>,
 }
 
 /// Builds a [`Client`]. Needs credentials and a region or base URL.
@@ -73,6 +86,9 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     max_requests_per_second: Option<f64>,
     adaptive_rate: Option<Option<AdaptiveRate>>,
+    max_listing_rows: Option<u64>,
+    max_listing_time: Option<Duration>,
+    correct_clock_skew: Option<bool>,
 }
 
 impl ClientBuilder {
@@ -152,6 +168,31 @@ impl ClientBuilder {
     /// and a 429 is only retried after its `Retry-After`.
     pub fn adaptive_rate(mut self, policy: Option<AdaptiveRate>) -> Self {
         self.adaptive_rate = Some(policy);
+        self
+    }
+
+    /// The most rows a listing may have before it ends with an error
+    /// (default 10,000,000): a server that never ends a listing cannot
+    /// keep a run reading for ever. Memory does not grow with it: a
+    /// listing remembers one page. Raise it for an event of more.
+    pub fn max_listing_rows(mut self, rows: u64) -> Self {
+        self.max_listing_rows = Some(rows);
+        self
+    }
+
+    /// The longest a listing may take before it ends with an error
+    /// (default 1 hour).
+    pub fn max_listing_time(mut self, time: Duration) -> Self {
+        self.max_listing_time = Some(time);
+        self
+    }
+
+    /// Whether to correct for this machine's clock when iVvy refuses a
+    /// request as too far from its own time (default on): the client then
+    /// dates requests by iVvy's time, from the refusal's `Date` header,
+    /// and sends the refused request once more (see `transport::skew`).
+    pub fn correct_clock_skew(mut self, correct: bool) -> Self {
+        self.correct_clock_skew = Some(correct);
         self
     }
 
@@ -276,10 +317,23 @@ impl ClientBuilder {
             None => None,
         };
 
+        let loopback = url::Url::parse(&base_url).is_ok_and(|u| proxy::is_loopback(&u));
+        // A client the caller built has its own proxies: not guessed at.
+        let proxy = match (&self.http, url::Url::parse(&base_url)) {
+            (None, Ok(url)) => proxy::for_base_url(&url, |name| std::env::var(name).ok()),
+            _ => None,
+        };
         let http = match self.http {
             Some(http) => http,
             None => {
-                crate::transport::tls::http_client_builder()?
+                let builder = crate::transport::tls::http_client_builder()?;
+                // Signed requests to a local server never go to a proxy.
+                let builder = if loopback {
+                    builder.no_proxy()
+                } else {
+                    builder
+                };
+                builder
                     .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                     .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
                     // A redirect would carry the signed request to another
@@ -295,8 +349,12 @@ impl ClientBuilder {
                     })?
             }
         };
+        let skew = Arc::new(SkewedClock::new(
+            clock.clone(),
+            self.correct_clock_skew.unwrap_or(true),
+        ));
         let hooks = Hooks {
-            signer: Signer::new(credentials, clock.clone()),
+            signer: Signer::new(credentials, skew.clone()),
             max_reply_bytes,
         };
         let api = ivvy_api::Client::new_with_client(&base_url, http, Arc::new(hooks));
@@ -311,6 +369,12 @@ impl ClientBuilder {
                         .unwrap_or_else(|| Some(AdaptiveRate::new())),
                     ceiling,
                 ),
+                listing: ListingLimits {
+                    rows: self.max_listing_rows.unwrap_or(DEFAULT_MAX_LISTING_ROWS),
+                    time: self.max_listing_time.unwrap_or(DEFAULT_MAX_LISTING_TIME),
+                },
+                proxy,
+                skew,
             }),
         })
     }

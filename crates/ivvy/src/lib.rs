@@ -97,8 +97,8 @@ pub use bulk::options::{
 pub use bulk::plan::InvitePlan;
 pub use bulk::report::{BulkReport, BulkSummary};
 pub use client::{
-    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_REPLY_BYTES, DEFAULT_PAGE_SIZE,
-    DEFAULT_TIMEOUT,
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_LISTING_ROWS,
+    DEFAULT_MAX_LISTING_TIME, DEFAULT_MAX_REPLY_BYTES, DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT,
 };
 pub use context::{Progress, Wait};
 pub use error::{ApiError, ApiErrorKind, Code, Error};

@@ -38,6 +38,9 @@ pub fn client(connection: &Connection) -> Result<ivvy::Client, CliError> {
     if let Some(rate) = connection.max_rps {
         builder = builder.max_requests_per_second(rate);
     }
+    if let Some(rows) = connection.max_listing_rows {
+        builder = builder.max_listing_rows(rows);
+    }
     if let Some(secs) = connection.timeout {
         builder = builder.timeout(std::time::Duration::from_secs(secs));
     }

@@ -26,7 +26,7 @@ pub async fn run(client: &ivvy::Client) -> Result<(), CliError> {
     );
     if offset.abs() > MAX_SKEW_SECS {
         eprintln!(
-            "warning: the local clock is more than 5 minutes off; iVvy will refuse requests as stale"
+            "warning: the local clock is more than 5 minutes off iVvy's: this client dates its requests by iVvy's time, but other programs' requests will be refused as stale; set the clock right"
         );
     }
     Ok(())

@@ -13,33 +13,56 @@ use crate::output::Format;
 use crate::output::table::{Cell, Column, Kind};
 use crate::output::text::{Formulas, csv_cell, safe};
 
-/// A results writer partway through its output.
+/// A results writer partway through its output. Nothing is written until
+/// the first row (or a successful end): a command that fails before it
+/// leaves standard output empty, and one that fails later leaves a JSON
+/// document unclosed ([`ResultWriter::abandon`]), so that no parser takes
+/// either for a complete result.
 pub struct ResultWriter<W: Write, K: Kind> {
     out: W,
     format: Format,
     formulas: Formulas,
+    event: Option<u64>,
+    opened: bool,
     written: usize,
     kind: PhantomData<K>,
 }
 
 impl<W: Write, K: Kind> ResultWriter<W, K> {
-    /// Writes the opening (the JSON head, the CSV or table header); the
-    /// JSON document names the event, when there is one.
+    /// A writer whose output begins (the JSON head naming the event, when
+    /// there is one; the CSV or table header) with its first row.
     pub fn start(
-        mut out: W,
+        out: W,
         format: Format,
         formulas: Formulas,
         event: Option<u64>,
     ) -> Result<Self, CliError> {
+        Ok(Self {
+            out,
+            format,
+            formulas,
+            event,
+            opened: false,
+            written: 0,
+            kind: PhantomData,
+        })
+    }
+
+    /// Writes the opening, once.
+    fn open(&mut self) -> Result<(), CliError> {
+        if self.opened {
+            return Ok(());
+        }
+        self.opened = true;
         let columns = K::columns();
-        match format {
-            Format::Json => match event {
-                Some(event) => write!(out, "{{\n  \"event\": {event},\n  \"results\": [")?,
-                None => write!(out, "{{\n  \"results\": [")?,
+        match self.format {
+            Format::Json => match self.event {
+                Some(event) => write!(self.out, "{{\n  \"event\": {event},\n  \"results\": [")?,
+                None => write!(self.out, "{{\n  \"results\": [")?,
             },
             Format::Csv => {
                 let names: Vec<&str> = columns.iter().filter_map(|c| c.name).collect();
-                writeln!(out, "{}", names.join(","))?;
+                writeln!(self.out, "{}", names.join(","))?;
             }
             Format::Table => {
                 let titles: Vec<String> = columns
@@ -47,17 +70,11 @@ impl<W: Write, K: Kind> ResultWriter<W, K> {
                     .filter_map(|c| c.table)
                     .map(|(title, _)| title.to_string())
                     .collect();
-                writeln!(out, "{}", table_line(&widths(&columns), &titles))?;
+                writeln!(self.out, "{}", table_line(&widths(&columns), &titles))?;
             }
             Format::Ndjson => {}
         }
-        Ok(Self {
-            out,
-            format,
-            formulas,
-            written: 0,
-            kind: PhantomData,
-        })
+        Ok(())
     }
 
     /// Writes rows and flushes them.
@@ -67,6 +84,7 @@ impl<W: Write, K: Kind> ResultWriter<W, K> {
     ) -> Result<(), CliError> {
         let columns = K::columns::<'a>();
         for row in rows {
+            self.open()?;
             match self.format {
                 Format::Json => {
                     let separator = if self.written == 0 {
@@ -138,8 +156,8 @@ impl<W: Write, K: Kind> ResultWriter<W, K> {
     }
 
     /// Hands a listing's items to `each` (which writes their rows) as the
-    /// pages arrive, then closes the document, even when a page failed;
-    /// the read's error, if any, comes back after.
+    /// pages arrive, then closes the document; a read that fails leaves it
+    /// unclosed ([`abandon`](Self::abandon)) and its error comes back.
     pub async fn write_listing<T, E>(
         mut self,
         items: impl futures::Stream<Item = Result<T, E>>,
@@ -150,19 +168,27 @@ impl<W: Write, K: Kind> ResultWriter<W, K> {
     {
         use futures::TryStreamExt;
         let mut items = std::pin::pin!(items);
-        let read = loop {
+        loop {
             match items.try_next().await {
-                Ok(Some(item)) => each(&mut self, item)?,
-                Ok(None) => break Ok(()),
-                Err(error) => break Err(error),
+                Ok(Some(item)) => {
+                    if let Err(error) = each(&mut self, item) {
+                        self.abandon();
+                        return Err(error);
+                    }
+                }
+                Ok(None) => return self.finish(),
+                Err(error) => {
+                    self.abandon();
+                    return Err(error.into());
+                }
             }
-        };
-        self.finish()?;
-        Ok(read?)
+        }
     }
 
-    /// Writes the closing (the end of the JSON document).
+    /// Writes the closing (the end of the JSON document), opening first
+    /// when no row came: a complete result, empty or not.
     pub fn finish(mut self) -> Result<(), CliError> {
+        self.open()?;
         if self.format == Format::Json {
             let close = if self.written == 0 {
                 "]\n}\n"
@@ -173,6 +199,14 @@ impl<W: Write, K: Kind> ResultWriter<W, K> {
         }
         self.out.flush()?;
         Ok(())
+    }
+
+    /// Ends an output that failed: what was written stays (rows that are
+    /// true), but a JSON document is left unclosed and nothing is written
+    /// when no row came, so that no parser takes it for a whole result.
+    pub fn abandon(mut self) {
+        // Best effort: the command is failing already.
+        let _ = self.out.flush();
     }
 }
 

@@ -145,7 +145,7 @@ pub(super) fn invited_contact_list(app: &App, value: &Value) -> Result<Value, Re
     } else {
         usize::try_from(body.start).unwrap_or(usize::MAX).min(count)
     };
-    let total = if faults.endless_listing {
+    let total = if faults.endless_listing || faults.endless_fresh_listing {
         ENDLESS_TOTAL
     } else {
         count as u64
@@ -153,7 +153,16 @@ pub(super) fn invited_contact_list(app: &App, value: &Value) -> Result<Value, Re
     let end = start
         .saturating_add(usize::try_from(per_page).unwrap_or(usize::MAX))
         .min(count);
-    let page: Vec<Value> = if filter.is_empty() {
+    let page: Vec<Value> = if faults.endless_fresh_listing {
+        // Fresh, made-up invitations at every `start`, under a total it
+        // never reaches: a listing no client can finish.
+        (0..per_page.min(MAX_PER_PAGE))
+            .map(|i| {
+                let contact = body.start.saturating_add(i).saturating_add(1);
+                json!({"eventId": event, "contactId": contact, "response": "U", "modifiedDate": "2026-01-01 00:00:00 UTC"})
+            })
+            .collect()
+    } else if filter.is_empty() {
         visible[start..end].iter().map(as_json).collect()
     } else {
         matching[start..end].to_vec()

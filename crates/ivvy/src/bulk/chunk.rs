@@ -176,22 +176,23 @@ impl Run<'_> {
                     // it measured (see `AdaptiveRate`), so the re-send waits
                     // there, after this request's own Retry-After, if any.
                     track.set_phase(Phase::Between);
-                    if let Some(after) = floor
-                        && !self
-                            .context
+                    if let Some(after) = floor {
+                        track.set_holding(true);
+                        self.context
                             .sleep(after, &wait_reason(&error), OnCancel::Stop)
-                            .await
-                    {
-                        continue;
+                            .await;
+                        track.set_holding(false);
                     }
                 }
                 Next::Retry if refused => {
                     // Bounded by the run's budget, not by attempts.
                     track.set_phase(Phase::Between);
                     let wait = policy.wait(attempt, &error, &mut rng);
+                    track.set_holding(true);
                     self.context
                         .sleep(wait, &wait_reason(&error), OnCancel::Stop)
                         .await;
+                    track.set_holding(false);
                 }
                 Next::Retry => {
                     track.set_phase(Phase::Between);

@@ -3,7 +3,7 @@
 //! the chunk finishes or the run stops.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 use crate::ids::ContactId;
 use crate::operations::invite::Outcome;
@@ -24,12 +24,22 @@ pub(crate) enum Phase {
 #[derive(Debug, Default)]
 pub(crate) struct Track {
     phase: AtomicU8,
+    /// Waiting out a refusal's `Retry-After` (see `bulk::run`'s run-ahead).
+    holding: AtomicBool,
     settled: Mutex<Vec<(usize, Outcome)>>,
 }
 
 impl Track {
     pub(crate) fn set_phase(&self, phase: Phase) {
         self.phase.store(phase as u8, Ordering::Relaxed);
+    }
+
+    pub(crate) fn set_holding(&self, holding: bool) {
+        self.holding.store(holding, Ordering::Relaxed);
+    }
+
+    pub(crate) fn is_holding(&self) -> bool {
+        self.holding.load(Ordering::Relaxed)
     }
 
     pub(crate) fn phase(&self) -> Phase {

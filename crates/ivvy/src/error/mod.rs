@@ -48,6 +48,18 @@ pub enum Error {
         source: reqwest::Error,
     },
 
+    /// No connection could be made through the proxy the environment names
+    /// (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`), so the request never
+    /// reached iVvy.
+    #[error("could not connect to iVvy through the proxy {proxy}: {}", crate::transport::excerpt::root_cause(.source))]
+    Proxy {
+        /// The proxy, without its user name or password.
+        proxy: String,
+        /// What reqwest reported.
+        #[source]
+        source: reqwest::Error,
+    },
+
     /// No reply came in time; the request may have reached iVvy.
     #[error("iVvy did not reply in time (the request may have reached it): {}", crate::transport::excerpt::root_cause(.source))]
     Timeout {
@@ -204,7 +216,7 @@ impl Error {
     /// [`Client::invite_many`](crate::Client::invite_many) does.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Connect { .. } => true,
+            Error::Connect { .. } | Error::Proxy { .. } => true,
             Error::Api(api) => {
                 let code = api.effective_status();
                 code == 429 || (500..600).contains(&code)

@@ -111,11 +111,16 @@ impl Client {
     ) -> impl Stream<Item = Result<Contact, Error>> + Send + 'static {
         let client = self.clone();
         let filter = filter.to_json();
-        walk(policy, reporter, move |start, attempt| {
-            let client = client.clone();
-            let filter = filter.clone();
-            async move { client.contact_page(filter, start, attempt).await }
-        })
+        walk(
+            policy,
+            reporter,
+            self.shared.listing,
+            move |start, attempt| {
+                let client = client.clone();
+                let filter = filter.clone();
+                async move { client.contact_page(filter, start, attempt).await }
+            },
+        )
     }
 
     pub(crate) async fn contact_page(
@@ -131,7 +136,7 @@ impl Client {
         };
         let info = CallInfo::new("getContactList", attempt);
         let reply = self
-            .call(info, self.shared.api.get_contact_list(&body))
+            .call(info, || self.shared.api.get_contact_list(&body))
             .await?;
         let read = loose::rows("contacts", start, reply.results, |row| {
             let ContactRow {
@@ -181,7 +186,7 @@ impl Client {
         };
         let info = CallInfo::new("addOrUpdateContact", attempt);
         let reply = self
-            .call(info, self.shared.api.add_or_update_contact(&body))
+            .call(info, || self.shared.api.add_or_update_contact(&body))
             .await?;
         if reply.success == Some(false) {
             // A clear refusal: nothing was added, so it is not in doubt.

@@ -77,6 +77,7 @@ impl Client {
         walk(
             self.shared.retry.clone(),
             Reporter::default(),
+            self.shared.listing,
             move |start, attempt| {
                 let client = client.clone();
                 let filter = filter.clone();
@@ -98,7 +99,7 @@ impl Client {
         };
         let info = CallInfo::new("getEventList", attempt);
         let reply = self
-            .call(info, self.shared.api.get_event_list(&body))
+            .call(info, || self.shared.api.get_event_list(&body))
             .await?;
         let read = loose::rows("events", start, reply.results, |row| match row {
             EventRow {
@@ -175,7 +176,7 @@ impl Client {
                 read_may_retry,
                 |attempt| {
                     let info = CallInfo::new("getEvent", attempt).event(event);
-                    self.call(info, self.shared.api.get_event(&body))
+                    self.call(info, || self.shared.api.get_event(&body))
                 },
             )
             .await?;

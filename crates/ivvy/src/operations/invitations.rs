@@ -223,11 +223,16 @@ impl Client {
         reporter: Reporter,
     ) -> impl Stream<Item = Result<InvitedContact, Error>> + Send + 'static {
         let client = self.clone();
-        walk(policy, reporter, move |start, attempt| {
-            let client = client.clone();
-            let answer = answer.clone();
-            async move { client.invitation_page(event, answer, start, attempt).await }
-        })
+        walk(
+            policy,
+            reporter,
+            self.shared.listing,
+            move |start, attempt| {
+                let client = client.clone();
+                let answer = answer.clone();
+                async move { client.invitation_page(event, answer, start, attempt).await }
+            },
+        )
     }
 
     /// Which of `contacts` the event's invitations hold, and whether every
@@ -277,7 +282,7 @@ impl Client {
         };
         let info = CallInfo::new("getInvitedContactList", attempt).event(event);
         let reply = self
-            .call(info, self.shared.api.get_invited_contact_list(&body))
+            .call(info, || self.shared.api.get_invited_contact_list(&body))
             .await?;
         let total = loose::count(&reply.meta.total_results, "totalResults")?;
         // Each row is read on its own, and checked against what was asked:

@@ -409,7 +409,7 @@ impl Client {
             .event(event)
             .contacts(contacts.len());
         let reply = self
-            .call(info, self.shared.api.invite_contacts(&body))
+            .call(info, || self.shared.api.invite_contacts(&body))
             .await?;
         Ok(match_results(contacts, reply))
     }

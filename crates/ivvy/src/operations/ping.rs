@@ -25,7 +25,11 @@ impl Client {
                 &mut rng,
                 &|d, r| Reporter::default().wait(d, r),
                 read_may_retry,
-                |attempt| self.call(CallInfo::new("ping", attempt), self.shared.api.ping(&body)),
+                |attempt| {
+                    self.call(CallInfo::new("ping", attempt), || {
+                        self.shared.api.ping(&body)
+                    })
+                },
             )
             .await?;
         ivvy_iws::timestamp::parse(&reply.ack).ok_or_else(|| Error::UnexpectedReply {

@@ -137,7 +137,10 @@ impl PeoplePlan {
 }
 
 impl Client {
-    /// Works out a people run without adding or inviting anyone: finds
+    /// Works out a people run without adding or inviting anyone. With
+    /// [`create_missing`](PeopleOptions::create_missing) it first checks
+    /// that the event exists (one getEvent), so no contact is added for an
+    /// event that does not ([`Error::NotFound`]). Then it finds
     /// each person (see [`resolve_people`](Self::resolve_people) for the
     /// cost of reading the account), matches those not found against
     /// [`PeopleOptions::added_earlier`], and reads the event's invitations
@@ -150,6 +153,16 @@ impl Client {
     ) -> Result<PeoplePlan, Error> {
         options.bulk.check()?;
         let event = checked_event(event)?;
+        if options.create_missing {
+            // Checked before anyone is added: adds for an event that does
+            // not exist would leave contacts behind for nothing.
+            self.event(event).await.map_err(|e| match e.status() {
+                Some(reqwest::StatusCode::NOT_FOUND) => Error::NotFound {
+                    what: format!("no event has the id {event}"),
+                },
+                _ => e,
+            })?;
+        }
         let people: Vec<Person> = people.into_iter().collect();
         let roster = Roster::new(&people);
         let context = options.bulk.context();

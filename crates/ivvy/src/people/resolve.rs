@@ -287,13 +287,20 @@ impl Client {
         let reporter = reporter.clone();
         match first {
             Some(first) => {
-                let mut contacts = std::pin::pin!(walk_after(policy, reporter, first, fetch));
+                let mut contacts = std::pin::pin!(walk_after(
+                    policy,
+                    reporter,
+                    self.shared.listing,
+                    first,
+                    fetch
+                ));
                 while let Some(contact) = contacts.try_next().await? {
                     index.add(contact);
                 }
             }
             None => {
-                let mut contacts = std::pin::pin!(walk(policy, reporter, fetch));
+                let mut contacts =
+                    std::pin::pin!(walk(policy, reporter, self.shared.listing, fetch));
                 while let Some(contact) = contacts.try_next().await? {
                     index.add(contact);
                 }

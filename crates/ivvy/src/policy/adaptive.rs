@@ -52,11 +52,15 @@ use tokio::time::Instant;
 ///   Nth request, say) are not the quota's bucket, and must not drive the
 ///   rate to nothing. For such a server, turn the rules off.
 /// - A set `max_requests_per_second` caps the rate from the start.
-/// - **Retry-After.** While the rules are on, a bulk invite refused with
-///   429 is sent again when the throttle allows, not after the whole
-///   `Retry-After`: iVvy gives it in whole seconds, rounded up, while the
-///   throttle already holds every request to the rate the bucket refills
-///   at. (Turned off, every 429 waits out its `Retry-After`.)
+/// - **Retry-After is a floor**, with the rules on or off: a request
+///   refused with 429 (or 503) and a `Retry-After` is not sent again before
+///   it has passed, then waits its turn in the throttle; the others go on
+///   at the rate. A refusal spends none of a request's attempts: the run's
+///   retry budget bounds it. When the refusal is a lockout rather than the
+///   bucket running dry (a `Retry-After` over 2 s and over twice the
+///   spacing, or ten refusals in a row), the whole run sends nothing
+///   until it has passed (see `policy::refusal` for the rule). The
+///   measure above is kept meanwhile.
 ///
 /// ```
 /// let policy = ivvy::AdaptiveRate::new().margin(0.95).growth_per_second(0.02);

@@ -305,4 +305,38 @@ mod tests {
             "invalid input: max_attempts: must be at least 1"
         );
     }
+
+    /// 429s without a `Retry-After` on a read (the first page of a list)
+    /// use no attempt: eight in a row, then the page, is a page.
+    #[tokio::test(start_paused = true)]
+    async fn a_read_outlasts_more_refusals_than_it_has_attempts() {
+        let policy = RetryPolicy::new().jitter_seed(3);
+        let mut rng = policy.rng(0);
+        let refused = || {
+            Error::Api(crate::error::ApiError {
+                status: reqwest::StatusCode::TOO_MANY_REQUESTS,
+                error_code: crate::error::Code::Number(429),
+                specific_code: None,
+                message: String::new(),
+                additional_messages: Vec::new(),
+                retry_after: None,
+            })
+        };
+        let read = policy
+            .run(
+                &mut rng,
+                &|_, _| {},
+                |_| true,
+                |number| {
+                    let result = if number <= 8 {
+                        Err(refused())
+                    } else {
+                        Ok(number)
+                    };
+                    std::future::ready(result)
+                },
+            )
+            .await;
+        assert_eq!(read.ok(), Some(9));
+    }
 }

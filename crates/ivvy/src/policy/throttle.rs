@@ -147,6 +147,7 @@ pub(crate) fn quota_reply<T>(result: &Result<T, Error>) -> Reply {
         // No reply, or nothing sent: nothing learnt about the quota.
         Err(
             Error::Connect { .. }
+            | Error::Proxy { .. }
             | Error::Timeout { .. }
             | Error::Transport { .. }
             | Error::Signing(_)

@@ -6,6 +6,7 @@
 //! status and headers, so everything needed here arrives by return value.
 
 use std::future::Future;
+use std::time::SystemTime;
 
 use tracing::Instrument;
 
@@ -57,14 +58,17 @@ impl CallInfo {
 }
 
 impl Client {
-    /// Runs one generated call in an `ivvy.call` span (operation, event,
-    /// contacts, attempt; then the HTTP status and the duration) and maps
-    /// its result to this crate's types.
-    pub(crate) async fn call<T>(
-        &self,
-        info: CallInfo,
-        request: impl Future<Output = Result<ResponseValue<T>, GeneratedError<ApiErrorBody>>>,
-    ) -> Result<T, Error> {
+    /// Runs one generated call (made by `request`) in an `ivvy.call` span
+    /// (operation, event, contacts, attempt; then the HTTP status and the
+    /// duration) and maps its result to this crate's types. A refusal for
+    /// the request's timestamp whose reply says iVvy's time is signed
+    /// again with the corrected clock and sent once more (see `skew`):
+    /// nothing was done, so that is safe.
+    pub(crate) async fn call<T, F, Fut>(&self, info: CallInfo, request: F) -> Result<T, Error>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<ApiErrorBody>>>,
+    {
         let span = tracing::info_span!(
             "ivvy.call",
             operation = info.operation,
@@ -74,26 +78,41 @@ impl Client {
             status = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
-        let place = self.shared.throttle.enter().instrument(span.clone()).await;
-        let started = tokio::time::Instant::now();
-        let result = match request.instrument(span.clone()).await {
-            Ok(reply) => Ok(reply.into_inner()),
-            Err(error) => Err(self.error_from(error)),
-        };
-        place.leave(quota_reply(&result));
-        let status = match &result {
-            Ok(_) => Some(200),
-            Err(error) => error.status().map(|s| s.as_u16()),
-        };
-        span.record("status", status);
-        span.record(
-            "duration_ms",
-            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        );
-        result
+        let mut resigned = false;
+        loop {
+            let place = self.shared.throttle.enter().instrument(span.clone()).await;
+            let started = tokio::time::Instant::now();
+            let (result, server_date) = match request().instrument(span.clone()).await {
+                Ok(reply) => (Ok(reply.into_inner()), None),
+                Err(error) => {
+                    let (error, date) = self.error_from(error);
+                    (Err(error), date)
+                }
+            };
+            place.leave(quota_reply(&result));
+            let status = match &result {
+                Ok(_) => Some(200),
+                Err(error) => error.status().map(|s| s.as_u16()),
+            };
+            span.record("status", status);
+            span.record(
+                "duration_ms",
+                u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            );
+            if let Err(error) = &result
+                && !resigned
+                && self.shared.skew.learn(error, server_date)
+            {
+                resigned = true;
+                continue;
+            }
+            return result;
+        }
     }
 
-    fn error_from(&self, error: GeneratedError<ApiErrorBody>) -> Error {
+    /// The error a generated call failed with, and iVvy's time when the
+    /// reply gave it (its `Date` header).
+    fn error_from(&self, error: GeneratedError<ApiErrorBody>) -> (Error, Option<SystemTime>) {
         match error {
             GeneratedError::UnexpectedResponse(response) => {
                 let body = response
@@ -101,19 +120,27 @@ impl Client {
                     .get::<ReadBody>()
                     .map(|read| read.0.clone())
                     .unwrap_or_default();
+                let date = response
+                    .headers()
+                    .get(reqwest::header::DATE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(ivvy_iws::timestamp::parse_http_date);
                 if let Some(followed) = response.extensions().get::<FollowedRedirect>() {
-                    return Error::Redirected {
+                    let error = Error::Redirected {
                         status: None,
                         location: followed.host.clone(),
                     };
+                    return (error, date);
                 }
                 let too_large = response.extensions().get::<ReplyTooLarge>().copied();
-                self.error_from_reply(response.status(), response.headers(), &body, too_large)
+                let error =
+                    self.error_from_reply(response.status(), response.headers(), &body, too_large);
+                (error, date)
             }
             // The hooks hand back every status but 200, so a body that did
             // not decode came with a 200.
             GeneratedError::InvalidResponsePayload(body, source) => {
-                match ApiError::from_body(StatusCode::OK, &body) {
+                let error = match ApiError::from_body(StatusCode::OK, &body) {
                     Some(api) => Error::Api(api),
                     None => Error::UnexpectedReply {
                         status: Some(StatusCode::OK),
@@ -121,23 +148,27 @@ impl Client {
                         excerpt: body_excerpt(&body),
                         source: Some(source),
                     },
-                }
+                };
+                (error, None)
             }
             // Not produced while the hooks hand back 4xx replies whole; kept
             // for completeness.
-            GeneratedError::ErrorResponse(reply) => Error::Api(ApiError {
-                status: reply.status(),
-                retry_after: retry_after(reply.headers(), self.shared.clock.now()),
-                error_code: Code::from(&reply.error_code),
-                specific_code: reply.specific_code.as_ref().map(Code::from),
-                message: reply.message.clone(),
-                additional_messages: reply.additional_messages.clone(),
-            }),
+            GeneratedError::ErrorResponse(reply) => {
+                let error = Error::Api(ApiError {
+                    status: reply.status(),
+                    retry_after: retry_after(reply.headers(), self.shared.clock.now()),
+                    error_code: Code::from(&reply.error_code),
+                    specific_code: reply.specific_code.as_ref().map(Code::from),
+                    message: reply.message.clone(),
+                    additional_messages: reply.additional_messages.clone(),
+                });
+                (error, None)
+            }
             GeneratedError::CommunicationError(e)
             | GeneratedError::InvalidUpgrade(e)
-            | GeneratedError::ResponseBodyError(e) => classify_transport(e),
-            GeneratedError::Custom(problem) => Error::Signing(problem),
-            GeneratedError::InvalidRequest(problem) => Error::invalid("request", problem),
+            | GeneratedError::ResponseBodyError(e) => (self.classify_transport(e), None),
+            GeneratedError::Custom(problem) => (Error::Signing(problem), None),
+            GeneratedError::InvalidRequest(problem) => (Error::invalid("request", problem), None),
         }
     }
 
@@ -168,6 +199,18 @@ impl Client {
                 excerpt: body_excerpt(body),
                 source: None,
             },
+        }
+    }
+
+    /// Sorts a reqwest failure by whether the request can have reached
+    /// iVvy; a connection that failed through a proxy names the proxy.
+    fn classify_transport(&self, error: reqwest::Error) -> Error {
+        match (&self.shared.proxy, classify_transport(error)) {
+            (Some(proxy), Error::Connect { source }) => Error::Proxy {
+                proxy: proxy.clone(),
+                source,
+            },
+            (_, other) => other,
         }
     }
 }

@@ -4,12 +4,14 @@
 //! error when a server's pages cannot be trusted to end.
 //!
 //! A page is refused when it is empty before `totalResults` is reached,
-//! holds nothing but items already listed (a listing that repeats itself),
-//! or runs past `totalResults`; and the walk stops after
+//! holds nothing but items of the page before (a listing that repeats
+//! itself), or runs past `totalResults`; the walk stops after
 //! `totalResults / page length + 1` pages (the largest `totalResults` seen,
-//! so a list that grows while it is read is still read to its end). An
-//! item listed again beside new ones is passed over once: a list that
-//! grows while it is read may shift an item onto the next page.
+//! so a list that grows while it is read is still read to its end), and
+//! past the client's limits in rows and in time ([`ListingLimits`]). An
+//! item of the page before listed again beside new ones is passed over: a
+//! list that grows while it is read may shift an item onto the next page.
+//! Only the page before is remembered, so memory stays bounded by a page.
 
 use std::future::Future;
 
@@ -47,14 +49,35 @@ struct Walk<F> {
     pages: u64,
     max_total: u64,
     first_len: u64,
-    /// Ids listed so far. A std (SipHash) set: the ids are the server's.
-    seen: std::collections::HashSet<u64>,
+    /// Ids of the page before: a list that grows while it is read shifts
+    /// items by less than a page. Only one page is kept, so memory stays
+    /// bounded by a page however long the listing. A std (SipHash) set:
+    /// the ids are the server's.
+    previous: std::collections::HashSet<u64>,
+    limits: ListingLimits,
+    /// Rows listed so far, and when the walk began.
+    rows: u64,
+    began: tokio::time::Instant,
     rng: fastrand::Rng,
     done: bool,
 }
 
+/// How long a listing may be, in rows and in time
+/// ([`ClientBuilder::max_listing_rows`] and
+/// [`ClientBuilder::max_listing_time`]): past either, the listing ends
+/// with an error that names the limit, so a server that never ends a
+/// listing cannot keep a run reading (or its memory growing) for ever.
+///
+/// [`ClientBuilder::max_listing_rows`]: crate::ClientBuilder::max_listing_rows
+/// [`ClientBuilder::max_listing_time`]: crate::ClientBuilder::max_listing_time
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ListingLimits {
+    pub(crate) rows: u64,
+    pub(crate) time: std::time::Duration,
+}
+
 impl<F> Walk<F> {
-    fn new(policy: RetryPolicy, reporter: Reporter, fetch: F) -> Self {
+    fn new(policy: RetryPolicy, reporter: Reporter, limits: ListingLimits, fetch: F) -> Self {
         Self {
             rng: policy.rng(0x9a6e),
             policy,
@@ -64,7 +87,10 @@ impl<F> Walk<F> {
             pages: 0,
             max_total: 0,
             first_len: 0,
-            seen: std::collections::HashSet::new(),
+            previous: std::collections::HashSet::new(),
+            limits,
+            rows: 0,
+            began: tokio::time::Instant::now(),
             done: false,
         }
     }
@@ -76,6 +102,7 @@ impl<F> Walk<F> {
 pub(crate) fn walk<T, F, Fut>(
     policy: RetryPolicy,
     reporter: Reporter,
+    limits: ListingLimits,
     fetch: F,
 ) -> impl Stream<Item = Result<T, Error>> + Send + 'static
 where
@@ -83,7 +110,7 @@ where
     F: FnMut(u64, u32) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
 {
-    let walk = Walk::new(policy, reporter, fetch);
+    let walk = Walk::new(policy, reporter, limits, fetch);
     stream::try_unfold(walk, next_page)
         .map_ok(|items: Vec<T>| stream::iter(items.into_iter().map(Ok)))
         .try_flatten()
@@ -95,6 +122,7 @@ where
 pub(crate) fn walk_after<T, F, Fut>(
     policy: RetryPolicy,
     reporter: Reporter,
+    limits: ListingLimits,
     first: Page<T>,
     fetch: F,
 ) -> impl Stream<Item = Result<T, Error>> + Send + 'static
@@ -103,7 +131,7 @@ where
     F: FnMut(u64, u32) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
 {
-    let mut walk = Walk::new(policy, reporter, fetch);
+    let mut walk = Walk::new(policy, reporter, limits, fetch);
     let head = check_page(&mut walk, first).map_err(Error::unusable_reply);
     let (head, rest) = match head {
         Ok(items) => (Ok(items), Some(walk)),
@@ -174,15 +202,34 @@ fn check_page<T: Listed, F>(walk: &mut Walk<F>, page: Page<T>) -> Result<Vec<T>,
             walk.max_total
         ));
     }
+    let ids: std::collections::HashSet<u64> = page.items.iter().map(Listed::id).collect();
     let fresh: Vec<T> = page
         .items
         .into_iter()
-        .filter(|item| walk.seen.insert(item.id()))
+        .filter(|item| !walk.previous.contains(&item.id()))
         .collect();
+    walk.previous = ids;
     if fresh.is_empty() && got > 0 {
         return Err(format!(
             "the page starting at {start} repeats {} already listed, and nothing new",
             T::KIND
+        ));
+    }
+    walk.rows = walk.rows.saturating_add(fresh.len() as u64);
+    if walk.rows > walk.limits.rows {
+        return Err(format!(
+            "the listing of {} passed {} rows (ClientBuilder::max_listing_rows, ivvy --max-listing-rows) with {} to go by its totalResults",
+            T::KIND,
+            walk.limits.rows,
+            walk.max_total.saturating_sub(end)
+        ));
+    }
+    if walk.began.elapsed() > walk.limits.time {
+        return Err(format!(
+            "the listing of {} took more than {} s (ClientBuilder::max_listing_time) with {} rows to go by its totalResults",
+            T::KIND,
+            walk.limits.time.as_secs(),
+            walk.max_total.saturating_sub(end)
         ));
     }
     walk.start = end;
