@@ -285,10 +285,16 @@ impl Delimiter {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which_event").required(true).args(["event", "event_code"])))]
 pub struct InvitedArgs {
     /// The event whose invitations to list.
     #[arg(long, value_parser = parse_event)]
-    pub event: EventId,
+    pub event: Option<EventId>,
+
+    /// The event whose invitations to list, by its code (as `ivvy events`
+    /// lists it).
+    #[arg(long, value_name = "CODE")]
+    pub event_code: Option<String>,
 
     /// Only the contacts with this answer: yes, no or undecided (or Y, N,
     /// U), in any case.

@@ -621,3 +621,50 @@ async fn invited_lists_one_answer_when_asked() {
     .await;
     assert_eq!(json(&output)["results"][0]["contactId"], 1);
 }
+
+/// `--event-code` on `invited` as on `invite`; and a code two events have
+/// in different cases is refused however it is typed.
+#[tokio::test]
+async fn event_codes_address_every_listing_and_two_events_are_never_guessed() {
+    let account = ivvy_mock::Account::sample().with_event(ivvy_mock::AccountEvent {
+        id: 31,
+        code: "gala26".into(),
+        title: "The other gala".into(),
+        start: "2026-12-13 09:00:00 UTC".into(),
+        end: "2026-12-13 17:00:00 UTC".into(),
+        status: 3,
+    });
+    let server = ivvy_mock::MockServer::start(
+        ivvy_mock::MockConfig::new()
+            .credentials("cli-key", common::SECRET)
+            .account(account),
+    )
+    .await
+    .expect("server starts");
+    server.seed_invitations(1, [5]);
+    let output = ivvy(
+        Some(&server),
+        &["invited", "--event-code", "launch26", "--output", "json"],
+        None,
+    )
+    .await;
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    assert_eq!(json(&output)["event"], 1);
+    assert_eq!(json(&output)["results"][0]["contactId"], 5);
+    for typed in ["GALA26", "gala26", " Gala26 "] {
+        for command in ["invited", "invite"] {
+            let mut args = vec![command, "--event-code", typed];
+            if command == "invite" {
+                args.extend(["--contacts", "1"]);
+            }
+            let output = ivvy(Some(&server), &args, None).await;
+            assert_eq!(code(&output), 2, "{command} {typed}");
+            assert!(
+                text(&output.stderr).contains("2 events have the code"),
+                "{command} {typed}: {}",
+                text(&output.stderr)
+            );
+        }
+    }
+    assert_eq!(server.invite_count(2, 1) + server.invite_count(31, 1), 0);
+}

@@ -116,8 +116,10 @@ impl Client {
 
     /// The event whose code is `code` (trimmed, compared without regard to
     /// case, as iVvy's event addresses are). No such event is
-    /// [`Error::NotFound`]; two are an error too, naming their ids: an
-    /// event is never guessed.
+    /// [`Error::NotFound`]; two are an error too, naming their ids, however
+    /// the code is typed: an event is never guessed. Reads every event of
+    /// the account (one request per 100 events), since how iVvy's `code`
+    /// filter treats case is not documented.
     ///
     /// ```no_run
     /// # async fn run(client: ivvy::Client) -> Result<(), ivvy::Error> {
@@ -130,9 +132,11 @@ impl Client {
         if code.is_empty() {
             return Err(Error::invalid("event code", "is empty"));
         }
-        // The server's filter is a first cut; the code is checked here.
+        // Every event is read and the code compared here: a server filter
+        // that compares case would find `EV1` and not `ev1`, and the rule
+        // would then depend on how the code was typed.
         let found: Vec<Event> = self
-            .events(Filter::new().field("code", code))
+            .events(Filter::new())
             .try_filter(|e| {
                 std::future::ready(!e.code.is_empty() && e.code.trim().eq_ignore_ascii_case(code))
             })
