@@ -34,6 +34,13 @@ pub struct Faults {
     /// getContactList ignores its `filter` and lists every contact, as a
     /// server that does not know a filter key might.
     pub ignore_contact_filters: bool,
+    /// getInvitedContactList ignores its `filter` (`response`, say) and
+    /// lists every invitation.
+    pub ignore_listing_filters: bool,
+    /// getInvitedContactList lists this event's invitations whatever event
+    /// is asked for (each row's `eventId` says which), as a server that
+    /// mixes events up might.
+    pub lists_event: Option<u64>,
     /// Answer every Nth API request with an iVvy error body and HTTP 200.
     pub error_in_200_every: Option<u64>,
     /// Answer every Nth API request with an HTML 502 page, as a proxy would.

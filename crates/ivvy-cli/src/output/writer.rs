@@ -48,6 +48,11 @@ impl<W: Write, K: Kind> ResultWriter<W, K> {
         })
     }
 
+    /// Rows written so far.
+    pub fn rows_written(&self) -> usize {
+        self.written
+    }
+
     /// Writes the opening, once.
     fn open(&mut self) -> Result<(), CliError> {
         if self.opened {

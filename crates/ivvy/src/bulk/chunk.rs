@@ -122,7 +122,9 @@ impl Run<'_> {
                     let reason =
                         format!("checking which invitations landed, {}", wait_reason(&error));
                     self.context.sleep(wait, &reason, OnCancel::Finish).await;
-                    // A read is a request in flight too.
+                    // A read is a request in flight too, and waits out a
+                    // lockout like any.
+                    self.context.open().await;
                     let reading = self.sending.acquire().await;
                     let found = self
                         .sender

@@ -97,6 +97,14 @@ impl Client {
     ///
     /// A run cancelled during the read is not an error: the plan says so,
     /// and carrying it out reports every contact not sent.
+    ///
+    /// Rows of the event's invitations that cannot be read (skipped, each
+    /// named in a warning) may be contacts of this run: a warning says how
+    /// many, and the contacts not found are still sent. Holding the whole
+    /// run back for rows no client can read would invite nobody; contacts
+    /// an earlier run invited are best passed with
+    /// [`BulkOptions::already_invited`] (the `ivvy` command's journal does
+    /// this), which needs no read.
     pub async fn plan_invites(
         &self,
         event: impl IntoId<EventId>,

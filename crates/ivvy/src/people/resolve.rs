@@ -245,8 +245,8 @@ impl Client {
         reporter: &Reporter,
     ) -> Result<Option<Vec<Contact>>, Error> {
         let filter = Filter::new().field(field, value);
-        let mut listed =
-            std::pin::pin!(self.contacts_with(filter, policy.clone(), reporter.clone()));
+        let (counting, skipped) = reporter.counting_skips();
+        let mut listed = std::pin::pin!(self.contacts_with(filter, policy.clone(), counting));
         let mut found = Vec::new();
         while let Some(contact) = listed.try_next().await? {
             let have = match field {
@@ -261,6 +261,14 @@ impl Client {
                 return Ok(None);
             }
             found.push(contact);
+        }
+        // A row that could not be read may be this person: not found is
+        // then not known, and nobody is added on it.
+        let unreadable = skipped.load(std::sync::atomic::Ordering::Relaxed);
+        if unreadable > 0 {
+            return Err(Error::unusable_reply(format!(
+                "{unreadable} of the contacts listed for {field} could not be read; the person may be one of them"
+            )));
         }
         Ok(Some(found))
     }
@@ -284,7 +292,7 @@ impl Client {
             }
         };
         let mut index = Index::default();
-        let reporter = reporter.clone();
+        let (reporter, skipped) = reporter.counting_skips();
         match first {
             Some(first) => {
                 let mut contacts = std::pin::pin!(walk_after(
@@ -306,9 +314,18 @@ impl Client {
                 }
             }
         }
+        // Rows that could not be read may be people not found: those are
+        // then not known to be missing, and are never added.
+        let unreadable = skipped.load(std::sync::atomic::Ordering::Relaxed);
+        let unknown = Arc::new(Error::unusable_reply(format!(
+            "not found, but {unreadable} of the account's contacts could not be read; not added, so as never to add twice"
+        )));
         Ok(people
             .iter()
-            .map(|(_, person)| resolution_of(index.find(person)))
+            .map(|(_, person)| match resolution_of(index.find(person)) {
+                Resolution::NotFound if unreadable > 0 => Resolution::Failed(unknown.clone()),
+                found => found,
+            })
             .collect())
     }
 }

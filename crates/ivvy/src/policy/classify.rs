@@ -17,7 +17,8 @@
 //! - a read whose reply was lost (a timeout, a broken connection) repeats
 //!   no work, so it is sent again;
 //! - a 429 to a request that the throttle paces is sent again when the
-//!   throttle allows ([`Next::Paced`]), not after the whole `Retry-After`;
+//!   throttle allows ([`Next::Paced`]), once its `Retry-After` (a floor,
+//!   see `policy::refusal`) has passed;
 //! - everything else would fail the same way again ([`Next::Never`]).
 
 use reqwest::StatusCode;

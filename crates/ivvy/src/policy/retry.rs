@@ -89,7 +89,8 @@ impl RetryPolicy {
     }
 
     /// Back-off bounds: the first retry waits up to `base`, doubling per
-    /// attempt, never more than `max`; `Retry-After` is capped at `max` too.
+    /// attempt, never more than `max`. A `Retry-After` is waited in full,
+    /// whatever `max` is.
     pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
         self.base_delay = base;
         self.max_delay = max;

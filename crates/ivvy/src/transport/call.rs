@@ -8,6 +8,8 @@
 use std::future::Future;
 use std::time::SystemTime;
 
+use ivvy_iws::Clock;
+
 use tracing::Instrument;
 
 use ivvy_api::hooks::{FollowedRedirect, ReadBody, ReplyTooLarge};
@@ -81,6 +83,9 @@ impl Client {
         let mut resigned = false;
         loop {
             let place = self.shared.throttle.enter().instrument(span.clone()).await;
+            // The skew this request is dated with: if a later reply moved
+            // it (several requests refused at once), this one is sent again.
+            let dated_with = self.shared.skew.offset_ms();
             let started = tokio::time::Instant::now();
             let (result, server_date) = match request().instrument(span.clone()).await {
                 Ok(reply) => (Ok(reply.into_inner()), None),
@@ -101,7 +106,7 @@ impl Client {
             );
             if let Err(error) = &result
                 && !resigned
-                && self.shared.skew.learn(error, server_date)
+                && self.shared.skew.learn(error, server_date, dated_with)
             {
                 resigned = true;
                 continue;
@@ -133,8 +138,17 @@ impl Client {
                     return (error, date);
                 }
                 let too_large = response.extensions().get::<ReplyTooLarge>().copied();
-                let error =
-                    self.error_from_reply(response.status(), response.headers(), &body, too_large);
+                // A Retry-After date is read against the reply's own time,
+                // else this client's corrected one: a local clock that is
+                // off must not stretch or cancel the wait.
+                let now = date.unwrap_or_else(|| self.shared.skew.now());
+                let error = self.error_from_reply(
+                    response.status(),
+                    response.headers(),
+                    &body,
+                    too_large,
+                    now,
+                );
                 (error, date)
             }
             // The hooks hand back every status but 200, so a body that did
@@ -156,7 +170,7 @@ impl Client {
             GeneratedError::ErrorResponse(reply) => {
                 let error = Error::Api(ApiError {
                     status: reply.status(),
-                    retry_after: retry_after(reply.headers(), self.shared.clock.now()),
+                    retry_after: retry_after(reply.headers(), self.shared.skew.now()),
                     error_code: Code::from(&reply.error_code),
                     specific_code: reply.specific_code.as_ref().map(Code::from),
                     message: reply.message.clone(),
@@ -178,6 +192,7 @@ impl Client {
         headers: &reqwest::header::HeaderMap,
         body: &[u8],
         too_large: Option<ReplyTooLarge>,
+        now: SystemTime,
     ) -> Error {
         if let Some(ReplyTooLarge { limit }) = too_large {
             return Error::ReplyTooLarge { status, limit };
@@ -190,7 +205,7 @@ impl Client {
         }
         match ApiError::from_body(status, body) {
             Some(api) => Error::Api(ApiError {
-                retry_after: retry_after(headers, self.shared.clock.now()),
+                retry_after: retry_after(headers, now),
                 ..api
             }),
             None => Error::UnexpectedReply {

@@ -202,6 +202,7 @@ fn check_page<T: Listed, F>(walk: &mut Walk<F>, page: Page<T>) -> Result<Vec<T>,
             walk.max_total
         ));
     }
+    let read_any = !page.items.is_empty();
     let ids: std::collections::HashSet<u64> = page.items.iter().map(Listed::id).collect();
     let fresh: Vec<T> = page
         .items
@@ -209,7 +210,8 @@ fn check_page<T: Listed, F>(walk: &mut Walk<F>, page: Page<T>) -> Result<Vec<T>,
         .filter(|item| !walk.previous.contains(&item.id()))
         .collect();
     walk.previous = ids;
-    if fresh.is_empty() && got > 0 {
+    // A page whose rows could none be read is not a repeat.
+    if fresh.is_empty() && read_any {
         return Err(format!(
             "the page starting at {start} repeats {} already listed, and nothing new",
             T::KIND

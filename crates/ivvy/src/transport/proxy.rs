@@ -62,13 +62,15 @@ fn no_proxy_matches(list: &str, host: &str) -> bool {
 /// A proxy URL without its user name and password (they may be secrets).
 fn shown(proxy: &str) -> String {
     match Url::parse(proxy.trim()) {
-        Ok(mut url) => {
+        // `user:pw@host:3128` without a scheme parses with `user` as the
+        // scheme and cannot lose its user info: taken apart by hand below.
+        Ok(mut url) if !url.cannot_be_a_base() && url.host_str().is_some() => {
             let _ = url.set_username("");
             let _ = url.set_password(None);
             url.as_str().trim_end_matches('/').to_string()
         }
         // Not a URL: only its host part, if it has an @.
-        Err(_) => proxy
+        _ => proxy
             .rsplit_once('@')
             .map_or(proxy, |(_, host)| host)
             .trim()
@@ -116,6 +118,11 @@ mod tests {
         assert_eq!(
             for_base_url(&url("https://api.ivvy.com"), env(&vars)).as_deref(),
             Some("http://proxy.test:3128")
+        );
+        let bare = [("HTTPS_PROXY", "alice:hunter2@proxy.test:3128")];
+        assert_eq!(
+            for_base_url(&url("https://api.ivvy.com"), env(&bare)).as_deref(),
+            Some("proxy.test:3128")
         );
         let all = [("all_proxy", "socks5://s.test:1080")];
         assert_eq!(

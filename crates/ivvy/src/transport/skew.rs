@@ -47,10 +47,22 @@ impl SkewedClock {
         }
     }
 
-    /// Learns from a refusal: true when it was for the timestamp, the reply
-    /// said iVvy's time, and the correction moved this clock, so the
-    /// request should be signed and sent once more.
-    pub(crate) fn learn(&self, error: &Error, server_date: Option<SystemTime>) -> bool {
+    /// The skew requests are dated with now, in milliseconds.
+    pub(crate) fn offset_ms(&self) -> i64 {
+        self.offset_ms.load(Ordering::Relaxed)
+    }
+
+    /// Learns from a refusal of a request dated with skew `dated_with`:
+    /// true when it was for the timestamp, the reply said iVvy's time, and
+    /// the clock now differs from the one the request was dated by (this
+    /// reply moved it, or another's did), so the request should be signed
+    /// and sent once more.
+    pub(crate) fn learn(
+        &self,
+        error: &Error,
+        server_date: Option<SystemTime>,
+        dated_with: i64,
+    ) -> bool {
         let stale = error
             .api()
             .is_some_and(|api| api.kind() == Some(ApiErrorKind::StaleRequest));
@@ -59,8 +71,9 @@ impl SkewedClock {
         };
         let offset = offset_ms(server, self.inner.now());
         let before = self.offset_ms.swap(offset, Ordering::Relaxed);
-        let moved = offset.abs_diff(before) >= NOT_WORTH_IT.as_millis() as u64;
-        if moved && !self.warned.swap(true, Ordering::Relaxed) {
+        let moved = offset.abs_diff(dated_with) >= NOT_WORTH_IT.as_millis() as u64;
+        let first = offset.abs_diff(before) >= NOT_WORTH_IT.as_millis() as u64;
+        if first && !self.warned.swap(true, Ordering::Relaxed) {
             let secs = offset as f64 / 1000.0;
             let side = if secs > 0.0 { "behind" } else { "ahead of" };
             tracing::warn!(
@@ -112,20 +125,23 @@ mod tests {
         let local = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
         let clock = SkewedClock::new(Arc::new(ivvy_iws::ManualClock::new(local)), true);
         let server = local + Duration::from_secs(600);
-        assert!(clock.learn(&stale(), Some(server)));
+        assert!(clock.learn(&stale(), Some(server), 0));
         assert_eq!(clock.now(), server);
-        // The same skew again: nothing moved, nothing to send again.
-        assert!(!clock.learn(&stale(), Some(server)));
+        // Another request dated before the correction, refused at once:
+        // sent again too.
+        assert!(clock.learn(&stale(), Some(server), 0));
+        // One dated with the correction: nothing moved since, not again.
+        assert!(!clock.learn(&stale(), Some(server), clock.offset_ms()));
         // No date, or another refusal: nothing learnt.
-        assert!(!clock.learn(&stale(), None));
-        assert!(!clock.learn(&Error::Cancelled, Some(local)));
+        assert!(!clock.learn(&stale(), None, 0));
+        assert!(!clock.learn(&Error::Cancelled, Some(local), 0));
     }
 
     #[test]
     fn the_correction_can_be_turned_off() {
         let local = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
         let clock = SkewedClock::new(Arc::new(ivvy_iws::ManualClock::new(local)), false);
-        assert!(!clock.learn(&stale(), Some(local + Duration::from_secs(600))));
+        assert!(!clock.learn(&stale(), Some(local + Duration::from_secs(600)), 0));
         assert_eq!(clock.now(), local);
     }
 }

@@ -19,8 +19,15 @@ pub fn finish<K: Kind>(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    // The JSON document is closed whatever happened, so stdout stays valid.
-    let written = sink.finish();
+    // Every row written is true, so once a row is out the document is
+    // closed whatever happened; a run that failed before any row writes
+    // nothing, so it cannot pass for an empty result.
+    let written = if result.is_ok() || sink.wrote_rows() {
+        sink.finish()
+    } else {
+        sink.abandon();
+        Ok(())
+    };
     let summary = result?;
     written?;
     Ok(summary)
@@ -69,6 +76,18 @@ impl<K: Kind> Sink<K> {
         {
             self.out = None;
             self.write_error = Some(error);
+        }
+    }
+
+    /// True once a row has gone to the output.
+    fn wrote_rows(&self) -> bool {
+        self.out.as_ref().is_some_and(|out| out.rows_written() > 0) || self.write_error.is_some()
+    }
+
+    /// Leaves the output as it is (nothing, when no row came).
+    fn abandon(self) {
+        if let Some(out) = self.out {
+            out.abandon();
         }
     }
 
