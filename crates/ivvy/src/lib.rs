@@ -64,7 +64,8 @@
 //! - `context`: what a run carries (retries, cancelling, [`Progress`] and
 //!   [`Wait`] reports, the consistency window), and the one sleep every
 //!   wait goes through.
-//! - `error`, `ids`, `region`, `client`: the vocabulary and the entry point.
+//! - `error`, `ids`, `region`, `client`, `builder`: the vocabulary and
+//!   the entry point.
 //!
 //! Where a new capability goes:
 //!
@@ -80,6 +81,7 @@
 //!   reads it from an export through its `export::fields` table and
 //!   writes it through one column of its people rows.
 
+mod builder;
 mod bulk;
 mod client;
 mod context;
@@ -91,15 +93,16 @@ mod policy;
 mod region;
 mod transport;
 
+pub use builder::{
+    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_LISTING_ROWS, DEFAULT_MAX_LISTING_TIME,
+    DEFAULT_MAX_REPLY_BYTES, DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT,
+};
 pub use bulk::options::{
     BulkOptions, DEFAULT_CONSISTENCY_WINDOW, DEFAULT_DRAIN_TIME, DEFAULT_RETRY_BUDGET,
 };
 pub use bulk::plan::InvitePlan;
 pub use bulk::report::{BulkReport, BulkSummary};
-pub use client::{
-    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_LISTING_ROWS,
-    DEFAULT_MAX_LISTING_TIME, DEFAULT_MAX_REPLY_BYTES, DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT,
-};
+pub use client::Client;
 pub use context::{Progress, Wait};
 pub use error::{ApiError, ApiErrorKind, Code, Error};
 pub use ids::{ContactId, EventId, IntoId, InvalidId};

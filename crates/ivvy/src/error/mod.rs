@@ -290,6 +290,22 @@ impl Error {
     }
 }
 
+/// Errors for the tests of the crate's rules.
+#[cfg(test)]
+impl Error {
+    /// iVvy's error with this HTTP status as its code, and a `Retry-After`.
+    pub(crate) fn api_for_tests(status: u16, retry_after: Option<std::time::Duration>) -> Self {
+        Error::Api(ApiError {
+            status: StatusCode::from_u16(status).expect("a status"),
+            error_code: Code::Number(i64::from(status)),
+            specific_code: None,
+            message: String::new(),
+            additional_messages: Vec::new(),
+            retry_after,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;

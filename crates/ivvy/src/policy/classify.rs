@@ -102,17 +102,9 @@ pub(crate) fn refused(error: &Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::{ApiError, Code};
 
     fn api(status: u16) -> Error {
-        Error::Api(ApiError {
-            status: StatusCode::from_u16(status).expect("status"),
-            error_code: Code::Number(i64::from(status)),
-            specific_code: None,
-            message: String::new(),
-            additional_messages: Vec::new(),
-            retry_after: None,
-        })
+        Error::api_for_tests(status, None)
     }
 
     fn mismatch() -> Error {

@@ -263,16 +263,7 @@ mod tests {
     #[test]
     fn retry_after_is_a_floor_and_refusals_use_no_attempt() {
         let policy = RetryPolicy::new().backoff(Duration::from_millis(1), Duration::from_secs(20));
-        let api = |secs| {
-            Error::Api(crate::error::ApiError {
-                status: reqwest::StatusCode::TOO_MANY_REQUESTS,
-                error_code: crate::error::Code::Number(429),
-                specific_code: None,
-                message: String::new(),
-                additional_messages: Vec::new(),
-                retry_after: Some(Duration::from_secs(secs)),
-            })
-        };
+        let api = |secs| Error::api_for_tests(429, Some(Duration::from_secs(secs)));
         let mut rng = policy.rng(0);
         assert_eq!(policy.wait(1, &api(3), &mut rng), Duration::from_secs(3));
         // Longer than the back-off's maximum: still waited in full.
@@ -313,16 +304,7 @@ mod tests {
     async fn a_read_outlasts_more_refusals_than_it_has_attempts() {
         let policy = RetryPolicy::new().jitter_seed(3);
         let mut rng = policy.rng(0);
-        let refused = || {
-            Error::Api(crate::error::ApiError {
-                status: reqwest::StatusCode::TOO_MANY_REQUESTS,
-                error_code: crate::error::Code::Number(429),
-                specific_code: None,
-                message: String::new(),
-                additional_messages: Vec::new(),
-                retry_after: None,
-            })
-        };
+        let refused = || Error::api_for_tests(429, None);
         let read = policy
             .run(
                 &mut rng,

@@ -33,14 +33,12 @@ pub(crate) fn for_base_url(base: &Url, var: impl Fn(&str) -> Option<String>) -> 
     Some(shown(&proxy))
 }
 
-/// True for `localhost`, 127.0.0.0/8 and `::1`.
+/// True for `localhost`, 127.0.0.0/8 and `::1`: the hosts plain `http://`
+/// may go to, and that never go through a proxy.
 pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
-        Some(url::Host::Domain(name)) => {
-            let name = name.trim_end_matches('.');
-            name.eq_ignore_ascii_case("localhost")
-                || name.to_ascii_lowercase().ends_with(".localhost")
-        }
+        // `localhost` only: other names may resolve anywhere.
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
