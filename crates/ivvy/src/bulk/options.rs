@@ -91,6 +91,22 @@ impl BulkOptions {
         Self::default()
     }
 
+    /// Options for testing one's own code against the fake server
+    /// (`ivvy-mock`): no consistency window, no drain time, and back-off of
+    /// at most 10 ms, so a test that meets a fault does not wait seconds.
+    /// Never for real iVvy, whose lists may lag behind a write.
+    ///
+    /// ```
+    /// let options = ivvy::BulkOptions::for_tests();
+    /// assert!(format!("{options:?}").contains("consistency_window: 0ns"));
+    /// ```
+    pub fn for_tests() -> Self {
+        Self::new()
+            .consistency_window(Duration::ZERO)
+            .drain_time(Duration::ZERO)
+            .backoff(Duration::from_millis(1), Duration::from_millis(10))
+    }
+
     /// Contacts per request (default 100; iVvy documents no cap).
     pub fn chunk_size(mut self, chunk_size: usize) -> Self {
         self.chunk_size = chunk_size;
