@@ -103,3 +103,22 @@ async fn the_event_is_checked_before_anyone_is_added() {
     assert!(matches!(error, ivvy::Error::NotFound { .. }), "{error}");
     assert_eq!(server.created_count(), 0);
 }
+
+/// A server that ignores a listing's filter: the rows it should have kept
+/// out are dropped, never passed on as matches.
+#[tokio::test]
+async fn rows_a_contact_filter_should_have_kept_out_are_dropped() {
+    let mut faults = Faults::new();
+    faults.ignore_contact_filters = true;
+    let server = MockServer::start(MockConfig::new().faults(faults))
+        .await
+        .expect("server starts");
+    let client = server.client_builder().build().expect("client");
+    let found: Vec<ivvy::Contact> = client
+        .contacts(ivvy::Filter::new().field("externalId", "CRM-00001"))
+        .try_collect()
+        .await
+        .expect("the listing reads");
+    let ids: Vec<Option<String>> = found.into_iter().map(|c| c.external_id).collect();
+    assert_eq!(ids, [Some("CRM-00001".to_string())]);
+}

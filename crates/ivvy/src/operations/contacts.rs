@@ -84,7 +84,9 @@ pub struct NewContact {
 impl Client {
     /// Every contact of the account that `filter` lets through, in id order,
     /// as a stream: pages are fetched as it is read, each retried like every
-    /// read.
+    /// read. Each row is checked against the filter's plain fields (trimmed,
+    /// without regard to case): a row iVvy should have kept out is dropped
+    /// with a warning, never passed on.
     ///
     /// ```no_run
     /// # async fn run(client: ivvy::Client) -> Result<(), ivvy::Error> {
@@ -98,7 +100,12 @@ impl Client {
         &self,
         filter: Filter,
     ) -> impl Stream<Item = Result<Contact, Error>> + Send + 'static {
-        self.contacts_with(filter, self.shared.retry.clone(), Reporter::default())
+        let rows = self.contacts_with(
+            filter.clone(),
+            self.shared.retry.clone(),
+            Reporter::default(),
+        );
+        filter.keep("contacts", rows, contact_field)
     }
 
     /// [`contacts`](Self::contacts), each page retried under `policy` with
@@ -202,5 +209,19 @@ impl Client {
         }
         loose::id(Some(&reply.id), "id")
             .map_err(|e| Error::unusable_reply(format!("the new contact's {e}")))
+    }
+}
+
+/// A contact's value of a filter field this client can check.
+fn contact_field(contact: &Contact, key: &str) -> Option<Option<String>> {
+    let text = |v: &Option<String>| Some(v.clone());
+    match key {
+        "id" => Some(Some(contact.id.to_string())),
+        "externalId" => text(&contact.external_id),
+        "email" => text(&contact.email),
+        "firstName" => text(&contact.first_name),
+        "lastName" => text(&contact.last_name),
+        "phone" => text(&contact.phone),
+        _ => None,
     }
 }

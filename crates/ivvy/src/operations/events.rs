@@ -57,7 +57,9 @@ impl Listed for Event {
 
 impl Client {
     /// Every event of the account that `filter` lets through, in the
-    /// server's order, as a stream (pages retried like every read).
+    /// server's order, as a stream (pages retried like every read). Rows
+    /// are checked against the filter's plain fields, as
+    /// [`contacts`](Self::contacts)' are.
     ///
     /// ```no_run
     /// # async fn run(client: ivvy::Client) -> Result<(), ivvy::Error> {
@@ -73,17 +75,18 @@ impl Client {
         filter: Filter,
     ) -> impl Stream<Item = Result<Event, Error>> + Send + 'static {
         let client = self.clone();
-        let filter = filter.to_json();
-        walk(
+        let json = filter.to_json();
+        let rows = walk(
             self.shared.retry.clone(),
             Reporter::default(),
             self.shared.listing,
             move |start, attempt| {
                 let client = client.clone();
-                let filter = filter.clone();
-                async move { client.event_page(filter, start, attempt).await }
+                let json = json.clone();
+                async move { client.event_page(json, start, attempt).await }
             },
-        )
+        );
+        filter.keep("events", rows, event_field)
     }
 
     async fn event_page(
@@ -198,4 +201,14 @@ fn event_from(e: ivvy_api::types::Event) -> Result<Event, String> {
         end: e.end_date_time,
         status: e.current_status.as_ref().and_then(loose::integer),
     })
+}
+
+/// An event's value of a filter field this client can check.
+fn event_field(event: &Event, key: &str) -> Option<Option<String>> {
+    match key {
+        "id" => Some(Some(event.id.to_string())),
+        "code" => Some(Some(event.code.clone())),
+        "title" => Some(Some(event.title.clone())),
+        _ => None,
+    }
 }

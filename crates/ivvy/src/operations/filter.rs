@@ -53,3 +53,83 @@ impl Filter {
             .collect()
     }
 }
+
+impl Filter {
+    /// Whether a listed row belongs: every field of the filter without a
+    /// modifier (`__BEGINS` and the like are iVvy's to apply) must have the
+    /// value asked for, trimmed and without regard to case (`ISNULL`: no
+    /// value). `field` gives the row's value of a field, `None` for a field
+    /// this check does not know (not checked). Why not, when not.
+    pub(crate) fn admits(
+        &self,
+        field: impl Fn(&str) -> Option<Option<String>>,
+    ) -> Result<(), String> {
+        for (key, wanted) in &self.fields {
+            if key.contains("__") {
+                continue;
+            }
+            let Some(have) = field(key) else { continue };
+            let have = have.unwrap_or_default();
+            let matches = if wanted == "ISNULL" {
+                have.trim().is_empty()
+            } else {
+                have.trim().eq_ignore_ascii_case(wanted.trim())
+            };
+            if !matches {
+                return Err(format!(
+                    "{key} is {:?}, not {:?} as the filter asked",
+                    crate::transport::excerpt::escaped(&have),
+                    crate::transport::excerpt::escaped(wanted)
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The rows of `rows` that the filter admits; the others are dropped
+    /// with a warning (iVvy ignored or misapplied the filter), never
+    /// trusted.
+    pub(crate) fn keep<T, S>(
+        self,
+        kind: &'static str,
+        rows: S,
+        field: fn(&T, &str) -> Option<Option<String>>,
+    ) -> impl futures::Stream<Item = Result<T, crate::error::Error>> + Send + 'static
+    where
+        T: Send + 'static,
+        S: futures::Stream<Item = Result<T, crate::error::Error>> + Send + 'static,
+    {
+        use futures::TryStreamExt;
+        rows.try_filter(move |row| {
+            let admitted = self.admits(|key| field(row, key));
+            if let Err(why) = &admitted {
+                tracing::warn!(kind, "dropped a row the filter should have kept out: {why}");
+            }
+            std::future::ready(admitted.is_ok())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_checked_against_the_filters_plain_fields() {
+        let filter = Filter::new()
+            .field("email", "Ann@X.test")
+            .field("code__BEGINS", "LA")
+            .field("externalId", "ISNULL");
+        let row = |email: &str, external: Option<&str>| {
+            let (email, external) = (email.to_string(), external.map(String::from));
+            move |key: &str| match key {
+                "email" => Some(Some(email.clone())),
+                "externalId" => Some(external.clone()),
+                _ => None,
+            }
+        };
+        assert!(filter.admits(row(" ann@x.test", None)).is_ok());
+        assert!(filter.admits(row("bob@x.test", None)).is_err());
+        assert!(filter.admits(row("ann@x.test", Some("CRM-1"))).is_err());
+    }
+}
