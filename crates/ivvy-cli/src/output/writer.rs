@@ -88,6 +88,7 @@ impl<W: Write, K: Kind> ResultWriter<W, K> {
         rows: impl IntoIterator<Item = K::Row<'a>>,
     ) -> Result<(), CliError> {
         let columns = K::columns::<'a>();
+        let widths = widths(&columns);
         for row in rows {
             self.open()?;
             match self.format {
@@ -128,7 +129,7 @@ impl<W: Write, K: Kind> ResultWriter<W, K> {
                         .filter(|c| c.table.is_some())
                         .map(|c| safe(&(c.cell)(&row).shown()))
                         .collect();
-                    writeln!(self.out, "{}", table_line(&widths(&columns), &cells))?;
+                    writeln!(self.out, "{}", table_line(&widths, &cells))?;
                 }
             }
             self.written += 1;

@@ -179,22 +179,14 @@ impl Run<'_> {
                     // there, after this request's own Retry-After, if any.
                     track.set_phase(Phase::Between);
                     if let Some(after) = floor {
-                        track.set_holding(true);
-                        self.context
-                            .sleep(after, &wait_reason(&error), OnCancel::Stop)
-                            .await;
-                        track.set_holding(false);
+                        self.hold(track, after, &error).await;
                     }
                 }
                 Next::Retry if refused => {
                     // Bounded by the run's budget, not by attempts.
                     track.set_phase(Phase::Between);
                     let wait = policy.wait(attempt, &error, &mut rng);
-                    track.set_holding(true);
-                    self.context
-                        .sleep(wait, &wait_reason(&error), OnCancel::Stop)
-                        .await;
-                    track.set_holding(false);
+                    self.hold(track, wait, &error).await;
                 }
                 Next::Retry => {
                     track.set_phase(Phase::Between);
@@ -214,5 +206,15 @@ impl Run<'_> {
                 }
             }
         }
+    }
+
+    /// Waits out a refusal (a cancel ends it), marked on the track so the
+    /// run lets other chunks run further ahead meanwhile.
+    async fn hold(&self, track: &Track, wait: std::time::Duration, error: &Error) {
+        track.set_holding(true);
+        self.context
+            .sleep(wait, &wait_reason(error), OnCancel::Stop)
+            .await;
+        track.set_holding(false);
     }
 }

@@ -11,7 +11,6 @@ use crate::ids::{EventId, IntoId};
 use crate::operations::checks::checked_event;
 use crate::operations::filter::Filter;
 use crate::operations::loose;
-use crate::policy::classify::read_may_retry;
 use crate::transport::call::CallInfo;
 use crate::transport::paging::{Listed, Page, walk};
 
@@ -173,14 +172,11 @@ impl Client {
         let body = GetEventRequest {
             id: event.non_zero(),
         };
-        let mut rng = self.shared.retry.rng(0xe7e7);
         let reply = self
-            .shared
-            .retry
-            .run(
-                &mut rng,
-                &|d, r| Reporter::default().wait(d, r),
-                read_may_retry,
+            .read(
+                &self.shared.retry,
+                0xe7e7,
+                &Reporter::default(),
                 |attempt| {
                     let info = CallInfo::new("getEvent", attempt).event(event);
                     self.call(info, || self.shared.api.get_event(&body))

@@ -8,7 +8,6 @@ use reqwest::StatusCode;
 use crate::client::Client;
 use crate::context::Reporter;
 use crate::error::Error;
-use crate::policy::classify::read_may_retry;
 use crate::transport::call::CallInfo;
 use crate::transport::excerpt::body_excerpt;
 
@@ -17,14 +16,11 @@ impl Client {
     /// read (see [`ClientBuilder::retry_policy`](crate::ClientBuilder::retry_policy)).
     pub async fn ping(&self) -> Result<SystemTime, Error> {
         let body = ivvy_api::types::PingRequest(serde_json::Map::new());
-        let mut rng = self.shared.retry.rng(0x9196);
         let reply = self
-            .shared
-            .retry
-            .run(
-                &mut rng,
-                &|d, r| Reporter::default().wait(d, r),
-                read_may_retry,
+            .read(
+                &self.shared.retry,
+                0x9196,
+                &Reporter::default(),
                 |attempt| {
                     self.call(CallInfo::new("ping", attempt), || {
                         self.shared.api.ping(&body)

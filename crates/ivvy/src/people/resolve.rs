@@ -34,7 +34,6 @@ use crate::people::options::PeopleOptions;
 use crate::people::person::{Person, PersonKey};
 use crate::people::resolution::{Resolution, not_sent, resolution_of};
 use crate::people::roster::Roster;
-use crate::policy::classify::read_may_retry;
 use crate::policy::retry::RetryPolicy;
 use crate::transport::paging::{Page, walk, walk_after};
 
@@ -137,14 +136,10 @@ impl Client {
         }
         let policy = context.retry.clone();
         let reporter = &context.reporter;
-        let mut rng = policy.rng(0x100c);
-        let first = policy
-            .run(
-                &mut rng,
-                &|d, r| reporter.wait(d, r),
-                read_may_retry,
-                |attempt| self.contact_page(serde_json::Map::new(), 0, attempt),
-            )
+        let first = self
+            .read(&policy, 0x100c, reporter, |attempt| {
+                self.contact_page(serde_json::Map::new(), 0, attempt)
+            })
             .await?;
         let total = people.len();
         let found = match strategy(total, first.total, self.shared.page_size) {

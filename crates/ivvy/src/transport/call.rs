@@ -18,8 +18,11 @@ use ivvy_api::{Error as GeneratedError, ResponseValue};
 use reqwest::StatusCode;
 
 use crate::client::Client;
+use crate::context::Reporter;
 use crate::error::{ApiError, Code, Error, retry_after};
 use crate::ids::EventId;
+use crate::policy::classify::read_may_retry;
+use crate::policy::retry::RetryPolicy;
 use crate::policy::throttle::quota_reply;
 use crate::transport::excerpt::body_excerpt;
 
@@ -113,6 +116,31 @@ impl Client {
             }
             return result;
         }
+    }
+
+    /// One read (a page, a ping, an event) retried under `policy` as every
+    /// read is, its waits told to `reporter`; `stream` keeps seeded jitter
+    /// reproducible. `attempt(n)` sends attempt `n`.
+    pub(crate) async fn read<T, F, Fut>(
+        &self,
+        policy: &RetryPolicy,
+        stream: u64,
+        reporter: &Reporter,
+        attempt: F,
+    ) -> Result<T, Error>
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let mut rng = policy.rng(stream);
+        policy
+            .run(
+                &mut rng,
+                &|d, r| reporter.wait(d, r),
+                read_may_retry,
+                attempt,
+            )
+            .await
     }
 
     /// The error a generated call failed with, and iVvy's time when the
