@@ -18,19 +18,21 @@ use ivvy_mock::cli::MockArgs;
 #[derive(Debug, Parser)]
 #[command(name = "ivvy", version, propagate_version = true)]
 pub struct Cli {
-    #[command(flatten)]
-    pub connection: Connection,
-
     /// Log to stderr: -v for progress, -vv for every request (RUST_LOG overrides).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+
+    #[command(flatten)]
+    pub connection: Connection,
 
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// Where to connect and with which credentials.
+/// Where to connect and with which credentials: global flags, shown under
+/// their own heading in every command's help.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Connection (for every command that talks to iVvy)")]
 pub struct Connection {
     /// iVvy's base URL (https, or http to a loopback address).
     #[arg(long, env = "IVVY_BASE_URL", global = true)]
@@ -115,10 +117,10 @@ pub enum Command {
     Events(EventsArgs),
     #[cfg(feature = "mock")]
     /// Run the fake iVvy server in the foreground.
-    Mock(MockArgs),
+    Mock(Box<MockCommand>),
     #[cfg(feature = "mock")]
     /// Invite a few contacts on a built-in fake iVvy server, then list them (no credentials needed).
-    Demo,
+    Demo(NoConnection),
     /// Print shell completions: ivvy completions bash > /etc/bash_completion.d/ivvy
     Completions {
         /// The shell.
@@ -127,6 +129,42 @@ pub enum Command {
     /// Print the man page (roff).
     #[command(hide = true)]
     Manpage,
+}
+
+/// `ivvy mock`: the fake server's own flags; the client's connection
+/// flags are taken but neither used nor shown, so `--key` (the server's)
+/// is never listed beside `--api-key` (a client's).
+#[cfg(feature = "mock")]
+#[derive(Debug, Args)]
+pub struct MockCommand {
+    #[command(flatten)]
+    pub server: MockArgs,
+    #[command(flatten)]
+    pub _connection: NoConnection,
+}
+
+/// The connection flags, hidden, for a command that connects to no iVvy:
+/// a subcommand that has an argument of a global's name is not given the
+/// global (clap's rule), so these keep the connection flags out of its
+/// help. Given anyway, they are ignored.
+#[derive(Debug, Args)]
+pub struct NoConnection {
+    #[arg(long, hide = true)]
+    base_url: Option<String>,
+    #[arg(long, hide = true)]
+    region: Option<String>,
+    #[arg(long, hide = true)]
+    api_key: Option<String>,
+    #[arg(long, hide = true)]
+    api_secret: Option<String>,
+    #[arg(long, hide = true)]
+    timeout: Option<String>,
+    #[arg(long, hide = true)]
+    max_rps: Option<String>,
+    #[arg(long, hide = true)]
+    no_adaptive_rate: bool,
+    #[arg(long, hide = true)]
+    max_listing_rows: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -301,8 +339,60 @@ pub struct InvitedArgs {
     #[arg(long, value_name = "ANSWER", value_parser = parse_answer)]
     pub answer: Option<ivvy::Answer>,
 
+    /// The people of a CRM export (read as `invite --people` reads it),
+    /// each with their answer: one row per row of the file, in file order,
+    /// keyed by the CRM's external id and email, with a status (invited,
+    /// not_invited, not_found, ambiguous, no_identity, failed, not_sent)
+    /// and the reason when there is no answer. Adds and invites nobody.
+    #[arg(long, value_name = "PATH")]
+    pub people: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub read: ReadArgs,
+
+    /// Only invitations modified at or after TIME (iVvy's modifiedDate):
+    /// `yyyy-mm-dd HH:MM:SS` in UTC, or RFC 3339. `last`: only those new
+    /// or changed since the previous successful `--since last` run for
+    /// this account, event and listing, whose mark is kept in the state
+    /// directory and moved on once the output is written in full (a
+    /// failed run moves nothing, so the next one repeats its rows). A row
+    /// changed in the very second of the mark is not lost: see the README.
+    #[arg(long, value_name = "TIME|last", value_parser = parse_since)]
+    pub since: Option<Since>,
+
+    /// Where --since last keeps its marks [default: as for invite].
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+
     #[command(flatten)]
     pub output: OutputArg,
+}
+
+/// `--since`: a time, or the mark of the previous run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Since {
+    /// Modified at or after this time.
+    Time(std::time::SystemTime),
+    /// New or changed since the previous `--since last` run.
+    Last,
+}
+
+fn parse_since(text: &str) -> Result<Since, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("last") {
+        return Ok(Since::Last);
+    }
+    if let Some(at) = ivvy_iws::timestamp::parse(text) {
+        return Ok(Since::Time(at));
+    }
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map(|at| Since::Time(at.into()))
+        .map_err(|_| {
+            format!(
+                "{text:?} is not a time: give `yyyy-mm-dd HH:MM:SS` (UTC), RFC 3339 \
+                 (2026-11-29T10:00:00+11:00) or `last`"
+            )
+        })
 }
 
 #[derive(Debug, Args)]
@@ -335,4 +425,25 @@ fn parse_answer(text: &str) -> Result<ivvy::Answer, String> {
 
 fn parse_event(text: &str) -> Result<EventId, String> {
     text.parse::<EventId>().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_takes_ivvys_form_rfc_3339_and_last() {
+        let utc = ivvy_iws::timestamp::parse("2026-11-29 10:00:00").expect("time");
+        for text in [
+            "2026-11-29 10:00:00",
+            "2026-11-29 10:00:00 UTC",
+            "2026-11-29T10:00:00Z",
+            "2026-11-29T21:00:00+11:00",
+        ] {
+            assert_eq!(parse_since(text), Ok(Since::Time(utc)), "{text}");
+        }
+        assert_eq!(parse_since("LAST"), Ok(Since::Last));
+        let error = parse_since("yesterday").expect_err("refused");
+        assert!(error.contains("\"yesterday\" is not a time"), "{error}");
+    }
 }

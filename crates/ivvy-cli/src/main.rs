@@ -57,15 +57,17 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             commands::invite::run(&client, args, key).await
         }
         Command::Invited(args) => {
-            commands::invited::run(&commands::client(&cli.connection)?, args).await
+            let client = commands::client(&cli.connection)?;
+            let key = cli.connection.api_key.as_deref().unwrap_or_default();
+            commands::invited::run(&client, args, key).await
         }
         Command::Events(args) => {
             commands::events::run(&commands::client(&cli.connection)?, args).await
         }
         #[cfg(feature = "mock")]
-        Command::Mock(args) => commands::mock::run(args).await,
+        Command::Mock(args) => commands::mock::run(&args.server).await,
         #[cfg(feature = "mock")]
-        Command::Demo => commands::demo::run().await,
+        Command::Demo(_) => commands::demo::run().await,
         Command::Completions { shell } => {
             // Written whole, so a closed stdout is an error, not a panic.
             let mut command = <Cli as clap::CommandFactory>::command();

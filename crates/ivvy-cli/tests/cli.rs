@@ -18,6 +18,31 @@ async fn help_is_snapshotted() {
 }
 
 #[tokio::test]
+async fn help_shows_the_connection_flags_apart_and_only_where_they_are_used() {
+    let invite = text(&ivvy(None, &["invite", "--help"], None).await.stdout);
+    let (own, connection) = invite
+        .split_once("Connection (for every command that talks to iVvy):")
+        .expect("a heading of its own");
+    assert!(
+        own.contains("--chunk-size") && !own.contains("--api-key"),
+        "{invite}"
+    );
+    assert!(
+        connection.contains("--api-key") && !connection.contains("--chunk-size"),
+        "{invite}"
+    );
+    let mock = ivvy(None, &["mock", "--help"], None).await;
+    assert_eq!(code(&mock), 0);
+    let mock = text(&mock.stdout);
+    assert!(mock.contains("--key <KEY>"), "{mock}");
+    for client_flag in ["--api-key", "--api-secret", "--base-url", "Connection ("] {
+        assert!(!mock.contains(client_flag), "{client_flag} in: {mock}");
+    }
+    let demo = text(&ivvy(None, &["demo", "--help"], None).await.stdout);
+    assert!(!demo.contains("--api-key"), "{demo}");
+}
+
+#[tokio::test]
 async fn ping_prints_the_servers_time_and_the_offset() {
     let server = mock(Faults::default()).await;
     let output = ivvy(Some(&server), &["ping"], None).await;

@@ -109,11 +109,13 @@ pub use ids::{ContactId, EventId, IntoId, InvalidId};
 /// The wall clock that dates requests, from `ivvy-iws` (shared with the
 /// fake server, so tests can drive both with one [`ManualClock`]).
 pub use ivvy_iws::{Clock, ManualClock, SystemClock};
+pub use operations::changes::{HighWaterMark, Stamp, Stamped};
 pub use operations::contacts::{Contact, NewContact};
 pub use operations::events::Event;
 pub use operations::filter::Filter;
 pub use operations::invitations::{Answer, InvitedContact, UnknownAnswer};
 pub use operations::invite::{Invitation, InviteLinks, Outcome};
+pub use people::answers::{AnswerStatus, PersonAnswer};
 pub use people::invite::{PeopleReport, PersonInvitation};
 pub use people::matching::Match;
 pub use people::options::{AddStep, PeopleOptions};

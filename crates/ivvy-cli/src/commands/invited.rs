@@ -1,21 +1,118 @@
 //! `ivvy invited`: the event's invitations with the answers, written as the
-//! pages arrive.
+//! pages arrive; with `--people`, each person of a CRM export with their
+//! answer; with `--since`, only what changed. This module is the sequence:
+//!
+//! 1. read and check the export, if any; find the event;
+//! 2. with `--since last`, read the mark ([`marks`]);
+//! 3. write the rows the mark keeps, while a copy of the mark observes
+//!    every row read;
+//! 4. once the output is complete, save that copy as the next mark.
 
-use crate::args::InvitedArgs;
+use futures::{StreamExt, TryStreamExt, future};
+use ivvy::{HighWaterMark, PeopleOptions, Person};
+
+use crate::args::{InvitedArgs, Since};
 use crate::commands::event;
+use crate::contacts;
 use crate::error::CliError;
+use crate::export;
 use crate::output;
 use crate::output::ResultWriter;
+use crate::output::rows::answers::Answers;
 use crate::output::rows::invited::Invited;
+use crate::run_state::journal::adds;
+use crate::run_state::{dir, marks};
 
-pub async fn run(client: &ivvy::Client, args: &InvitedArgs) -> Result<(), CliError> {
+pub async fn run(client: &ivvy::Client, args: &InvitedArgs, api_key: &str) -> Result<(), CliError> {
+    // The whole export is read and checked before anything is sent.
+    let people = match &args.people {
+        Some(path) => {
+            let (name, bytes) = contacts::read_input(path)?;
+            let export = export::read_people(&name, &bytes, &args.read.options())?;
+            let people: Vec<Person> = export.people.into_iter().map(|(_, p)| p).collect();
+            Some(people)
+        }
+        None => None,
+    };
     let event = event::find(client, args.event, args.event_code.as_deref()).await?;
+    let account = dir::account_name(client.base_url(), api_key);
+    let mark_file = match args.since {
+        Some(Since::Last) => {
+            let folder = dir::ready_folder(args.state_dir.as_deref())?;
+            let kind = if people.is_some() {
+                "answers"
+            } else {
+                "invited"
+            };
+            Some(marks::path(
+                &folder,
+                &account,
+                event,
+                kind,
+                args.answer.as_ref(),
+            ))
+        }
+        _ => None,
+    };
+    let earlier = match (args.since, &mark_file) {
+        (Some(Since::Time(at)), _) => HighWaterMark::since(at),
+        (_, Some(file)) => marks::read(file)?,
+        _ => HighWaterMark::new(),
+    };
+    let mut next = earlier.clone();
+
     let format = output::choose(args.output.output);
     let stdout = std::io::BufWriter::new(std::io::stdout());
-    ResultWriter::<_, Invited>::start(stdout, format, args.output.csv_formulas, Some(event.get()))?
-        .write_listing(
-            client.invited_contacts(event, args.answer.clone()),
-            |out, contact| out.write([&contact]),
-        )
-        .await
+    let answer = args.answer.clone();
+    match people {
+        None => {
+            let rows = client
+                .invited_contacts(event, answer)
+                .inspect_ok(|row| next.observe(row))
+                .try_filter(|row| future::ready(earlier.admits(row)));
+            ResultWriter::<_, Invited>::start(
+                stdout,
+                format,
+                args.output.csv_formulas,
+                Some(event.get()),
+            )?
+            .write_listing(rows, |out, row| out.write([&row]))
+            .await?;
+        }
+        Some(people) => {
+            // Contacts added by earlier runs, which iVvy's listing may not
+            // show yet.
+            let added = match dir::folder(args.state_dir.as_deref()) {
+                Some(folder) => {
+                    adds::EarlierAdds::read(&folder.join(adds::file_name(&account)), &people)?.added
+                }
+                None => Vec::new(),
+            };
+            let options = PeopleOptions::new().added_earlier(added);
+            let filtered = args.since.is_some() || answer.is_some();
+            let rows = client
+                .answers(event, people, &options)
+                .inspect_ok(|row| next.observe(row))
+                .try_filter(move |row| {
+                    let wanted = answer
+                        .as_ref()
+                        .is_none_or(|a| row.answer.as_ref() == Some(a));
+                    future::ready(!filtered || (wanted && earlier.admits(row)))
+                })
+                .boxed();
+            ResultWriter::<_, Answers>::start(
+                stdout,
+                format,
+                args.output.csv_formulas,
+                Some(event.get()),
+            )?
+            .write_listing(rows, |out, row| out.write([&row]))
+            .await?;
+        }
+    }
+    // Only now is every row out: the next run may start after them.
+    if let Some(file) = mark_file {
+        marks::save(&file, &next)?;
+    }
+    Ok(())
 }

@@ -25,6 +25,7 @@ use crate::error::CliError;
 pub mod dir;
 pub mod journal;
 pub mod lock;
+pub mod marks;
 
 use crate::run_state::dir as state;
 use crate::run_state::journal::{Appender, adds, invites};

@@ -7,6 +7,7 @@
 //! - [`contacts`]: the account's contacts, and adding one;
 //! - [`events`]: the account's events, by id and by code;
 //! - [`invitations`]: an event's invitations and their answers;
+//! - [`changes`]: which of them changed since an earlier read;
 //! - [`invite`]: one inviteContacts request, matched back to its contacts;
 //! - [`ping`]: the credential check;
 //! - [`checks`]: the checks every operation makes of the ids it is given;
@@ -14,6 +15,7 @@
 //! - [`loose`]: replies read as leniently as iVvy's own SDKs read them,
 //!   a listing's rows one at a time.
 
+pub(crate) mod changes;
 pub(crate) mod checks;
 pub(crate) mod contacts;
 pub(crate) mod events;

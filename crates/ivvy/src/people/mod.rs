@@ -11,12 +11,14 @@
 //! - [`add`]: adding the missing, never twice;
 //! - [`plan`] holds [`PeoplePlan`](plan::PeoplePlan), the run worked out before
 //!   anyone is added or invited;
-//! - [`invite`]: the public calls that carry a plan out.
+//! - [`invite`]: the public calls that carry a plan out;
+//! - [`answers`]: each person with their answer, for the CRM.
 //!
 //! Inviting the contacts found is [`bulk`](crate::bulk)'s; waits,
 //! cancelling and reports are the run's [`context`](crate::context).
 
 pub(crate) mod add;
+pub(crate) mod answers;
 pub(crate) mod invite;
 pub(crate) mod matching;
 pub(crate) mod options;
