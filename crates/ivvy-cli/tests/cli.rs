@@ -609,6 +609,21 @@ async fn demo_runs_without_credentials() {
         stdout.contains("Contacts added: 1 (once). Contacts invited twice: 0."),
         "{stdout}"
     );
+    // The round trip: answers keyed by the CRM's ids, the added person too.
+    let (_, answers) = stdout
+        .split_once("externalId,email,contact,response,status,")
+        .expect("the answers as CSV");
+    assert!(answers.contains("\nCRM-00001,,1,Y,invited,"), "{answers}");
+    assert!(
+        answers.contains("\n,person2@example.test,2,N,invited,"),
+        "{answers}"
+    );
+    assert!(
+        answers.contains("\nNEW-1,ann.lee@example.test,"),
+        "{answers}"
+    );
+    assert!(answers.contains(",U,invited,"), "{answers}");
+    assert!(answers.contains(",not_found,"), "{answers}");
 }
 
 #[tokio::test]

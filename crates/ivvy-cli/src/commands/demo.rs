@@ -1,6 +1,7 @@
 //! `ivvy demo`: the whole flow on a built-in fake server, no credentials:
 //! events by code, people from a small CRM export found, added and
-//! invited, answers read back, and a rerun that repeats nothing.
+//! invited, answers read back, a rerun that repeats nothing, and the
+//! export's answers keyed by the CRM's own ids, as a CRM imports them.
 
 use futures::TryStreamExt;
 use ivvy::{BulkOptions, PeopleOptions, PersonInvitation};
@@ -10,6 +11,7 @@ use crate::error::CliError;
 use crate::output::Format;
 use crate::output::Formulas;
 use crate::output::ResultWriter;
+use crate::output::rows::answers::Answers;
 use crate::output::rows::events::Events;
 use crate::output::rows::invited::Invited;
 use crate::output::rows::people::{People, PersonRow};
@@ -96,13 +98,32 @@ pub async fn run() -> Result<(), CliError> {
     table.finish()?;
 
     println!("\nRunning the same invite again: Ann Lee is found, and nobody is invited again.");
-    let again = client.invite_people(event.id, people, &options).await?;
+    let again = client
+        .invite_people(event.id, people.clone(), &options)
+        .await?;
     table_of_people(event.id.get(), &again.rows)?;
     println!(
         "\nContacts added: {} (once). Contacts invited twice: {}.",
         server.created_count(),
         usize::from(server.max_invite_count() > 1)
     );
+
+    println!(
+        "\nThe export's answers, back to the CRM by its own ids \
+         (ivvy invited --people FILE --output csv):"
+    );
+    let rows: Vec<ivvy::PersonAnswer> = client
+        .answers(event.id, people, &PeopleOptions::new())
+        .try_collect()
+        .await?;
+    let mut csv = ResultWriter::<_, Answers>::start(
+        std::io::stdout(),
+        Format::Csv,
+        Formulas::Guard,
+        Some(event.id.get()),
+    )?;
+    csv.write(&rows)?;
+    csv.finish()?;
     server.stop().await;
     Ok(())
 }

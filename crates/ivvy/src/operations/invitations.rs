@@ -194,6 +194,21 @@ impl Client {
     /// println!("{} said yes", yes.len());
     /// # Ok(()) }
     /// ```
+    ///
+    /// Only what changed since a time (or since an earlier read: see
+    /// [`HighWaterMark`](crate::HighWaterMark)):
+    ///
+    /// ```no_run
+    /// # async fn run(client: ivvy::Client) -> Result<(), ivvy::Error> {
+    /// use futures::{TryStreamExt, future};
+    /// let since = ivvy::HighWaterMark::since(std::time::SystemTime::now());
+    /// let changed: Vec<_> = client
+    ///     .invited_contacts(4, None)
+    ///     .try_filter(|row| future::ready(since.admits(row)))
+    ///     .try_collect()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn invited_contacts(
         &self,
         event: impl IntoId<EventId>,
