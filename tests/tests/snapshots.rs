@@ -191,12 +191,9 @@ async fn contact_and_event_calls_on_the_wire() {
     let server = serving_example("addOrUpdateContact").await;
     let id = server
         .client()
-        .add_contact(&ivvy::NewContact {
-            first_name: "Bobby".into(),
-            last_name: "Smith".into(),
-            email: "bobbysmith@example.com".into(),
-            external_id: Some("12345".into()),
-        })
+        .add_contact(
+            &ivvy::NewContact::new("Bobby", "Smith", "bobbysmith@example.com").external_id("12345"),
+        )
         .await
         .expect("adds");
     insta::assert_json_snapshot!("addOrUpdateContact_request", sent(&server));

@@ -50,12 +50,7 @@ async fn every_public_operation_can_be_spawned() {
         .await
         .map(drop));
     spawn!("add_contact", |c| {
-        let new = NewContact {
-            first_name: "New".into(),
-            last_name: "Contact".into(),
-            email: "new.contact@example.test".into(),
-            external_id: None,
-        };
+        let new = NewContact::new("New", "Contact", "new.contact@example.test");
         c.add_contact(&new).await.map(drop)
     });
     spawn!("invite_contacts", |c| c

@@ -85,7 +85,8 @@ async fn invite_json_is_the_api_shape_in_input_order() {
         .map(|r| r["contact"].as_u64().expect("id"))
         .collect();
     assert_eq!(contacts, vec![3, 1, 2]);
-    assert_eq!(body["results"][0]["status"], true);
+    assert_eq!(body["results"][0]["status"], "invited");
+    assert_eq!(body["results"][0].get("reason"), None);
     assert_eq!(
         body["results"][0]["inviteLinkYes"],
         format!("{}/respond/4/3/yes", server.base_url())
@@ -127,7 +128,7 @@ async fn some_contacts_not_invited_exit_3_and_say_which() {
     let body = json(&output);
     assert_eq!(
         body["results"][1],
-        serde_json::json!({"contact": 7, "status": false})
+        serde_json::json!({"contact": 7, "status": "not_invited", "reason": "refused"})
     );
     assert_eq!(
         text(&output.stderr).trim(),
@@ -157,16 +158,16 @@ async fn csv_and_table_outputs() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "contact,status,inviteLinkYes,inviteLinkNo,error,note"
+        "contact,status,reason,inviteLinkYes,inviteLinkNo,error,note"
     );
     assert_eq!(
         lines[1],
         format!(
-            "1,true,{0}/respond/5/1/yes,{0}/respond/5/1/no,,",
+            "1,invited,,{0}/respond/5/1/yes,{0}/respond/5/1/no,,",
             server.base_url()
         )
     );
-    assert_eq!(lines[2], "7,false,,,,");
+    assert_eq!(lines[2], "7,not_invited,refused,,,,");
 
     let output = ivvy(
         Some(&server),
@@ -447,7 +448,7 @@ async fn huge_durations_saturate() {
     )
     .await;
     assert_eq!(code(&output), 0, "{}", text(&output.stderr));
-    assert_eq!(json(&output)["results"][1]["status"], true);
+    assert_eq!(json(&output)["results"][1]["status"], "invited");
 }
 
 /// `--answer` takes iVvy's letters and the words, in any case.
@@ -501,7 +502,8 @@ async fn server_failures_exit_1() {
     .await;
     assert_eq!(code(&output), 1);
     let body = json(&output);
-    assert_eq!(body["results"][0]["status"], false);
+    assert_eq!(body["results"][0]["status"], "failed");
+    assert_eq!(body["results"][0]["reason"], "api");
     assert!(
         body["results"][0]["error"]
             .as_str()

@@ -39,14 +39,14 @@ async fn people_are_invited_by_event_code_one_row_each_in_order() {
     assert_eq!(code(&output), 3, "{}", text(&output.stderr));
     let rows = json(&output)["results"].as_array().expect("rows").clone();
     assert_eq!(json(&output)["event"], 1);
-    let summary: Vec<(serde_json::Value, serde_json::Value, bool, bool)> = rows
+    let summary: Vec<(serde_json::Value, serde_json::Value, bool, &str)> = rows
         .iter()
         .map(|r| {
             (
                 r["externalId"].clone(),
                 r["contact"].clone(),
                 r["created"].as_bool().expect("created"),
-                r["status"].as_bool().expect("status"),
+                r["status"].as_str().expect("status"),
             )
         })
         .collect();
@@ -55,24 +55,27 @@ async fn people_are_invited_by_event_code_one_row_each_in_order() {
     assert_eq!(
         summary,
         [
-            ("CRM-00001".into(), 1.into(), false, true),
-            (serde_json::Value::Null, 2.into(), false, true),
+            ("CRM-00001".into(), 1.into(), false, "invited"),
+            (serde_json::Value::Null, 2.into(), false, "invited"),
             (
                 serde_json::Value::Null,
                 serde_json::Value::Null,
                 false,
-                false
+                "ambiguous"
             ),
-            ("NEW-1".into(), new_id.clone(), true, true),
+            ("NEW-1".into(), new_id.clone(), true, "added_and_invited"),
             (
                 serde_json::Value::Null,
                 serde_json::Value::Null,
                 false,
-                false
+                "cannot_add"
             ),
-            ("CRM-00001".into(), 1.into(), false, true),
+            ("CRM-00001".into(), 1.into(), false, "invited"),
         ]
     );
+    assert_eq!(rows[2]["reason"], "several_match");
+    assert_eq!(rows[2]["candidates"], "115 116");
+    assert_eq!(rows[4]["reason"], "missing_fields");
     assert!(rows[0]["inviteLinkYes"].is_string());
     assert_eq!(rows[1]["email"], "PERSON2@example.test");
     let ambiguous = rows[2]["error"].as_str().expect("a reason");
@@ -122,10 +125,14 @@ async fn people_are_invited_by_event_code_one_row_each_in_order() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("externalId,email,contact,created,status,inviteLinkYes,inviteLinkNo,error,note")
+        Some(
+            "externalId,email,contact,created,status,reason,candidates,inviteLinkYes,inviteLinkNo,error,note"
+        )
     );
     assert!(
-        lines.nth(3).is_some_and(|l| l.starts_with(&format!("NEW-1,new@example.test,{new_id},false,true,"))),
+        lines.nth(3).is_some_and(|l| l.starts_with(&format!(
+            "NEW-1,new@example.test,{new_id},false,already_invited,,,"
+        ))),
         "{csv}"
     );
     assert_eq!(server.created_count(), 1);

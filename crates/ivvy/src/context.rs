@@ -20,6 +20,7 @@ use crate::policy::retry::RetryPolicy;
 /// looked up and added, then contacts while they are invited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Progress {
     /// Items whose outcome is settled.
     pub done: usize,
@@ -31,6 +32,7 @@ pub struct Progress {
 /// checked), as [`BulkOptions::on_wait`](crate::BulkOptions::on_wait)
 /// reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Wait {
     /// How long.
     pub delay: Duration,

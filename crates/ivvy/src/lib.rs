@@ -64,6 +64,9 @@
 //! - `context`: what a run carries (retries, cancelling, [`Progress`] and
 //!   [`Wait`] reports, the consistency window), and the one sleep every
 //!   wait goes through.
+//! - `status`: one word for where a row stands ([`InviteStatus`]) and the
+//!   reason codes beside it, documented once; `records`: the serde shapes
+//!   of the rows (with the `serde` feature).
 //! - `error`, `ids`, `region`, `client`, `builder`: the vocabulary and
 //!   the entry point.
 //!
@@ -90,7 +93,10 @@ mod ids;
 mod operations;
 mod people;
 mod policy;
+#[cfg(feature = "serde")]
+mod records;
 mod region;
+mod status;
 mod transport;
 
 pub use builder::{
@@ -132,6 +138,7 @@ pub use reqwest;
 /// The HTTP status type in [`Error`] and [`ApiError`], re-exported so a
 /// caller needs no `http` dependency of its own to match on it.
 pub use reqwest::StatusCode;
+pub use status::InviteStatus;
 /// Cancels a running [`Client::invite_many`] (see [`BulkOptions::cancel_on`]).
 pub use tokio_util::sync::CancellationToken;
 pub use transport::excerpt::{escaped, is_unsafe_char};

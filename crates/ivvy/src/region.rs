@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 /// The region whose iVvy servers hold your account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Region {
     /// Australia: `https://api.ap-southeast-2.ivvy.com`.
     Au,

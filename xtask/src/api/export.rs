@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use syn::{ImplItem, Item, UseTree};
 
-use super::text::{derives, fn_line, one_line};
+use super::text::{derives, fn_line, non_exhaustive, one_line};
 use super::{Crate, Module, is_pub, is_test_only, item_attrs, item_is_pub, item_name};
 
 /// Lists every public item of `module` under the public path `at`.
@@ -185,6 +185,7 @@ pub(super) fn export_item(
     path.push(name.to_string());
     let full = path.join("::");
     let derives = derives(item_attrs(item));
+    let grows = non_exhaustive(item_attrs(item));
     match item {
         Item::Mod(_) => {
             out.insert(format!("pub mod {full}"));
@@ -197,7 +198,7 @@ pub(super) fn export_item(
         }
         Item::Struct(s) => {
             out.insert(format!(
-                "pub struct {full}{}{derives}",
+                "{grows}pub struct {full}{}{derives}",
                 one_line(&s.generics)
             ));
             for (i, field) in s.fields.iter().enumerate() {
@@ -212,7 +213,10 @@ pub(super) fn export_item(
             export_impls(krate, module, &s.ident.to_string(), &full, out);
         }
         Item::Enum(e) => {
-            out.insert(format!("pub enum {full}{}{derives}", one_line(&e.generics)));
+            out.insert(format!(
+                "{grows}pub enum {full}{}{derives}",
+                one_line(&e.generics)
+            ));
             for variant in &e.variants {
                 let mut v = variant.clone();
                 v.attrs

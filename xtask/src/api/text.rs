@@ -36,6 +36,16 @@ pub(super) fn derives(attrs: &[syn::Attribute]) -> String {
     }
 }
 
+/// `#[non_exhaustive] ` when the item is, so the listing shows which
+/// types may grow without a breaking change.
+pub(super) fn non_exhaustive(attrs: &[syn::Attribute]) -> &'static str {
+    if attrs.iter().any(|a| a.path().is_ident("non_exhaustive")) {
+        "#[non_exhaustive] "
+    } else {
+        ""
+    }
+}
+
 /// Tokens as one line, with the spaces `quote` puts around punctuation
 /// taken out where Rust would not write them.
 pub(super) fn one_line(tokens: &impl ToTokens) -> String {

@@ -161,12 +161,11 @@ impl Columns {
                 .filter(|value| !value.is_empty())
                 .map(String::from)
         };
-        let person = Person {
-            external_id: cell(Field::ExternalId),
-            email: cell(Field::Email),
-            first_name: cell(Field::FirstName),
-            last_name: cell(Field::LastName),
-        };
+        let mut person = Person::default();
+        person.external_id = cell(Field::ExternalId);
+        person.email = cell(Field::Email);
+        person.first_name = cell(Field::FirstName);
+        person.last_name = cell(Field::LastName);
         if person.external_id.is_none() && person.email.is_none() {
             return Err(format!(
                 "the row has neither an external id ({}) nor an email ({})",

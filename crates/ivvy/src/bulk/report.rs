@@ -9,7 +9,7 @@ use crate::client::Client;
 
 /// Counts per outcome of a bulk run ([`Client::invite_each`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct BulkSummary {
     /// Invited by this run (links known or not).
@@ -57,10 +57,11 @@ impl BulkSummary {
 
 /// The result of [`Client::invite_many`]: one invitation per distinct
 /// contact, in the order given. With the `serde` feature it serializes as
-/// `{"event": 4, "invitations": [...]}`, each invitation in iVvy's result
-/// shape (see [`Invitation`]).
+/// `{"event": 4, "invitations": [...]}`, each invitation a flat record
+/// (see [`Invitation`]).
 #[derive(Debug, Clone)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct BulkReport {
     /// The event.
     pub event: EventId,

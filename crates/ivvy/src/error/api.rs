@@ -83,6 +83,7 @@ impl ApiErrorKind {
 
 /// iVvy's error body, with the HTTP status it came with.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The HTTP status. An error body can arrive with 200.
     pub status: StatusCode,

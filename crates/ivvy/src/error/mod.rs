@@ -147,6 +147,16 @@ pub enum Error {
         /// What was looked for, and what was found instead.
         what: String,
     },
+
+    /// An error read back from a saved report (with the `serde` feature):
+    /// its [`code`](Error::code) and its message, as they were written.
+    #[error("{message}")]
+    Reported {
+        /// The error's code when it was written.
+        code: String,
+        /// Its message.
+        message: String,
+    },
 }
 
 fn status_text(status: Option<StatusCode>) -> String {
@@ -208,6 +218,46 @@ fn mismatch_text(missing: &[ContactId], unexpected: &[i64]) -> String {
 }
 
 impl Error {
+    /// A short, stable code for the kind of error, for programs (the
+    /// `reason` of a failed row): `invalid_input`, `config`, `api` (iVvy
+    /// answered with an error), `connect`, `proxy`, `timeout`, `transport`,
+    /// `redirected`, `reply_too_large`, `unexpected_reply`,
+    /// `reply_mismatch`, `signing`, `cancelled`, `retry_budget_spent`,
+    /// `not_found`; a [`Reported`](Error::Reported) error keeps its own.
+    pub fn code(&self) -> &str {
+        match self {
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::Config { .. } => "config",
+            Error::Api(_) => "api",
+            Error::Connect { .. } => "connect",
+            Error::Proxy { .. } => "proxy",
+            Error::Timeout { .. } => "timeout",
+            Error::Transport { .. } => "transport",
+            Error::Redirected { .. } => "redirected",
+            Error::ReplyTooLarge { .. } => "reply_too_large",
+            Error::UnexpectedReply { .. } => "unexpected_reply",
+            Error::ReplyMismatch { .. } => "reply_mismatch",
+            Error::Signing(_) => "signing",
+            Error::Cancelled => "cancelled",
+            Error::RetryBudgetSpent { .. } => "retry_budget_spent",
+            Error::NotFound { .. } => "not_found",
+            Error::Reported { code, .. } => code,
+        }
+    }
+
+    /// The error as a saved report reads it back: [`Error::Cancelled`]
+    /// for `cancelled`, else [`Error::Reported`].
+    #[cfg(feature = "serde")]
+    pub(crate) fn reported(code: &str, message: &str) -> Self {
+        match code {
+            "cancelled" => Error::Cancelled,
+            _ => Error::Reported {
+                code: code.to_string(),
+                message: message.to_string(),
+            },
+        }
+    }
+
     /// True when trying the same request again may succeed and cannot
     /// duplicate work: a 429, a 5xx, or a connection that was never made.
     ///

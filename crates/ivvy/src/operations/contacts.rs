@@ -70,6 +70,7 @@ impl Listed for Contact {
 
 /// What a new contact is given: iVvy requires names and an email.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NewContact {
     /// First name.
     pub first_name: String,
@@ -79,6 +80,34 @@ pub struct NewContact {
     pub email: String,
     /// The id in another system, if any.
     pub external_id: Option<String>,
+}
+
+impl NewContact {
+    /// A new contact with these names and email, and no external id.
+    ///
+    /// ```
+    /// let ann = ivvy::NewContact::new("Ann", "Lee", "ann@example.com").external_id("CRM-1");
+    /// assert_eq!(ann.external_id.as_deref(), Some("CRM-1"));
+    /// ```
+    pub fn new(
+        first_name: impl Into<String>,
+        last_name: impl Into<String>,
+        email: impl Into<String>,
+    ) -> Self {
+        Self {
+            first_name: first_name.into(),
+            last_name: last_name.into(),
+            email: email.into(),
+            external_id: None,
+        }
+    }
+
+    /// Sets the id in another system.
+    #[must_use]
+    pub fn external_id(mut self, id: impl Into<String>) -> Self {
+        self.external_id = Some(id.into());
+        self
+    }
 }
 
 impl Client {

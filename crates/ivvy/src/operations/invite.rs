@@ -149,8 +149,9 @@ impl Outcome {
         }
     }
 
-    /// A word for the outcome: `invited`, `already invited`, `not invited`,
-    /// `failed` or `unknown`.
+    /// The outcome in words, for people: `invited`, `already invited`,
+    /// `not invited`, `failed`, `unknown` or `not sent`. Programs use
+    /// [`status`](Self::status), whose codes are stable.
     pub fn word(&self) -> &'static str {
         match self {
             Outcome::Invited(_) | Outcome::InvitedLinksUnknown => "invited",
@@ -183,12 +184,13 @@ impl Outcome {
 
 /// One contact's outcome.
 ///
-/// With the `serde` feature it serializes in iVvy's own result shape, as
-/// the `ivvy` command prints it: `{"contact": 1, "status": true,
-/// "inviteLinkYes": "...", "inviteLinkNo": "..."}`, with `"error"` when a
-/// request failed or the fate is unknown and `"note"` when the links are
-/// not known.
+/// With the `serde` feature it is a flat record, as the `ivvy` command
+/// prints it: `{"contact": 1, "status": "invited", "inviteLinkYes": "...",
+/// "inviteLinkNo": "..."}`, with the `reason` code, the `error`'s message
+/// and a `note` in words when there are any (see
+/// [`InviteStatus`](crate::InviteStatus) for the words).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Invitation {
     /// The contact.
     pub contact: ContactId,
@@ -196,47 +198,11 @@ pub struct Invitation {
     pub outcome: Outcome,
 }
 
-/// `{"outcome": "invited", "invited": true, "links": {...}, "note": "..."}`.
-#[cfg(feature = "serde")]
-impl serde::Serialize for Outcome {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("outcome", self.word())?;
-        map.serialize_entry("invited", &self.is_invited())?;
-        if let Some(links) = self.links() {
-            map.serialize_entry("links", links)?;
-        }
-        if let Some(note) = self.note() {
-            map.serialize_entry("note", &note)?;
-        }
-        map.end()
-    }
-}
-
-#[cfg(feature = "serde")]
-impl serde::Serialize for Invitation {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let outcome = &self.outcome;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("contact", &self.contact)?;
-        map.serialize_entry("status", &outcome.is_invited())?;
-        if let Some(links) = outcome.links() {
-            map.serialize_entry("inviteLinkYes", links.yes())?;
-            map.serialize_entry("inviteLinkNo", links.no())?;
-        }
-        match outcome {
-            Outcome::Failed(_) | Outcome::Unknown(_) | Outcome::NotSent(_) => {
-                map.serialize_entry("error", &outcome.note())?;
-            }
-            _ => {
-                if let Some(note) = outcome.note() {
-                    map.serialize_entry("note", &note)?;
-                }
-            }
-        }
-        map.end()
+impl Invitation {
+    /// The contact's invitation with this outcome (as a record of an
+    /// earlier run reads back, say).
+    pub fn new(contact: ContactId, outcome: Outcome) -> Self {
+        Self { contact, outcome }
     }
 }
 
@@ -562,22 +528,25 @@ mod tests {
 
     #[cfg(feature = "serde")]
     #[test]
-    fn invitations_serialize_in_ivvys_result_shape() {
+    fn invitations_serialize_as_flat_records_with_the_status_code() {
         let links =
             InviteLinks::new("https://a.test/y".into(), "https://a.test/n".into()).expect("valid");
         let cases = [
             (
                 Outcome::Invited(links.clone()),
-                r#"{"contact":1,"status":true,"inviteLinkYes":"https://a.test/y","inviteLinkNo":"https://a.test/n"}"#,
+                r#"{"contact":1,"status":"invited","inviteLinkYes":"https://a.test/y","inviteLinkNo":"https://a.test/n"}"#,
             ),
-            (Outcome::NotInvited, r#"{"contact":1,"status":false}"#),
+            (
+                Outcome::NotInvited,
+                r#"{"contact":1,"status":"not_invited","reason":"refused"}"#,
+            ),
             (
                 Outcome::AlreadyInvited,
-                r#"{"contact":1,"status":true,"note":"already invited before this run; links not known"}"#,
+                r#"{"contact":1,"status":"already_invited","reason":"links_unknown","note":"already invited before this run; links not known"}"#,
             ),
             (
                 Outcome::Failed(Arc::new(Error::Cancelled)),
-                r#"{"contact":1,"status":false,"error":"cancelled before the request finished"}"#,
+                r#"{"contact":1,"status":"failed","reason":"cancelled","error":"cancelled before the request finished","note":"cancelled before the request finished"}"#,
             ),
         ];
         for (outcome, json) in cases {
@@ -589,11 +558,9 @@ mod tests {
                 serde_json::to_string(&invitation).expect("serializes"),
                 json
             );
+            let back: Invitation = serde_json::from_str(json).expect("reads back");
+            assert_eq!(serde_json::to_string(&back).expect("serializes"), json);
         }
-        assert_eq!(
-            serde_json::to_string(&Outcome::Invited(links.clone())).expect("serializes"),
-            r#"{"outcome":"invited","invited":true,"links":{"yes":"https://a.test/y","no":"https://a.test/n"}}"#
-        );
         let back: InviteLinks =
             serde_json::from_str(r#"{"yes":"https://a.test/y","no":"https://a.test/n"}"#)
                 .expect("reads");

@@ -66,7 +66,7 @@ pub(crate) fn after_add(
 
 /// Why a person known by an email whose add just ended in doubt is not
 /// added.
-const EMAIL_IN_DOUBT: &str = "not added: adding a contact with this email just failed, and adding again could make a second one";
+const EMAIL_IN_DOUBT: &str = crate::status::reason::EMAIL_IN_DOUBT.1;
 
 impl Client {
     /// Adds the people not found (one resolution per distinct person),

@@ -17,7 +17,15 @@ use crate::people::person::Person;
 use crate::people::plan::PeoplePlan;
 use crate::people::resolution::Resolution;
 
-/// One person's row: who they are, what was found, and the invitation.
+/// One person's row: who they are, what was found, and the invitation;
+/// [`status`](Self::status) and [`reason`](Self::reason) say where it
+/// stands in one word and one code (see [`InviteStatus`](crate::InviteStatus)).
+///
+/// With the `serde` feature it is one flat record: the person's fields
+/// (`externalId`, `email`, `firstName`, `lastName`), `contact`, `created`,
+/// `candidates` (when ambiguous), `status`, `reason`, the links
+/// (`inviteLinkYes`, `inviteLinkNo`), `error` (the error's message) and
+/// `note` (the row in words); read back, it is the row written.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct PersonInvitation {
@@ -59,8 +67,10 @@ impl PersonInvitation {
     }
 }
 
-/// The rows of [`Client::invite_people`].
+/// The rows of [`Client::invite_people`]. With the `serde` feature:
+/// `{"event": 4, "rows": [...]}`, each row as [`PersonInvitation`] says.
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct PeopleReport {
     /// The event.

@@ -20,6 +20,7 @@ use crate::people::person::{Person, email_key};
 
 /// Which contact a person is, by the rule in this module's documentation.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Match {
     /// This contact.
     Found(ContactId),

@@ -6,6 +6,7 @@
 
 use crate::ids::ContactId;
 use crate::operations::contacts::{Contact, NewContact};
+use crate::status::reason;
 
 /// Someone to find among the account's contacts, by their id in another
 /// system and/or their email; names are used only to add them.
@@ -21,6 +22,7 @@ use crate::operations::contacts::{Contact, NewContact};
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 #[must_use]
+#[non_exhaustive]
 pub struct Person {
     /// Their id in another system, matched exactly.
     pub external_id: Option<String>,
@@ -104,12 +106,10 @@ impl Person {
     pub(crate) fn missing_for_adding(&self) -> Option<&'static str> {
         let filled = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
         if !filled(&self.first_name) || !filled(&self.last_name) || !filled(&self.email) {
-            return Some(
-                "not in the account; adding a contact needs an email, a first and a last name",
-            );
+            return Some(reason::MISSING_FIELDS.1);
         }
         if !self.email.as_deref().map(str::trim).is_some_and(is_email) {
-            return Some("not in the account; the email is not an address, so it cannot be added");
+            return Some(reason::BAD_EMAIL.1);
         }
         None
     }

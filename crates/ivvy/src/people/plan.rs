@@ -51,7 +51,7 @@ pub struct PeoplePlan {
 /// A [`PeoplePlan`] in numbers. People are counted once each by
 /// [`Person::key`]; a row with nothing to look for counts as one person.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct PeopleCounts {
     /// Rows given.

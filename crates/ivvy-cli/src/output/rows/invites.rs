@@ -1,5 +1,7 @@
 //! An invite run's row per contact: the library's [`Invitation`], or for a
-//! contact already invited, the links an earlier run recorded.
+//! contact already invited, the links an earlier run recorded. `status`
+//! and `reason` are the library's codes ([`ivvy::InviteStatus`]); the
+//! table shows the status in words.
 
 use ivvy::{Invitation, InviteLinks, Outcome};
 
@@ -51,6 +53,14 @@ impl<'a> InviteRow<'a> {
     fn is_invited(&self) -> bool {
         self.invitation.outcome.is_invited()
     }
+
+    /// The reason code; none once an earlier run's links fill the gap.
+    pub(crate) fn reason(&self) -> Option<&str> {
+        match &self.recorded {
+            Some(_) => None,
+            None => self.invitation.reason(),
+        }
+    }
 }
 
 /// The yes link, when known.
@@ -88,7 +98,10 @@ impl Kind for Invites {
             Column::both("contact", "CONTACT", 11, |r| {
                 Cell::Number(r.invitation.contact.get())
             }),
-            Column::data("status", |r| Cell::Bool(r.is_invited())),
+            Column::data("status", |r| {
+                Cell::Text(r.invitation.status().code().into())
+            }),
+            Column::data("reason", |r| Cell::text(r.reason())),
             Column::shown("STATUS", 16, |r| {
                 Cell::Text(r.invitation.outcome.word().into())
             }),

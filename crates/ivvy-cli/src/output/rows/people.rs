@@ -60,6 +60,14 @@ impl<'a> PersonRow<'a> {
         self.row.is_invited()
     }
 
+    /// The reason code; an earlier run's links fill a gap in the links.
+    fn reason(&self) -> Option<&str> {
+        match &self.invite {
+            Some(invite) if self.row.resolution.status().is_none() => invite.reason(),
+            _ => self.row.reason(),
+        }
+    }
+
     fn contact(&self) -> Cell {
         self.row
             .contact()
@@ -89,7 +97,17 @@ impl Kind for People {
             }),
             Column::both("contact", "CONTACT", 11, PersonRow::contact),
             Column::data("created", |r| Cell::Bool(r.row.resolution.created())),
-            Column::data("status", |r| Cell::Bool(r.is_invited())),
+            Column::data("status", |r| Cell::Text(r.row.status().code().into())),
+            Column::data("reason", |r| Cell::text(r.reason())),
+            Column::data("candidates", |r| match &r.row.resolution {
+                ivvy::Resolution::Ambiguous(ids) => Cell::Text(
+                    ids.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+                _ => Cell::Empty,
+            }),
             Column::shown("STATUS", 16, |r| Cell::Text(r.status_words())),
             Column::data("inviteLinkYes", |r| yes(r.links())),
             Column::data("inviteLinkNo", |r| no(r.links())),

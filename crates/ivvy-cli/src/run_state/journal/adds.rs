@@ -44,11 +44,10 @@ impl Line {
     /// The person the line is about, so that the library's rule for
     /// telling people apart ([`Person::key`]) decides who is who.
     fn person(&self) -> Person {
-        Person {
-            external_id: self.external_id.clone(),
-            email: self.email.clone(),
-            ..Person::default()
-        }
+        let mut person = Person::default();
+        person.external_id.clone_from(&self.external_id);
+        person.email.clone_from(&self.email);
+        person
     }
 }
 

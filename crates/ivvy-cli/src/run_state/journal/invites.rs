@@ -275,10 +275,7 @@ mod tests {
         let c = |n: u64| ContactId::new(n).expect("id");
         writer.sending(&[c(1), c(2)]).expect("writes");
         let links = InviteLinks::new("https://a.test/y".into(), "https://a.test/n".into());
-        let invited = Invitation {
-            contact: c(1),
-            outcome: Outcome::Invited(links.expect("links")),
-        };
+        let invited = Invitation::new(c(1), Outcome::Invited(links.expect("links")));
         writer.settled([&invited].into_iter()).expect("writes");
         let earlier = Earlier::read(&path, "acct", event(4), None).expect("reads");
         assert_eq!(earlier.invited().map(|c| c.get()).collect::<Vec<_>>(), [1]);
