@@ -404,3 +404,52 @@ proptest! {
         });
     }
 }
+
+#[tokio::test]
+async fn the_each_forms_are_streams_in_input_order_that_wait_for_their_reader() {
+    use futures::TryStreamExt;
+    let server = mock(Faults::new().fail_after_work_every(3)).await;
+    let client = server.client_builder().build().expect("client");
+    let input: Vec<i64> = (1..=300).rev().collect();
+    let mut rows = std::pin::pin!(client.invite_each(
+        EVENT,
+        input.clone(),
+        &fast_retries().chunk_size(10).concurrency(4)
+    ));
+    let mut seen = Vec::new();
+    while let Some(row) = rows.try_next().await.expect("no error") {
+        // Async work per row: the run waits for the reader.
+        if seen.len() % 50 == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        seen.push(i64::try_from(row.contact.get()).expect("id"));
+    }
+    assert_eq!(seen, input);
+    assert_eq!(server.max_invite_count(), 1);
+
+    // Bad input is the stream's one item, an error.
+    let bad: Vec<Result<ivvy::Invitation, ivvy::Error>> =
+        futures::StreamExt::collect(client.invite_each(EVENT, [1_i64, 0], &fast_retries())).await;
+    assert_eq!(bad.len(), 1);
+    let error = bad[0].as_ref().expect_err("refused");
+    assert!(error.to_string().contains("contacts[1]"), "{error}");
+
+    // Dropped half way, the run stops: nothing more is sent.
+    let mut rows = Box::pin(client.invite_each(
+        EVENT + 1,
+        1..=1_000_i64,
+        &fast_retries().chunk_size(10).concurrency(1),
+    ));
+    rows.try_next().await.expect("no error").expect("a row");
+    drop(rows);
+    // A request already on the wire may still arrive; nothing after it.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let sent = server.request_count();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        server.request_count(),
+        sent,
+        "a dropped stream sends nothing"
+    );
+    assert!(server.invitations(EVENT + 1).len() < 1_000 - 1_000 / 7);
+}

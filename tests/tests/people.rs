@@ -287,7 +287,7 @@ async fn a_server_that_ignores_the_filter_is_read_whole_instead() {
         Person::by_email(email(43)),
     ];
     let found = client
-        .resolve_people(&people, &PeopleOptions::new())
+        .resolve_people(people.clone(), &PeopleOptions::new())
         .await
         .expect("resolves");
     let contacts: Vec<Option<u64>> = found.iter().map(|r| r.contact().map(|c| c.get())).collect();
@@ -312,7 +312,7 @@ async fn a_short_list_is_looked_up_person_by_person() {
         Person::by_external_id("OTHER-2").and_email(email(50)),
     ];
     let found = client
-        .resolve_people(&people, &PeopleOptions::new())
+        .resolve_people(people.clone(), &PeopleOptions::new())
         .await
         .expect("resolves");
     let contacts: Vec<Option<u64>> = found.iter().map(|r| r.contact().map(|c| c.get())).collect();
@@ -342,7 +342,7 @@ async fn an_unclear_add_is_looked_up_before_anything_is_sent_again() {
         .create_missing(true)
         .bulk(fast(Duration::from_millis(300)));
     let found = client
-        .resolve_people(&people, &options)
+        .resolve_people(people.clone(), &options)
         .await
         .expect("resolves");
     assert!(found[0].created(), "{:?}", found[0]);
@@ -360,7 +360,7 @@ async fn an_unclear_add_is_looked_up_before_anything_is_sent_again() {
         .create_missing(true)
         .bulk(fast(Duration::ZERO).max_attempts(2));
     let found = client
-        .resolve_people(&people, &options)
+        .resolve_people(people.clone(), &options)
         .await
         .expect("resolves");
     assert!(matches!(found[0], Resolution::Failed(_)), "{:?}", found[0]);

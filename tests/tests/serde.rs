@@ -95,7 +95,7 @@ async fn reports_of_every_status_read_back_as_written() {
 
     // Not found (nobody is added), and not sent (cancelled first).
     let lookups = client
-        .resolve_people(&people[4..5], &PeopleOptions::new())
+        .resolve_people(people[4..5].to_vec(), &PeopleOptions::new())
         .await
         .expect("runs");
     assert!(matches!(lookups[0], Resolution::NotFound));

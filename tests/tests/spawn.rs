@@ -62,15 +62,19 @@ async fn every_public_operation_can_be_spawned() {
         .await
         .map(drop));
     spawn!("invite_each", |c| c
-        .invite_each(3, [1, 2], &bulk(), |_| {})
+        .invite_each(3, [1, 2], &bulk())
+        .try_collect::<Vec<_>>()
         .await
         .map(drop));
     spawn!("plan_invites + invite_planned", |c| {
         let plan = c.plan_invites(4, [1, 2], &bulk()).await?;
-        c.invite_planned(plan, &bulk(), |_| {}).await.map(drop)
+        c.invite_planned(plan, &bulk())
+            .try_collect::<Vec<_>>()
+            .await
+            .map(drop)
     });
     spawn!("resolve_people", |c| c
-        .resolve_people(&people(), &find())
+        .resolve_people(people(), &find())
         .await
         .map(drop));
     spawn!("invite_people", |c| c
@@ -78,15 +82,22 @@ async fn every_public_operation_can_be_spawned() {
         .await
         .map(drop));
     spawn!("invite_people_each", |c| c
-        .invite_people_each(6, people(), &find(), |_| {})
+        .invite_people_each(6, people(), &find())
+        .try_collect::<Vec<_>>()
         .await
         .map(drop));
     spawn!("plan_people + invite_people_planned", |c| {
         let plan = c.plan_people(7, people(), &find()).await?;
-        c.invite_people_planned(plan, &find(), |_| {})
+        c.invite_people_planned(plan, &find())
+            .try_collect::<Vec<_>>()
             .await
             .map(drop)
     });
+    spawn!("answers", |c| c
+        .answers(8, people(), &find())
+        .try_collect::<Vec<_>>()
+        .await
+        .map(drop));
     spawn!("contacts", |c| c
         .contacts(Filter::new())
         .try_collect::<Vec<_>>()

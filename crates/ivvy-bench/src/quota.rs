@@ -44,21 +44,23 @@ pub async fn run_once(limit: f64, contacts: u64, paced: bool) -> Result<Run, Str
     }
     let client = builder.build().map_err(|e| e.to_string())?;
     let started = Instant::now();
-    let summary = client
-        .invite_each(
-            4,
-            (1..=contacts).filter_map(|c| ivvy::ContactId::new(c).ok()),
-            &BulkOptions::new(),
-            |_| {},
-        )
+    let mut invited = 0;
+    let mut rows = std::pin::pin!(client.invite_each(
+        4,
+        (1..=contacts).filter_map(|c| ivvy::ContactId::new(c).ok()),
+        &BulkOptions::new(),
+    ));
+    while let Some(row) = futures::TryStreamExt::try_next(&mut rows)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+    {
+        invited += usize::from(row.status().is_invited());
+    }
     let elapsed = started.elapsed().as_secs_f64();
     let existing = (1..=contacts).filter(|c| c % 7 != 0).count();
-    if summary.invited != existing {
+    if invited != existing {
         return Err(format!(
-            "{} of {existing} contacts invited at {limit} requests/s",
-            summary.invited
+            "{invited} of {existing} contacts invited at {limit} requests/s"
         ));
     }
     let sent = server.request_count();

@@ -64,11 +64,42 @@ macro_rules! id_type {
             }
         }
 
-        // One integer conversion only, so plain literals (`invite_contacts(4, [1, 2])`)
-        // infer without annotations; `new` takes a u64.
+        // Every common integer type converts, checked. A plain literal
+        // (`invite_contacts(4, [1, 2])`) falls back to i32, which is one
+        // of them, so it needs no annotation.
         impl TryFrom<i64> for $name {
             type Error = InvalidId;
             fn try_from(value: i64) -> Result<Self, InvalidId> {
+                u64::try_from(value)
+                    .map_err(|_| InvalidId { kind: $kind, value: value.to_string() })
+                    .and_then(Self::new)
+            }
+        }
+
+        impl TryFrom<i32> for $name {
+            type Error = InvalidId;
+            fn try_from(value: i32) -> Result<Self, InvalidId> {
+                Self::try_from(i64::from(value))
+            }
+        }
+
+        impl TryFrom<u64> for $name {
+            type Error = InvalidId;
+            fn try_from(value: u64) -> Result<Self, InvalidId> {
+                Self::new(value)
+            }
+        }
+
+        impl TryFrom<u32> for $name {
+            type Error = InvalidId;
+            fn try_from(value: u32) -> Result<Self, InvalidId> {
+                Self::new(u64::from(value))
+            }
+        }
+
+        impl TryFrom<usize> for $name {
+            type Error = InvalidId;
+            fn try_from(value: usize) -> Result<Self, InvalidId> {
                 u64::try_from(value)
                     .map_err(|_| InvalidId { kind: $kind, value: value.to_string() })
                     .and_then(Self::new)
@@ -102,8 +133,11 @@ id_type!(
     ///
     /// ```
     /// use ivvy::EventId;
-    /// assert_eq!(EventId::try_from(4).unwrap().get(), 4);
-    /// assert!(EventId::try_from(0).is_err());
+    /// assert_eq!(EventId::try_from(4_i64).unwrap().get(), 4);
+    /// assert_eq!(EventId::try_from(4_u64).unwrap().get(), 4);
+    /// assert!(EventId::try_from(0_i32).is_err());
+    /// assert!(EventId::try_from(-1_i64).is_err());
+    /// assert!(EventId::try_from(u64::MAX).is_err());
     /// assert!("12".parse::<EventId>().is_ok());
     /// ```
     EventId,
@@ -146,12 +180,29 @@ mod tests {
 
     #[test]
     fn accepts_positive_integers() {
-        assert_eq!(ContactId::try_from(7).map(ContactId::get), Ok(7));
+        assert_eq!(ContactId::try_from(7_i64).map(ContactId::get), Ok(7));
         assert_eq!(ContactId::new(1).map(ContactId::get), Ok(1));
         assert_eq!(
             ContactId::try_from(i64::MAX).map(ContactId::get),
             Ok(i64::MAX as u64)
         );
+    }
+
+    #[test]
+    fn every_common_integer_type_converts_and_literals_need_no_annotation() {
+        fn ids(list: impl IntoIterator<Item = impl IntoId<ContactId>>) -> Vec<u64> {
+            list.into_iter()
+                .map(|c| c.into_id().map(ContactId::get).expect("valid"))
+                .collect()
+        }
+        assert_eq!(ids(vec![1_u64, 2]), [1, 2]);
+        assert_eq!(ids([3_i64, 4]), [3, 4]);
+        assert_eq!(ids([5_u32]), [5]);
+        assert_eq!(ids([6_usize]), [6]);
+        assert_eq!(ids([7]), [7], "a plain literal");
+        assert_eq!(ids([ContactId::new(8).expect("valid")]), [8]);
+        assert!(IntoId::<ContactId>::into_id(-1_i32).is_err());
+        assert!(IntoId::<ContactId>::into_id(u64::MAX).is_err());
     }
 
     #[test]
@@ -165,7 +216,7 @@ mod tests {
             assert_eq!(err.kind, "contact");
         }
         assert_eq!(
-            EventId::try_from(0).expect_err("zero").to_string(),
+            EventId::try_from(0_i64).expect_err("zero").to_string(),
             "0 is not a valid event id: ids are whole numbers from 1 to 9223372036854775807"
         );
     }

@@ -3,17 +3,19 @@
 //! an [`InvitePlan`] (or is given one) and hands it to a
 //! [`Run`](super::run::Run) with the direct [`Sender`](super::sender::Sender).
 
+use futures::Stream;
 use tracing::Instrument;
 
 use crate::bulk::options::BulkOptions;
 use crate::bulk::plan::InvitePlan;
 use crate::bulk::report::{BulkReport, BulkSummary};
+use crate::bulk::rows::rows_of;
 use crate::bulk::run::Run;
 use crate::bulk::sender::Direct;
 use crate::client::Client;
 use crate::error::Error;
 use crate::ids::{ContactId, EventId, IntoId};
-use crate::operations::checks::checked_event;
+use crate::operations::checks::{checked_event, contact_ids};
 use crate::operations::invite::Invitation;
 
 impl Client {
@@ -49,60 +51,90 @@ impl Client {
         options: &BulkOptions,
     ) -> Result<BulkReport, Error> {
         let event = checked_event(event)?;
+        let plan = self.plan_invites(event, contacts, options).await?;
         let mut invitations = Vec::new();
-        self.invite_each(event, contacts, options, |batch| {
-            invitations.extend(batch);
-        })
-        .await?;
+        self.run_plan(plan, options, &mut |batch| invitations.extend(batch))
+            .await?;
         Ok(BulkReport { event, invitations })
     }
 
-    /// [`invite_many`](Self::invite_many), handing each contact's
-    /// [`Invitation`] to `each` as soon as it settles, in input order, in
-    /// batches (at least one per request), and keeping none of them: memory
-    /// is bounded by the requests in flight, not by the list. Returns the
-    /// counts per outcome.
+    /// [`invite_many`](Self::invite_many), as a stream of each contact's
+    /// [`Invitation`] in input order, each as soon as it and those before
+    /// it have settled; none is kept, so memory is bounded by the requests
+    /// in flight, not by the list. Bad input, or a first read of the
+    /// event's invitations that fails, is the stream's one item (an
+    /// `Err`). The run advances as the stream is read, and stops when it
+    /// is dropped.
     ///
     /// When the run is cancelled ([`BulkOptions::cancel_on`]) it sends
     /// nothing more, gives requests under way [`BulkOptions::drain_time`]
     /// to finish, checks the event's invitations for any whose fate is
-    /// unknown, and still hands over a row for every contact: a contact the
+    /// unknown, and still gives a row for every contact: a contact the
     /// server invited is never reported not sent or not invited.
     ///
     /// ```no_run
     /// # async fn run(client: ivvy::Client) -> Result<(), ivvy::Error> {
-    /// let summary = client
-    ///     .invite_each(4, 1..=100_000_i64, &ivvy::BulkOptions::new(), |batch| {
-    ///         for invitation in batch {
-    ///             println!("{} {}", invitation.contact, invitation.outcome.word());
-    ///         }
-    ///     })
-    ///     .await?;
-    /// eprintln!("{} invited", summary.invited);
+    /// use futures::TryStreamExt;
+    /// let mut rows = std::pin::pin!(client.invite_each(4, 1..=100_000_i64, &ivvy::BulkOptions::new()));
+    /// let mut invited = 0;
+    /// while let Some(invitation) = rows.try_next().await? {
+    ///     // Async work per row is fine here: the run waits for it.
+    ///     println!("{} {}", invitation.contact, invitation.status());
+    ///     invited += usize::from(invitation.status().is_invited());
+    /// }
+    /// eprintln!("{invited} invited");
     /// # Ok(()) }
     /// ```
-    pub async fn invite_each(
+    pub fn invite_each(
         &self,
         event: impl IntoId<EventId>,
         contacts: impl IntoIterator<Item = impl IntoId<ContactId>>,
         options: &BulkOptions,
-        each: impl FnMut(Vec<Invitation>) + Send,
-    ) -> Result<BulkSummary, Error> {
-        let plan = self.plan_invites(event, contacts, options).await?;
-        self.invite_planned(plan, options, each).await
+    ) -> impl Stream<Item = Result<Invitation, Error>> + Send + 'static {
+        // Checked now, so the stream owns nothing of the caller's.
+        let checked = checked_event(event).and_then(|e| Ok((e, contact_ids(contacts)?)));
+        let client = self.clone();
+        let options = options.clone();
+        rows_of(move |mut each| async move {
+            let (event, contacts) = checked?;
+            let plan = client.plan_invites(event, contacts, &options).await?;
+            client.run_plan(plan, &options, &mut each).await
+        })
     }
 
     /// Carries out a plan made by [`plan_invites`](Self::plan_invites), as
-    /// [`invite_each`](Self::invite_each) does, without reading anything
-    /// the plan has read. Contacts the plan found invited are reported
+    /// [`invite_each`](Self::invite_each) does (a stream of rows in input
+    /// order), without reading anything the plan has read. Contacts the
+    /// plan found invited are reported
     /// [`Outcome::AlreadyInvited`](crate::Outcome::AlreadyInvited); the
     /// options' retries, concurrency and callbacks apply (their
     /// `already_invited` and `skip_invited` were the plan's to use).
-    pub async fn invite_planned(
+    ///
+    /// ```no_run
+    /// # async fn run(client: ivvy::Client) -> Result<(), ivvy::Error> {
+    /// use futures::TryStreamExt;
+    /// let options = ivvy::BulkOptions::new();
+    /// let plan = client.plan_invites(4, [1_i64, 2, 3], &options).await?;
+    /// eprintln!("{} to send in {} request(s)", plan.to_send(), plan.requests(100));
+    /// let rows: Vec<ivvy::Invitation> = client.invite_planned(plan, &options).try_collect().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn invite_planned(
         &self,
         plan: InvitePlan,
         options: &BulkOptions,
-        mut each: impl FnMut(Vec<Invitation>) + Send,
+    ) -> impl Stream<Item = Result<Invitation, Error>> + Send + 'static {
+        let client = self.clone();
+        let options = options.clone();
+        rows_of(move |mut each| async move { client.run_plan(plan, &options, &mut each).await })
+    }
+
+    /// Carries out `plan`, handing rows to `each` in input order.
+    pub(crate) async fn run_plan(
+        &self,
+        plan: InvitePlan,
+        options: &BulkOptions,
+        each: &mut (dyn FnMut(Vec<Invitation>) + Send),
     ) -> Result<BulkSummary, Error> {
         options.check()?;
         let span = tracing::info_span!(
@@ -112,6 +144,6 @@ impl Client {
         );
         let sender = Direct { client: self };
         let run = Run::new(self, &sender, plan.event, options);
-        Ok(run.drive(plan, &mut each).instrument(span).await)
+        Ok(run.drive(plan, each).instrument(span).await)
     }
 }

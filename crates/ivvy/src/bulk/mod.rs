@@ -14,7 +14,8 @@
 //! - [`sender`]: the seam through which a chunk is sent and an unclear
 //!   send is checked; a new way of sending is a new [`sender::Sender`];
 //! - [`release`]: outcomes handed over in input order;
-//! - [`report`]: the counts and the report.
+//! - [`report`]: the counts and the report;
+//! - [`rows`]: a run's rows as a stream.
 //!
 //! When to retry is [`policy`](crate::policy)'s; waits, cancelling and
 //! reports are the run's [`context`](crate::context).
@@ -25,6 +26,7 @@ pub(crate) mod options;
 pub(crate) mod plan;
 pub(crate) mod release;
 pub(crate) mod report;
+pub(crate) mod rows;
 pub(crate) mod run;
 pub(crate) mod sender;
 pub(crate) mod track;

@@ -27,8 +27,9 @@ use crate::operations::checks::{checked_event, distinct_contacts};
 ///     plan.to_send(),
 ///     plan.requests(100)
 /// );
-/// let summary = client.invite_planned(plan, &options, |_| {}).await?;
-/// println!("{} invited", summary.invited);
+/// use futures::TryStreamExt;
+/// let rows: Vec<ivvy::Invitation> = client.invite_planned(plan, &options).try_collect().await?;
+/// println!("{} invited", rows.iter().filter(|r| r.status().is_invited()).count());
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]

@@ -27,7 +27,9 @@ pub struct BulkSummary {
 }
 
 impl BulkSummary {
-    pub(crate) fn count(&mut self, outcome: &Outcome) {
+    /// Counts one contact's outcome (as a caller reading
+    /// [`Client::invite_each`]'s stream keeps its own tally).
+    pub fn count(&mut self, outcome: &Outcome) {
         let slot = match outcome {
             Outcome::Invited(_) | Outcome::InvitedLinksUnknown => &mut self.invited,
             Outcome::AlreadyInvited => &mut self.already_invited,

@@ -11,6 +11,21 @@ pub(crate) fn checked_event(event: impl IntoId<EventId>) -> Result<EventId, Erro
         .map_err(|e| Error::invalid("event", e.to_string()))
 }
 
+/// Checks every contact id, keeping repeats (a plan counts them as given).
+pub(crate) fn contact_ids(
+    contacts: impl IntoIterator<Item = impl IntoId<ContactId>>,
+) -> Result<Vec<ContactId>, Error> {
+    contacts
+        .into_iter()
+        .enumerate()
+        .map(|(index, contact)| {
+            contact
+                .into_id()
+                .map_err(|e| Error::invalid(format!("contacts[{index}]"), e.to_string()))
+        })
+        .collect()
+}
+
 /// Checks every contact id and drops repeats, keeping each id's first
 /// position, so a contact is never sent twice.
 pub(crate) fn distinct_contacts(

@@ -5,8 +5,11 @@
 //! [`PersonInvitation`] per person, in input order; a contact two people
 //! resolve to is invited once, and both rows show its outcome.
 
+use futures::Stream;
+
 use crate::bulk::plan::InvitePlan;
 use crate::bulk::report::BulkSummary;
+use crate::bulk::rows::rows_of;
 use crate::client::Client;
 use crate::error::Error;
 use crate::ids::{ContactId, EventId, HashMap, IntoId};
@@ -120,39 +123,82 @@ impl Client {
         options: &PeopleOptions,
     ) -> Result<PeopleReport, Error> {
         let event = checked_event(event)?;
+        let plan = self.plan_people(event, people, options).await?;
         let mut rows = Vec::new();
-        self.invite_people_each(event, people.into_iter().collect(), options, |batch| {
-            rows.extend(batch);
-        })
-        .await?;
+        self.run_people_plan(plan, options, &mut |batch| rows.extend(batch))
+            .await?;
         Ok(PeopleReport { event, rows })
     }
 
-    /// [`invite_people`](Self::invite_people), handing rows to `each` in
-    /// input order as their invitations settle. Returns the invite counts
-    /// (over distinct contacts).
-    pub async fn invite_people_each(
+    /// [`invite_people`](Self::invite_people), as a stream of rows in
+    /// input order, each as soon as its invitation (and those before it)
+    /// has settled. Bad input, or a lookup of the account that fails, is
+    /// the stream's one item (an `Err`). The run advances as the stream is
+    /// read, and stops when it is dropped.
+    ///
+    /// ```no_run
+    /// # async fn run(client: ivvy::Client) -> Result<(), ivvy::Error> {
+    /// use futures::TryStreamExt;
+    /// use ivvy::{PeopleOptions, Person};
+    /// let people = vec![Person::by_external_id("CRM-00001")];
+    /// let mut rows = std::pin::pin!(client.invite_people_each(4, people, &PeopleOptions::new()));
+    /// while let Some(row) = rows.try_next().await? {
+    ///     println!("{:?}: {} {:?}", row.person.external_id, row.status(), row.reason());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn invite_people_each(
         &self,
         event: impl IntoId<EventId>,
-        people: Vec<Person>,
+        people: impl IntoIterator<Item = Person>,
         options: &PeopleOptions,
-        each: impl FnMut(Vec<PersonInvitation>) + Send,
-    ) -> Result<BulkSummary, Error> {
-        let plan = self.plan_people(event, people, options).await?;
-        self.invite_people_planned(plan, options, each).await
+    ) -> impl Stream<Item = Result<PersonInvitation, Error>> + Send + 'static {
+        let event = checked_event(event);
+        let people: Vec<Person> = people.into_iter().collect();
+        let client = self.clone();
+        let options = options.clone();
+        rows_of(move |mut each| async move {
+            let plan = client.plan_people(event?, people, &options).await?;
+            client.run_people_plan(plan, &options, &mut each).await
+        })
     }
 
     /// Carries out a plan made by [`plan_people`](Self::plan_people), as
-    /// [`invite_people_each`](Self::invite_people_each) does, without
-    /// looking anyone up or reading the event's invitations again: the
-    /// missing are added (with
+    /// [`invite_people_each`](Self::invite_people_each) does (a stream of
+    /// rows in input order), without looking anyone up or reading the
+    /// event's invitations again: the missing are added (with
     /// [`create_missing`](PeopleOptions::create_missing)), then every
     /// contact not invited already is invited.
-    pub async fn invite_people_planned(
+    ///
+    /// ```no_run
+    /// # async fn run(client: ivvy::Client) -> Result<(), ivvy::Error> {
+    /// use futures::TryStreamExt;
+    /// use ivvy::{PeopleOptions, Person};
+    /// let options = PeopleOptions::new().create_missing(true);
+    /// let people = vec![Person::by_email("ann@example.com").named("Ann", "Lee")];
+    /// let plan = client.plan_people(4, people, &options).await?;
+    /// eprintln!("{} to add", plan.counts().to_add);
+    /// let rows: Vec<_> = client.invite_people_planned(plan, &options).try_collect().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn invite_people_planned(
         &self,
         plan: PeoplePlan,
         options: &PeopleOptions,
-        mut each: impl FnMut(Vec<PersonInvitation>) + Send,
+    ) -> impl Stream<Item = Result<PersonInvitation, Error>> + Send + 'static {
+        let client = self.clone();
+        let options = options.clone();
+        rows_of(
+            move |mut each| async move { client.run_people_plan(plan, &options, &mut each).await },
+        )
+    }
+
+    /// Carries out `plan`, handing rows to `each` in input order.
+    pub(crate) async fn run_people_plan(
+        &self,
+        plan: PeoplePlan,
+        options: &PeopleOptions,
+        each: &mut (dyn FnMut(Vec<PersonInvitation>) + Send),
     ) -> Result<BulkSummary, Error> {
         options.bulk.check()?;
         let PeoplePlan {
@@ -198,7 +244,7 @@ impl Client {
             stopped: invites.stopped,
         };
         let summary = self
-            .invite_planned(plan, &options.bulk, |batch| {
+            .run_plan(plan, &options.bulk, &mut |batch| {
                 rows.settle(batch);
                 let ready = rows.ready();
                 if !ready.is_empty() {

@@ -30,8 +30,9 @@ use crate::people::roster::Roster;
 /// let plan = client.plan_people(4, people, &options).await?;
 /// let counts = plan.counts();
 /// println!("{} found, {} to add, {} to send", counts.found, counts.to_add, counts.to_send);
-/// let report = client.invite_people_planned(plan, &options, |_| {}).await?;
-/// println!("{} invited", report.invited);
+/// use futures::TryStreamExt;
+/// let rows: Vec<_> = client.invite_people_planned(plan, &options).try_collect().await?;
+/// println!("{} invited", rows.iter().filter(|r| r.status().is_invited()).count());
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]

@@ -73,7 +73,7 @@ impl Client {
     ///     Person::by_email("new@example.com").named("New", "Person"),
     /// ];
     /// let found = client
-    ///     .resolve_people(&people, &PeopleOptions::new().create_missing(true))
+    ///     .resolve_people(people.clone(), &PeopleOptions::new().create_missing(true))
     ///     .await?;
     /// for (person, resolution) in people.iter().zip(&found) {
     ///     println!("{person:?}: {:?}", resolution.contact());
@@ -82,11 +82,12 @@ impl Client {
     /// ```
     pub async fn resolve_people(
         &self,
-        people: &[Person],
+        people: impl IntoIterator<Item = Person>,
         options: &PeopleOptions,
     ) -> Result<Vec<Resolution>, Error> {
         options.bulk.check()?;
-        let roster = Roster::new(people);
+        let people: Vec<Person> = people.into_iter().collect();
+        let roster = Roster::new(&people);
         let context = options.bulk.context();
         let found = self.find_people(&roster, options, &context).await?;
         let found = if options.create_missing {

@@ -22,7 +22,7 @@ use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use ivvy::{Invitation, PeopleOptions, PersonInvitation};
+use ivvy::{BulkSummary, Invitation, PeopleOptions, PersonInvitation};
 
 use crate::args::InviteArgs;
 use crate::commands::event;
@@ -34,7 +34,7 @@ use crate::signals::Interrupts;
 
 use input::{Input, names_missing};
 use plan::Plan;
-use sink::{Sink, finish};
+use sink::{Sink, each_batch, finish};
 use summary::{FailingIds, PeopleTally};
 
 /// From a terminal, a run that would invite more than this asks first.
@@ -159,13 +159,18 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
             let mut sink =
                 Sink::<Invites>::start(stdout, &args.output, event, invites_journal.clone())?;
             let mut failing = FailingIds::default();
-            let result = client
-                .invite_planned(plan, &bulk, |batch: Vec<Invitation>| {
+            let mut summary = BulkSummary::default();
+            let result = each_batch(
+                client.invite_planned(plan, &bulk),
+                |batch: Vec<Invitation>| {
+                    batch.iter().for_each(|i| summary.count(&i.outcome));
                     sink.record(batch.iter());
                     failing.note(&batch);
                     sink.write(batch.iter().map(|i| InviteRow::new(i, &links)));
-                })
-                .await;
+                },
+            )
+            .await
+            .map(|()| summary);
             let summary = finish(bar, sink, result)?;
             eprint!("{}", failing.summary(&summary));
             failing.verdict(&summary)
@@ -175,8 +180,9 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
                 Sink::<People>::start(stdout, &args.output, event, invites_journal.clone())?;
             let mut tally = PeopleTally::default();
             let mut journalled = HashSet::new();
-            let result = client
-                .invite_people_planned(plan, &people_options, |rows: Vec<PersonInvitation>| {
+            let result = each_batch(
+                client.invite_people_planned(plan, &people_options),
+                |rows: Vec<PersonInvitation>| {
                     let invitations: Vec<Option<Invitation>> =
                         rows.iter().map(PersonInvitation::invitation).collect();
                     // Two people may share a contact: it is journalled once.
@@ -191,8 +197,10 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
                         PersonRow::new(row, i.as_ref(), &links)
                             .names_missing(names_missing.as_deref())
                     }));
-                })
-                .await;
+                },
+            )
+            .await
+            .map(|()| BulkSummary::default());
             finish(bar, sink, result)?;
             eprint!("{}", tally.summary());
             tally.verdict()

@@ -11,6 +11,37 @@ use crate::run_state::journal::invites;
 
 /// Ends the output and the progress bar, then reports the run's error or
 /// a write error (a closed stdout, `| head`, is quiet).
+/// Hands a run's rows to `each` in batches of those ready together (so
+/// the output and the journal are written per batch, not per row), until
+/// the stream ends or fails.
+pub async fn each_batch<T>(
+    rows: impl futures::Stream<Item = Result<T, ivvy::Error>>,
+    mut each: impl FnMut(Vec<T>),
+) -> Result<(), ivvy::Error> {
+    use futures::StreamExt;
+    let mut batches = std::pin::pin!(rows.ready_chunks(BATCH_AT_MOST));
+    while let Some(batch) = batches.next().await {
+        let mut rows = Vec::with_capacity(batch.len());
+        let mut failed = None;
+        for row in batch {
+            match row {
+                Ok(row) => rows.push(row),
+                Err(error) => failed = Some(error),
+            }
+        }
+        if !rows.is_empty() {
+            each(rows);
+        }
+        if let Some(error) = failed {
+            return Err(error);
+        }
+    }
+    Ok(())
+}
+
+/// Rows written at once at most: a batch stays small next to the run.
+const BATCH_AT_MOST: usize = 4096;
+
 pub fn finish<K: Kind>(
     bar: Option<ProgressBar>,
     sink: Sink<K>,
