@@ -273,3 +273,8 @@ pub async fn post_signed(
     headers.extend(output.headers().map(|h| (h.name, h.value)));
     post_raw(base_url, path, &headers, body).await
 }
+
+/// The README's Rust blocks, compiled as doctests so they stay true as
+/// written.
+#[doc = include_str!("../../README.md")]
+pub mod readme {}

@@ -52,7 +52,7 @@ enum Kind {
 async fn five_thousand_people_are_resolved_added_and_invited_once_despite_unclear_failures() {
     const ACCOUNT: usize = 20_000;
     let faults = Faults::new()
-        .create_fails_after_work_every(7)
+        .create_fail_after_work_every(7)
         .fail_after_work_every(5)
         .list_lag(Duration::from_millis(40));
     let server = start(ACCOUNT, faults).await;
@@ -331,7 +331,7 @@ async fn an_unclear_add_is_looked_up_before_anything_is_sent_again() {
     // Every add fails after its work; the new contact shows in listings
     // 100 ms later, within the 300 ms consistency window.
     let faults = Faults::new()
-        .create_fails_after_work_every(1)
+        .create_fail_after_work_every(1)
         .list_lag(Duration::from_millis(100));
     let server = start(50, faults).await;
     let client = server.client_builder().build().expect("client");
@@ -352,7 +352,7 @@ async fn an_unclear_add_is_looked_up_before_anything_is_sent_again() {
     // With no window the lookup misses the lagging contact and the add is
     // sent again: the window is what keeps a contact from being added twice.
     let faults = Faults::new()
-        .create_fails_after_work_every(1)
+        .create_fail_after_work_every(1)
         .list_lag(Duration::from_millis(300));
     let second = start(50, faults).await;
     let client = second.client_builder().build().expect("client");

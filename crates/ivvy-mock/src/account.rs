@@ -16,6 +16,13 @@
 //! [`state`](crate::state), listed here or not.
 
 use std::collections::HashMap;
+
+/// The sample event `LAUNCH26`'s id ([`Account::sample`]).
+pub const LAUNCH26: u64 = 1;
+/// The sample event `GALA26`'s id.
+pub const GALA26: u64 = 2;
+/// The sample event `SUMMIT27`'s id (a draft).
+pub const SUMMIT27: u64 = 3;
 use std::time::{Instant, SystemTime};
 
 /// A contact as the account holds it.
@@ -124,9 +131,9 @@ impl Account {
     /// Adds the sample events (`LAUNCH26`, `GALA26`, `SUMMIT27`).
     pub fn with_sample_events(mut self) -> Self {
         for (id, code, title, day, status) in [
-            (1, "LAUNCH26", "Product launch", "2026-12-01", 3),
-            (2, "GALA26", "Winter gala", "2026-12-12", 3),
-            (3, "SUMMIT27", "Partner summit", "2027-03-04", 0),
+            (LAUNCH26, "LAUNCH26", "Product launch", "2026-12-01", 3),
+            (GALA26, "GALA26", "Winter gala", "2026-12-12", 3),
+            (SUMMIT27, "SUMMIT27", "Partner summit", "2027-03-04", 0),
         ] {
             self = self.with_event(AccountEvent {
                 id,

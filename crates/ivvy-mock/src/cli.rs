@@ -23,8 +23,8 @@ pub struct MockArgs {
     #[arg(long, value_name = "N")]
     pub rate_limit_every: Option<u64>,
     /// Retry-After seconds sent with each 429.
-    #[arg(long, value_name = "SECS")]
-    pub retry_after: Option<u64>,
+    #[arg(long, value_name = "SECS", alias = "retry-after")]
+    pub retry_after_secs: Option<u64>,
     /// Fail every Nth inviteContacts call with a 500 after doing the work.
     #[arg(long, value_name = "N")]
     pub fail_after_work_every: Option<u64>,
@@ -64,8 +64,8 @@ pub struct MockArgs {
     #[arg(long, value_name = "MIN-MAX", value_parser = parse_delay)]
     pub delay_ms: Option<(Duration, Duration)>,
     /// Refuse inviteContacts calls with more contacts than this.
-    #[arg(long, value_name = "N")]
-    pub max_contacts: Option<usize>,
+    #[arg(long, value_name = "N", alias = "max-contacts")]
+    pub max_contacts_per_call: Option<usize>,
     /// Limit all API requests to RPS per second, in bursts of BURST
     /// (default 10); the rest get 429 with Retry-After.
     #[arg(long, value_name = "RPS[/BURST]", value_parser = parse_rate)]
@@ -125,9 +125,9 @@ impl MockArgs {
     pub fn config(&self) -> MockConfig {
         let mut faults = Faults::new();
         faults.rate_limit_every = self.rate_limit_every;
-        faults.retry_after_secs = self.retry_after;
+        faults.retry_after_secs = self.retry_after_secs;
         faults.fail_after_work_every = self.fail_after_work_every;
-        faults.create_fails_after_work_every = self.create_fail_after_work_every;
+        faults.create_fail_after_work_every = self.create_fail_after_work_every;
         faults.list_lag = self.list_lag_ms.map(Duration::from_millis);
         faults.reply_shapes = self.reply_shape.clone();
         faults.lockout = self.lockout;
@@ -135,7 +135,7 @@ impl MockArgs {
         faults.error_in_200_every = self.error_in_200_every;
         faults.html_502_every = self.html_502_every;
         faults.delay = self.delay_ms;
-        faults.max_contacts_per_call = self.max_contacts;
+        faults.max_contacts_per_call = self.max_contacts_per_call;
         if let Some((rate, burst)) = self.rate_limit {
             faults = faults.rate_limit(rate, burst);
         }
@@ -174,6 +174,34 @@ pub fn print_env(server: &MockServer, out: &mut impl Write) -> std::io::Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_fault_flag_is_named_as_its_faults_method() {
+        use clap::CommandFactory;
+        #[derive(clap::Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            args: MockArgs,
+        }
+        let methods = include_str!("faults.rs");
+        let server_flags = ["port", "key", "secret", "contacts", "help"];
+        let mut checked = 0;
+        for arg in Wrapper::command().get_arguments() {
+            let Some(flag) = arg.get_long() else { continue };
+            if server_flags.contains(&flag) {
+                continue;
+            }
+            let name = flag.trim_end_matches("-ms").replace('-', "_");
+            let with_unit = flag.replace('-', "_");
+            assert!(
+                methods.contains(&format!("pub fn {name}("))
+                    || methods.contains(&format!("pub fn {with_unit}(")),
+                "--{flag} has no Faults method of its name"
+            );
+            checked += 1;
+        }
+        assert!(checked >= 12, "only {checked} fault flags seen");
+    }
 
     #[test]
     fn delays_parse_as_a_range_or_one_value() {

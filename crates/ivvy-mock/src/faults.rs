@@ -8,6 +8,11 @@ use crate::shapes::ReplyShape;
 
 /// Which faults to inject. Counting starts at 1 with the first API request.
 ///
+/// Each fault has one name: the method here, and the same words as a flag
+/// of `ivvy mock` / `ivvy-mock` (`create_fail_after_work_every` is
+/// `--create-fail-after-work-every`), with the flag's unit added where the
+/// method takes a `Duration` (`list_lag` is `--list-lag-ms`).
+///
 /// ```
 /// use std::time::Duration;
 /// let faults = ivvy_mock::Faults::new()
@@ -30,7 +35,7 @@ pub struct Faults {
     pub fail_after_work_every: Option<u64>,
     /// Fail every Nth addOrUpdateContact call with a 500 *after* adding or
     /// updating the contact: an ambiguous failure.
-    pub create_fails_after_work_every: Option<u64>,
+    pub create_fail_after_work_every: Option<u64>,
     /// getContactList ignores its `filter` and lists every contact, as a
     /// server that does not know a filter key might.
     pub ignore_contact_filters: bool,
@@ -186,8 +191,8 @@ impl Faults {
     }
 
     /// Fails every `n`th addOrUpdateContact call with a 500 after doing it.
-    pub fn create_fails_after_work_every(mut self, n: u64) -> Self {
-        self.create_fails_after_work_every = Some(n);
+    pub fn create_fail_after_work_every(mut self, n: u64) -> Self {
+        self.create_fail_after_work_every = Some(n);
         self
     }
 
@@ -314,7 +319,7 @@ impl Faults {
 
     /// True when addOrUpdateContact call `n` fails after its work.
     pub(crate) fn create_fails_after_work(&self, n: u64) -> bool {
-        every(n, self.create_fails_after_work_every)
+        every(n, self.create_fail_after_work_every)
     }
 
     /// The delay for request `n`: spread over the bounds by a fixed hash, so

@@ -64,6 +64,9 @@
 //! # Ok(()) }
 //! ```
 
+// docs.rs (nightly) marks each feature-gated item with its feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod account;
 mod action;
 mod actions;

@@ -17,7 +17,7 @@ use crate::action::Action;
 use crate::app::{App, Arrival};
 use crate::routes::handle;
 use crate::schema::Operations;
-use crate::state::{Answer, Recorded, Store};
+use crate::state::{Answer, Id, Recorded, Store};
 use crate::{MockConfig, MockError};
 
 /// A running fake iVvy server on 127.0.0.1. Stops when dropped.
@@ -184,8 +184,8 @@ impl MockServer {
     }
 
     /// How many times the contact was invited to the event.
-    pub fn invite_count(&self, event: u64, contact: u64) -> u32 {
-        self.app.store().count(event, contact)
+    pub fn invite_count(&self, event: impl Id, contact: impl Id) -> u32 {
+        self.app.store().count(event.id(), contact.id())
     }
 
     /// The most times any contact was invited to any event (1 when nobody
@@ -195,29 +195,58 @@ impl MockServer {
     }
 
     /// The event's invitations, in the order first made.
-    pub fn invitations(&self, event: u64) -> Vec<Recorded> {
-        self.app.store().invitations(event).to_vec()
+    pub fn invitations(&self, event: impl Id) -> Vec<Recorded> {
+        self.app.store().invitations(event.id()).to_vec()
     }
 
     /// Records invitations as if made before the test: the code under test
     /// then finds these contacts already invited. Returns how many of them
     /// exist (multiples of 7 do not; see [`state`](crate::state)).
-    pub fn seed_invitations(&self, event: u64, contacts: impl IntoIterator<Item = u64>) -> usize {
+    pub fn seed_invitations(
+        &self,
+        event: impl Id,
+        contacts: impl IntoIterator<Item = impl Id>,
+    ) -> usize {
         let now = self.app.config.clock.now();
         let visible = std::time::Instant::now();
+        let event = event.id();
         let mut store = self.app.store();
         contacts
             .into_iter()
+            .map(Id::id)
             .filter(|&c| crate::state::contact_exists(c))
             .map(|c| store.invite(event, c, now, visible))
             .count()
     }
 
-    /// Records an answer, as following an invitation link does.
-    pub fn set_answer(&self, event: u64, contact: u64, answer: Answer) -> bool {
-        self.app
-            .store()
-            .answer(event, contact, answer, self.app.config.clock.now())
+    /// Records an answer, as following an invitation link does; false
+    /// when the contact has no invitation to the event. With the `client`
+    /// feature the answer may be an `ivvy::Answer`.
+    pub fn set_answer(&self, event: impl Id, contact: impl Id, answer: impl Into<Answer>) -> bool {
+        self.app.store().answer(
+            event.id(),
+            contact.id(),
+            answer.into(),
+            self.app.config.clock.now(),
+        )
+    }
+
+    /// The id of the account's event with this code (trimmed, without
+    /// regard to case), as `ivvy events` would find it; `None` when no
+    /// event, or more than one, has it. The sample events are also
+    /// [`account::LAUNCH26`](crate::account::LAUNCH26) and its neighbours.
+    pub fn event_id(&self, code: &str) -> Option<u64> {
+        let code = code.trim();
+        let account = self.app.account();
+        let mut found = account
+            .events()
+            .iter()
+            .filter(|e| e.code.trim().eq_ignore_ascii_case(code))
+            .map(|e| e.id);
+        match (found.next(), found.next()) {
+            (Some(id), None) => Some(id),
+            _ => None,
+        }
     }
 
     /// Serves until Ctrl-C, then stops.

@@ -25,8 +25,11 @@ pub fn contact_exists(contact: u64) -> bool {
     (1..=LAST_CONTACT).contains(&contact) && !contact.is_multiple_of(7)
 }
 
-/// A contact's answer, as iVvy writes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A contact's answer, as iVvy writes it. With the `client` feature,
+/// `ivvy::Answer` converts into it, so a test sets answers in the client's
+/// own words (`server.set_answer(4, 2, ivvy::Answer::Yes)`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Answer {
     /// `U`.
     Undecided,
@@ -34,16 +37,65 @@ pub enum Answer {
     Yes,
     /// `N`.
     No,
+    /// A letter iVvy may add later, listed as given.
+    Other(String),
 }
 
 impl Answer {
-    /// `U`, `Y` or `N`.
-    pub fn letter(self) -> &'static str {
+    /// `U`, `Y`, `N`, or the other letter as given.
+    pub fn letter(&self) -> &str {
         match self {
             Answer::Undecided => "U",
             Answer::Yes => "Y",
             Answer::No => "N",
+            Answer::Other(letter) => letter,
         }
+    }
+}
+
+#[cfg(feature = "client")]
+impl From<ivvy::Answer> for Answer {
+    fn from(answer: ivvy::Answer) -> Self {
+        match answer {
+            ivvy::Answer::Yes => Answer::Yes,
+            ivvy::Answer::No => Answer::No,
+            ivvy::Answer::Undecided => Answer::Undecided,
+            other => Answer::Other(other.letter().to_string()),
+        }
+    }
+}
+
+/// An event or contact id as the fake server's methods take it: any
+/// common integer type (a plain literal needs no annotation) and, with the
+/// `client` feature, `ivvy::EventId` and `ivvy::ContactId`. A negative
+/// number is an id no event or contact has.
+pub trait Id {
+    /// The id as a number; 0 (never an id) for a negative one.
+    fn id(self) -> u64;
+}
+
+macro_rules! integer_id {
+    ($($t:ty),*) => {$(
+        impl Id for $t {
+            fn id(self) -> u64 {
+                u64::try_from(self).unwrap_or(0)
+            }
+        }
+    )*};
+}
+integer_id!(u64, u32, usize, i64, i32);
+
+#[cfg(feature = "client")]
+impl Id for ivvy::EventId {
+    fn id(self) -> u64 {
+        self.get()
+    }
+}
+
+#[cfg(feature = "client")]
+impl Id for ivvy::ContactId {
+    fn id(self) -> u64 {
+        self.get()
     }
 }
 

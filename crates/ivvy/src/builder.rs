@@ -175,10 +175,10 @@ impl ClientBuilder {
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use ivvy::reqwest;
+    /// use ivvy::http;
     /// let http = ivvy::http_client_builder()?
-    ///     .proxy(reqwest::Proxy::https("http://proxy.internal:3128")?)
-    ///     .redirect(reqwest::redirect::Policy::none())
+    ///     .proxy(http::Proxy::https("http://proxy.internal:3128")?)
+    ///     .redirect(http::redirect::Policy::none())
     ///     .timeout(std::time::Duration::from_secs(20))
     ///     .build()?;
     /// let client = ivvy::Client::builder()
@@ -388,12 +388,30 @@ fn checked_base_url(text: &str) -> Result<String, Error> {
 
 impl Client {
     /// Starts building a client.
+    ///
+    /// ```
+    /// let client = ivvy::Client::builder()
+    ///     .region(ivvy::Region::Us)
+    ///     .credentials("my-key", "my-secret")
+    ///     .timeout(std::time::Duration::from_secs(20))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), ivvy::Error>(())
+    /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
 
     /// A client configured from `IVVY_API_KEY`, `IVVY_API_SECRET`, and
-    /// `IVVY_BASE_URL` or `IVVY_REGION`.
+    /// `IVVY_BASE_URL` or `IVVY_REGION`; a clear [`Error::Config`] naming
+    /// what is missing otherwise.
+    ///
+    /// ```no_run
+    /// // IVVY_REGION=au IVVY_API_KEY=... IVVY_API_SECRET=... in the environment
+    /// let client = ivvy::Client::from_env()?;
+    /// # let _ = client;
+    /// # Ok::<(), ivvy::Error>(())
+    /// ```
     pub fn from_env() -> Result<Self, Error> {
         Self::builder().env()?.build()
     }

@@ -50,12 +50,34 @@ pub(crate) struct Shared {
 
 impl Client {
     /// The base URL requests go to, without a trailing slash.
+    ///
+    /// ```
+    /// let client = ivvy::Client::builder()
+    ///     .region(ivvy::Region::Au)
+    ///     .credentials("key", "secret")
+    ///     .build()?;
+    /// assert_eq!(client.base_url(), "https://api.ap-southeast-2.ivvy.com");
+    /// # Ok::<(), ivvy::Error>(())
+    /// ```
     pub fn base_url(&self) -> &str {
         // the generated client keeps it
         ivvy_api::ClientInfo::baseurl(&self.shared.api)
     }
 
-    /// The clock that dates requests.
+    /// The clock that dates requests ([`ClientBuilder::clock`](crate::ClientBuilder::clock)).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use ivvy::Clock;
+    /// let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_764_000_000);
+    /// let client = ivvy::Client::builder()
+    ///     .base_url("http://127.0.0.1:9")
+    ///     .credentials("key", "secret")
+    ///     .clock(Arc::new(ivvy::ManualClock::new(at)))
+    ///     .build()?;
+    /// assert_eq!(client.clock().now(), at);
+    /// # Ok::<(), ivvy::Error>(())
+    /// ```
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.shared.clock
     }

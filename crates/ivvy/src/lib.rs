@@ -84,6 +84,9 @@
 //!   reads it from an export through its `export::fields` table and
 //!   writes it through one column of its people rows.
 
+// docs.rs (nightly) marks each feature-gated item with its feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod builder;
 mod bulk;
 mod client;
@@ -131,10 +134,16 @@ pub use people::resolution::Resolution;
 pub use policy::adaptive::AdaptiveRate;
 pub use policy::retry::RetryPolicy;
 pub use region::{Region, UnknownRegion};
-/// The HTTP client, re-exported for [`ClientBuilder::http_client`] and for
-/// the `reqwest::Error` sources of [`Error`]: build yours with this one so
-/// the versions match.
-pub use reqwest;
+/// What configuring your own HTTP client for `ivvy` takes from reqwest
+/// ([`ClientBuilder::http_client`]): a proxy, a redirect policy, a
+/// certificate, and the `reqwest::Error` sources of [`Error`]. Nothing here
+/// builds a client, so nothing here can panic for want of a crypto
+/// provider: the client is built from [`http_client_builder`], which sets
+/// one up. (The whole `reqwest` crate was re-exported before; its
+/// `Client::new()` panics in a build with `ivvy`'s default features.)
+pub mod http {
+    pub use reqwest::{Certificate, Error, Proxy, redirect};
+}
 /// The HTTP status type in [`Error`] and [`ApiError`], re-exported so a
 /// caller needs no `http` dependency of its own to match on it.
 pub use reqwest::StatusCode;

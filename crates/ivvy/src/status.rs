@@ -127,7 +127,7 @@ impl InviteStatus {
 impl std::fmt::Display for InviteStatus {
     /// The [`code`](Self::code).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.code())
+        f.pad(self.code())
     }
 }
 

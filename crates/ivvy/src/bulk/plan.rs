@@ -106,6 +106,17 @@ impl Client {
     /// an earlier run invited are best passed with
     /// [`BulkOptions::already_invited`] (the `ivvy` command's journal does
     /// this), which needs no read.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = ivvy_mock::MockServer::start(ivvy_mock::MockConfig::new()).await?;
+    /// # let client = server.client_builder().build()?;
+    /// let options = ivvy::BulkOptions::for_tests();
+    /// let plan = client.plan_invites(4, [1, 2, 2, 3], &options).await?;
+    /// assert_eq!((plan.given, plan.distinct(), plan.to_send()), (4, 3, 3));
+    /// # Ok(()) }
+    /// ```
     pub async fn plan_invites(
         &self,
         event: impl IntoId<EventId>,

@@ -201,6 +201,17 @@ impl Client {
     /// id. Sent once, never retried: adding is not idempotent, so after an
     /// error that [is ambiguous](Error::is_ambiguous) look the contact up
     /// before adding it again ([`Client::resolve_people`] does this).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = ivvy_mock::MockServer::start(ivvy_mock::MockConfig::new()).await?;
+    /// # let client = server.client_builder().build()?;
+    /// let new = ivvy::NewContact::new("Ann", "Lee", "ann.lee@example.com").external_id("CRM-9");
+    /// let id = client.add_contact(&new).await?;
+    /// println!("added as contact {id}");
+    /// # Ok(()) }
+    /// ```
     pub async fn add_contact(&self, contact: &NewContact) -> Result<ContactId, Error> {
         self.add_contact_attempt(contact, 1).await
     }

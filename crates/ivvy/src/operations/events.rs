@@ -167,6 +167,16 @@ impl Client {
     }
 
     /// The event with this id (getEvent), retried like every read.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = ivvy_mock::MockServer::start(ivvy_mock::MockConfig::new()).await?;
+    /// # let client = server.client_builder().build()?;
+    /// let event = client.event(1).await?;
+    /// assert_eq!(event.code, "LAUNCH26");
+    /// # Ok(()) }
+    /// ```
     pub async fn event(&self, event: impl IntoId<EventId>) -> Result<Event, Error> {
         let event = checked_event(event)?;
         let body = GetEventRequest {

@@ -76,7 +76,7 @@ impl AnswerStatus {
 impl std::fmt::Display for AnswerStatus {
     /// The [`code`](Self::code).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.code())
+        f.pad(self.code())
     }
 }
 

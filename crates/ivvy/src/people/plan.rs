@@ -146,6 +146,19 @@ impl Client {
     /// cost of reading the account), matches those not found against
     /// [`PeopleOptions::added_earlier`], and reads the event's invitations
     /// once for the contacts found (see [`plan_invites`](Self::plan_invites)).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = ivvy_mock::MockServer::start(ivvy_mock::MockConfig::new()).await?;
+    /// # let client = server.client_builder().build()?;
+    /// use ivvy::{PeopleOptions, Person};
+    /// let people = [Person::by_external_id("CRM-00001"), Person::by_email("new@example.com").named("New", "Person")];
+    /// let options = PeopleOptions::new().create_missing(true);
+    /// let counts = client.plan_people(1, people, &options).await?.counts();
+    /// assert_eq!((counts.found, counts.to_add), (1, 1));
+    /// # Ok(()) }
+    /// ```
     pub async fn plan_people(
         &self,
         event: impl IntoId<EventId>,

@@ -21,7 +21,7 @@ use crate::error::Error;
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let http = ivvy::http_client_builder()?
-///     .redirect(ivvy::reqwest::redirect::Policy::none())
+///     .redirect(ivvy::http::redirect::Policy::none())
 ///     .build()?;
 /// let client = ivvy::Client::builder()
 ///     .region(ivvy::Region::Au)
