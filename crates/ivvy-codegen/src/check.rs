@@ -89,7 +89,10 @@ pub fn check(spec: &OpenAPI) -> Result<(), Vec<Problem>> {
 /// `batch` and `run` as one operationId: `batchRun`.
 fn namespaced(namespace: &str, action: &str) -> String {
     let mut chars = action.chars();
-    let head: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    let head: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
     format!("{namespace}{head}{}", chars.as_str())
 }
 

@@ -11,11 +11,14 @@ pub(crate) enum Action {
     AddOrUpdateContact,
     GetEventList,
     GetEvent,
+    BatchRun,
+    BatchProgress,
+    BatchResults,
 }
 
 impl Action {
     /// Every operation, in the order of [`Action::index`].
-    pub(crate) const ALL: [Action; 7] = [
+    pub(crate) const ALL: [Action; 10] = [
         Action::Ping,
         Action::InviteContacts,
         Action::GetInvitedContactList,
@@ -23,6 +26,9 @@ impl Action {
         Action::AddOrUpdateContact,
         Action::GetEventList,
         Action::GetEvent,
+        Action::BatchRun,
+        Action::BatchProgress,
+        Action::BatchResults,
     ];
 
     pub(crate) fn of(namespace: &str, action: &str) -> Option<Self> {
@@ -41,7 +47,19 @@ impl Action {
             Action::AddOrUpdateContact => ("contact", "addOrUpdateContact"),
             Action::GetEventList => ("event", "getEventList"),
             Action::GetEvent => ("event", "getEvent"),
+            Action::BatchRun => ("batch", "run"),
+            Action::BatchProgress => ("batch", "progress"),
+            Action::BatchResults => ("batch", "results"),
         }
+    }
+
+    /// True for the calls a batch job may carry here (those the spec's
+    /// `BatchJob` lists).
+    pub(crate) fn batchable(self) -> bool {
+        matches!(
+            self,
+            Action::InviteContacts | Action::AddOrUpdateContact | Action::GetContactList
+        )
     }
 
     /// The operation's place in [`Action::ALL`], for per-operation counts.

@@ -35,6 +35,10 @@ pub(crate) struct App {
     /// began it.
     pub(crate) lockout_hits: AtomicU64,
     pub(crate) invite_calls: AtomicU64,
+    /// Queued batches, and the jobs run.
+    pub(crate) batches: Mutex<crate::actions::batch::Batches>,
+    /// `batch?action=run` calls that queued a batch.
+    pub(crate) batch_runs: AtomicU64,
     pub(crate) create_calls: AtomicU64,
     pub(crate) base_url: String,
 }
@@ -44,6 +48,11 @@ impl App {
         // A panic while holding the lock cannot leave the store half-written
         // (each change is one assignment), so a poisoned lock is still usable.
         self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn batches(&self) -> std::sync::MutexGuard<'_, crate::actions::batch::Batches> {
+        // As for the store.
+        self.batches.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn account(&self) -> std::sync::MutexGuard<'_, Account> {

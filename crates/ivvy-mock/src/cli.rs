@@ -70,6 +70,31 @@ pub struct MockArgs {
     /// (default 10); the rest get 429 with Retry-After.
     #[arg(long, value_name = "RPS[/BURST]", value_parser = parse_rate)]
     pub rate_limit: Option<(f64, u32)>,
+    /// With --rate-limit: count each batch job as a request, not each
+    /// request.
+    #[arg(long)]
+    pub quota_counts_jobs: bool,
+    /// Milliseconds each batch job takes (jobs run one after another).
+    #[arg(long, value_name = "MS", default_value_t = 1)]
+    pub batch_pace_ms: u64,
+    /// Queue every Nth batch run, then answer it with a 500.
+    #[arg(long, value_name = "N")]
+    pub batch_run_fail_after_queuing_every: Option<u64>,
+    /// Refuse every Nth batch run with 24091 (not saved).
+    #[arg(long, value_name = "N")]
+    pub batch_not_saved_every: Option<u64>,
+    /// Every Nth batch job does its work, then fails with a 500.
+    #[arg(long, value_name = "N")]
+    pub batch_job_fail_after_work_every: Option<u64>,
+    /// Stop each batch half way for MS milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub batch_stall_ms: Option<u64>,
+    /// Keep a finished batch's results only MS milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub batch_results_expire_ms: Option<u64>,
+    /// Answer `results` before a batch ends with the jobs finished so far.
+    #[arg(long)]
+    pub batch_partial_results: bool,
 }
 
 fn parse_rate(text: &str) -> Result<(f64, u32), String> {
@@ -139,7 +164,15 @@ impl MockArgs {
         if let Some((rate, burst)) = self.rate_limit {
             faults = faults.rate_limit(rate, burst);
         }
+        faults.quota_counts_jobs = self.quota_counts_jobs;
+        faults.batch_run_fail_after_queuing_every = self.batch_run_fail_after_queuing_every;
+        faults.batch_not_saved_every = self.batch_not_saved_every;
+        faults.batch_job_fail_after_work_every = self.batch_job_fail_after_work_every;
+        faults.batch_stall = self.batch_stall_ms.map(Duration::from_millis);
+        faults.batch_results_expire = self.batch_results_expire_ms.map(Duration::from_millis);
+        faults.batch_partial_results = self.batch_partial_results;
         MockConfig::new()
+            .batch_pace(Duration::from_millis(self.batch_pace_ms))
             .port(self.port)
             .credentials(self.key.clone(), self.secret.clone())
             .faults(faults)
@@ -184,7 +217,7 @@ mod tests {
             args: MockArgs,
         }
         let methods = include_str!("faults.rs");
-        let server_flags = ["port", "key", "secret", "contacts", "help"];
+        let server_flags = ["port", "key", "secret", "contacts", "batch-pace-ms", "help"];
         let mut checked = 0;
         for arg in Wrapper::command().get_arguments() {
             let Some(flag) = arg.get_long() else { continue };

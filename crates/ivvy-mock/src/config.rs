@@ -31,7 +31,11 @@ pub struct MockConfig {
     pub(crate) body_limit: usize,
     pub(crate) header_read_timeout: Duration,
     pub(crate) account: Account,
+    pub(crate) batch_pace: Duration,
 }
+
+/// How long a batch job takes the fake server, by default: 1 ms.
+pub const DEFAULT_BATCH_PACE: Duration = Duration::from_millis(1);
 
 impl Default for MockConfig {
     fn default() -> Self {
@@ -44,6 +48,7 @@ impl Default for MockConfig {
             body_limit: DEFAULT_BODY_LIMIT,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             account: Account::sample(),
+            batch_pace: DEFAULT_BATCH_PACE,
         }
     }
 }
@@ -60,6 +65,7 @@ impl fmt::Debug for MockConfig {
             .field("header_read_timeout", &self.header_read_timeout)
             .field("contacts", &self.account.contacts().len())
             .field("events", &self.account.events().len())
+            .field("batch_pace", &self.batch_pace)
             .finish()
     }
 }
@@ -87,6 +93,14 @@ impl MockConfig {
     /// Inject these faults.
     pub fn faults(mut self, faults: Faults) -> Self {
         self.faults = faults;
+        self
+    }
+
+    /// How long each batch job takes (default [`DEFAULT_BATCH_PACE`]): a
+    /// batch's jobs run one after another at this pace, in the background
+    /// of the requests that follow.
+    pub fn batch_pace(mut self, pace: Duration) -> Self {
+        self.batch_pace = pace;
         self
     }
 

@@ -92,6 +92,25 @@ pub struct Faults {
     /// request for `closed` is answered 429 with the time left as
     /// `Retry-After` (see [`Lockout`]).
     pub lockout: Option<Lockout>,
+    /// Queue every Nth `batch?action=run`, then answer it with a 500 (the
+    /// ambiguous case: the batch runs).
+    pub batch_run_fail_after_queuing_every: Option<u64>,
+    /// Refuse every Nth `batch?action=run` with 24091, not queued.
+    pub batch_not_saved_every: Option<u64>,
+    /// Every Nth batch job does its work, then answers with a 500 inside
+    /// the batch's results.
+    pub batch_job_fail_after_work_every: Option<u64>,
+    /// Each batch stops half way for this long (progress stalls).
+    pub batch_stall: Option<Duration>,
+    /// A finished batch's results (and progress) are kept this long, then
+    /// the batch is not found (24115, 24105); iVvy keeps them two days.
+    pub batch_results_expire: Option<Duration>,
+    /// `results` before the end gives the jobs finished so far instead of
+    /// 24114.
+    pub batch_partial_results: bool,
+    /// The rate limit counts each batch job as a request (a batch of 200
+    /// jobs takes 200 of the quota), instead of each request.
+    pub quota_counts_jobs: bool,
 }
 
 /// A lockout ([`Faults::lockout`]): iVvy refusing every request for a
@@ -133,6 +152,13 @@ impl Bucket {
         }
     }
 
+    /// Takes `extra` more tokens at once, into debt if need be (a batch's
+    /// jobs, when the quota counts jobs): later requests wait until the
+    /// debt is paid off at the limit's rate.
+    pub(crate) fn charge(&mut self, extra: f64) {
+        self.tokens -= extra;
+    }
+
     /// Takes a token for a request at `now`; `Err` with the wait until
     /// the next token when there is none.
     pub(crate) fn take(
@@ -160,6 +186,23 @@ pub(crate) enum FrontFault {
     RateLimited,
     Html502,
     ErrorIn200,
+}
+
+impl Faults {
+    /// True when batch run number `n` (from 1) fails after queuing.
+    pub(crate) fn batch_run_fails(&self, n: u64) -> bool {
+        every(n, self.batch_run_fail_after_queuing_every)
+    }
+
+    /// True when batch run number `n` is not saved.
+    pub(crate) fn batch_not_saved(&self, n: u64) -> bool {
+        every(n, self.batch_not_saved_every)
+    }
+
+    /// True when batch job number `n` (from 1) fails after its work.
+    pub(crate) fn batch_job_fails(&self, n: u64) -> bool {
+        every(n, self.batch_job_fail_after_work_every)
+    }
 }
 
 fn every(n: u64, every: Option<u64>) -> bool {
@@ -286,6 +329,48 @@ impl Faults {
             closed,
             as_date,
         });
+        self
+    }
+
+    /// Queues every Nth batch run, then answers it with a 500.
+    pub fn batch_run_fail_after_queuing_every(mut self, n: u64) -> Self {
+        self.batch_run_fail_after_queuing_every = Some(n);
+        self
+    }
+
+    /// Refuses every Nth batch run with 24091, not queued.
+    pub fn batch_not_saved_every(mut self, n: u64) -> Self {
+        self.batch_not_saved_every = Some(n);
+        self
+    }
+
+    /// Every Nth batch job does its work, then answers with a 500.
+    pub fn batch_job_fail_after_work_every(mut self, n: u64) -> Self {
+        self.batch_job_fail_after_work_every = Some(n);
+        self
+    }
+
+    /// Stops each batch half way for `stall`.
+    pub fn batch_stall(mut self, stall: Duration) -> Self {
+        self.batch_stall = Some(stall);
+        self
+    }
+
+    /// Keeps a finished batch's results only `keep` long.
+    pub fn batch_results_expire(mut self, keep: Duration) -> Self {
+        self.batch_results_expire = Some(keep);
+        self
+    }
+
+    /// Answers `results` before the end with the jobs finished so far.
+    pub fn batch_partial_results(mut self) -> Self {
+        self.batch_partial_results = true;
+        self
+    }
+
+    /// Counts each batch job against the rate limit, not each request.
+    pub fn quota_counts_jobs(mut self) -> Self {
+        self.quota_counts_jobs = true;
         self
     }
 

@@ -87,7 +87,8 @@ pub mod state;
 pub use account::{Account, AccountContact, AccountEvent, NewContact};
 pub use app::Arrival;
 pub use config::{
-    DEFAULT_BODY_LIMIT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_KEY, DEFAULT_SECRET, MockConfig,
+    DEFAULT_BATCH_PACE, DEFAULT_BODY_LIMIT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_KEY,
+    DEFAULT_SECRET, MockConfig,
 };
 pub use faults::{Faults, Lockout, RateLimit};
 pub use reply::Refusal;

@@ -74,7 +74,12 @@ async fn api(app: &App, parts: Parts, body: Body) -> Step<Response> {
     faults_before(app, n).await?;
     let body = read_body(app, body).await?;
     verify(app, &parts, &body)?;
+    if action == Action::BatchRun {
+        batch_run_first(app, &body)?;
+    }
     let request = validate(operation, &body)?;
+    // Batch jobs due by now have run before anything is read or written.
+    actions::batch::catch_up(app, std::time::Instant::now());
     let reply = actions::dispatch(app, action, &request)?;
     if let Some(hold) = app.config.faults.reply_after_work
         && matches!(action, Action::InviteContacts | Action::AddOrUpdateContact)
@@ -279,6 +284,23 @@ fn validate(operation: &Operation, body: &[u8]) -> Step<Value> {
         .check_request(&value)
         .map_err(IntoResponse::into_response)?;
     Ok(value)
+}
+
+/// A batch run's own checks, which iVvy makes before the schema's (the
+/// job count and format, with the batch page's codes), and, when the
+/// quota counts jobs, the jobs beyond the request's own token.
+fn batch_run_first(app: &App, body: &[u8]) -> Step<()> {
+    let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let jobs = actions::batch::check_run(&value).map_err(IntoResponse::into_response)?;
+    if let Some(limit) = app.config.faults.rate_limit
+        && app.config.faults.quota_counts_jobs
+    {
+        let mut bucket = app.bucket.lock().unwrap_or_else(|p| p.into_inner());
+        let bucket = bucket
+            .get_or_insert_with(|| crate::faults::Bucket::full(limit, std::time::Instant::now()));
+        bucket.charge(jobs.len().saturating_sub(1) as f64);
+    }
+    Ok(())
 }
 
 /// Faults that strike after the work is done: a 500 for an invite whose

@@ -79,6 +79,8 @@ impl MockServer {
             closed_until: Mutex::new(None),
             lockout_hits: AtomicU64::new(0),
             invite_calls: AtomicU64::new(0),
+            batches: Mutex::new(Default::default()),
+            batch_runs: AtomicU64::new(0),
             base_url: format!("http://{addr}"),
         });
         let router = axum::Router::new().fallback(handle).with_state(app.clone());
@@ -178,6 +180,13 @@ impl MockServer {
         self.app.account().clone()
     }
 
+    /// Batch jobs run so far (each a call of another action, inside a
+    /// `batch?action=run`), every batch together.
+    pub fn batch_jobs_run(&self) -> u64 {
+        crate::actions::batch::catch_up(&self.app, std::time::Instant::now());
+        self.app.batches().jobs_run
+    }
+
     /// How many contacts addOrUpdateContact has added.
     pub fn created_count(&self) -> u64 {
         self.app.account().created()
@@ -185,17 +194,20 @@ impl MockServer {
 
     /// How many times the contact was invited to the event.
     pub fn invite_count(&self, event: impl Id, contact: impl Id) -> u32 {
+        crate::actions::batch::catch_up(&self.app, std::time::Instant::now());
         self.app.store().count(event.id(), contact.id())
     }
 
     /// The most times any contact was invited to any event (1 when nobody
     /// was invited twice, 0 when nobody was invited).
     pub fn max_invite_count(&self) -> u32 {
+        crate::actions::batch::catch_up(&self.app, std::time::Instant::now());
         self.app.store().max_count()
     }
 
     /// The event's invitations, in the order first made.
     pub fn invitations(&self, event: impl Id) -> Vec<Recorded> {
+        crate::actions::batch::catch_up(&self.app, std::time::Instant::now());
         self.app.store().invitations(event.id()).to_vec()
     }
 

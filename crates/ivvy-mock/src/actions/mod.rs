@@ -1,6 +1,6 @@
 //! One handler per operation the fake server serves, each taking a body
 //! the spec's schema has accepted, grouped by what they serve
-//! ([`contacts`], [`events`], [`invitations`]); what they share (the
+//! ([`contacts`], [`events`], [`invitations`], [`batch`]); what they share (the
 //! operations' names, parsing, paging); and the invitation links' own
 //! page.
 
@@ -20,13 +20,21 @@ use crate::reply::Refusal;
 use crate::schema::INVALID_PARAMETER;
 use crate::state::{Answer, MAX_PER_PAGE};
 
+pub(crate) mod batch;
 mod contacts;
 mod events;
 mod invitations;
 
-/// Runs the operation's handler.
+/// Runs the operation's handler, and reshapes its reply as the faults ask.
 pub(crate) fn dispatch(app: &App, action: Action, body: &Value) -> Result<Value, Response> {
-    let reply = match action {
+    let mut reply = handle(app, action, body).map_err(IntoResponse::into_response)?;
+    crate::shapes::reshape(&app.config.faults.reply_shapes, &mut reply);
+    Ok(reply)
+}
+
+/// The operation's handler alone (a batch job runs through it too).
+pub(crate) fn handle(app: &App, action: Action, body: &Value) -> Result<Value, Refusal> {
+    match action {
         Action::Ping => Ok(ping(app)),
         Action::InviteContacts => invitations::invite_contacts(app, body),
         Action::GetInvitedContactList => invitations::invited_contact_list(app, body),
@@ -34,10 +42,10 @@ pub(crate) fn dispatch(app: &App, action: Action, body: &Value) -> Result<Value,
         Action::AddOrUpdateContact => contacts::add_or_update(app, body),
         Action::GetEventList => events::list(app, body),
         Action::GetEvent => events::get(app, body),
-    };
-    let mut reply = reply.map_err(IntoResponse::into_response)?;
-    crate::shapes::reshape(&app.config.faults.reply_shapes, &mut reply);
-    Ok(reply)
+        Action::BatchRun => batch::run(app, body),
+        Action::BatchProgress => batch::progress(app, body),
+        Action::BatchResults => batch::results(app, body),
+    }
 }
 
 fn ping(app: &App) -> Value {

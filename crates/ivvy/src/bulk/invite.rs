@@ -1,17 +1,19 @@
 //! The bulk invite's public calls: [`Client::invite_many`],
 //! [`Client::invite_each`] and [`Client::invite_planned`]. Each works out
 //! an [`InvitePlan`] (or is given one) and hands it to a
-//! [`Run`](super::run::Run) with the direct [`Sender`](super::sender::Sender).
+//! [`Run`](super::run::Run) with the direct [`Sender`](super::sender::Sender),
+//! or the batch one ([`BulkOptions::batch`]).
 
 use futures::Stream;
 use tracing::Instrument;
 
+use crate::bulk::batch::Batched;
 use crate::bulk::options::BulkOptions;
 use crate::bulk::plan::InvitePlan;
 use crate::bulk::report::{BulkReport, BulkSummary};
 use crate::bulk::rows::rows_of;
 use crate::bulk::run::Run;
-use crate::bulk::sender::Direct;
+use crate::bulk::sender::{Direct, Sender};
 use crate::client::Client;
 use crate::error::Error;
 use crate::ids::{ContactId, EventId, IntoId};
@@ -142,8 +144,16 @@ impl Client {
             event = plan.event.get(),
             contacts = plan.contacts.len()
         );
-        let sender = Direct { client: self };
-        let run = Run::new(self, &sender, plan.event, options);
+        let direct = Direct { client: self };
+        let batched = Batched {
+            client: self,
+            context: options.context(),
+            job_size: options.chunk_size,
+            budget: options.retry_budget,
+            on_batch: options.on_batch.clone(),
+        };
+        let sender: &dyn Sender = if options.batch { &batched } else { &direct };
+        let run = Run::new(self, sender, plan.event, options);
         Ok(run.drive(plan, each).instrument(span).await)
     }
 }

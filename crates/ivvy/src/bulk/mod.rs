@@ -12,7 +12,8 @@
 //! - [`chunk`]: one chunk's state machine, and [`track`], where it
 //!   stands;
 //! - [`sender`]: the seam through which a chunk is sent and an unclear
-//!   send is checked; a new way of sending is a new [`sender::Sender`];
+//!   send is checked; a new way of sending is a new [`sender::Sender`]:
+//!   [`batch`] is the second, through iVvy's batch namespace;
 //! - [`release`]: outcomes handed over in input order;
 //! - [`report`]: the counts and the report;
 //! - [`rows`]: a run's rows as a stream.
@@ -20,6 +21,7 @@
 //! When to retry is [`policy`](crate::policy)'s; waits, cancelling and
 //! reports are the run's [`context`](crate::context).
 
+pub(crate) mod batch;
 pub(crate) mod chunk;
 pub(crate) mod invite;
 pub(crate) mod options;

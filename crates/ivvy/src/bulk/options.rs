@@ -16,6 +16,8 @@ use crate::policy::retry::RetryPolicy;
 #[cfg(doc)]
 use crate::{client::Client, operations::invite::Outcome};
 
+/// What [`BulkOptions::on_batch`] calls.
+pub(crate) type BatchFn = Arc<dyn Fn(EventId, &str, &[ContactId]) + Send + Sync>;
 type SendFn = Arc<dyn Fn(EventId, &[ContactId]) + Send + Sync>;
 
 /// Settings for [`Client::invite_many`].
@@ -31,6 +33,8 @@ pub struct BulkOptions {
     pub(crate) skip_invited: bool,
     pub(crate) known_invited: Arc<HashSet<ContactId>>,
     pub(crate) before_send: Option<SendFn>,
+    pub(crate) batch: bool,
+    pub(crate) on_batch: Option<BatchFn>,
     progress: Option<ProgressFn>,
     wait: Option<WaitFn>,
     cancel: Option<CancellationToken>,
@@ -58,6 +62,8 @@ impl Default for BulkOptions {
             skip_invited: true,
             known_invited: Arc::default(),
             before_send: None,
+            batch: false,
+            on_batch: None,
             progress: None,
             wait: None,
             cancel: None,
@@ -77,6 +83,8 @@ impl fmt::Debug for BulkOptions {
             .field("skip_invited", &self.skip_invited)
             .field("known_invited", &self.known_invited.len())
             .field("before_send", &self.before_send.is_some())
+            .field("batch", &self.batch)
+            .field("on_batch", &self.on_batch.is_some())
             .field("progress", &self.progress.is_some())
             .field("wait", &self.wait.is_some())
             .field("cancel", &self.cancel)
@@ -208,6 +216,53 @@ impl BulkOptions {
     ) -> Self {
         self.before_send = Some(Arc::new(record));
         self
+    }
+
+    /// Sends the invites through iVvy's batch namespace: each request
+    /// queues up to 200 inviteContacts jobs of [`chunk_size`](Self::chunk_size)
+    /// contacts (so up to 200 × `chunk_size` contacts a request), then the
+    /// batch's progress is read until it has run and its results are read
+    /// back (default off: one inviteContacts request per chunk).
+    ///
+    /// The rules are the direct ones, per job: a batch whose `run` reply
+    /// is unclear is never queued again blindly (after the consistency
+    /// window the event's invitations are read, and only the contacts
+    /// missing are sent again); a job that failed is checked and re-sent
+    /// the same way, or reported failed when iVvy refused it outright;
+    /// progress is read with a back-off from 50 ms to 2 s, each wait
+    /// reported, for at most the [`retry_budget`](Self::retry_budget); a
+    /// batch still running then (or when the run is cancelled and its
+    /// [`drain_time`](Self::drain_time) has passed) leaves its contacts
+    /// [`Outcome::Unknown`](crate::Outcome::Unknown), never sent again.
+    /// Whether a job counts against the account's quota is iVvy's to say
+    /// (its pages do not): see the README's figures for both cases.
+    pub fn batch(mut self, batch: bool) -> Self {
+        self.batch = batch;
+        self
+    }
+
+    /// Called with each batch's `asyncId` as soon as iVvy has queued it,
+    /// before waiting for it (with [`batch`](Self::batch)): the place to
+    /// record it, so a run killed while the batch runs can read its
+    /// results later rather than send its contacts again. The wait begins
+    /// after the call.
+    pub fn on_batch(
+        mut self,
+        record: impl Fn(EventId, &str, &[ContactId]) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_batch = Some(Arc::new(record));
+        self
+    }
+
+    /// Contacts one request carries: [`chunk_size`](Self::chunk_size), or
+    /// 200 jobs of it with [`batch`](Self::batch).
+    pub(crate) fn request_size(&self) -> usize {
+        if self.batch {
+            self.chunk_size
+                .saturating_mul(crate::operations::batch::MAX_JOBS)
+        } else {
+            self.chunk_size
+        }
     }
 
     /// Called with the progress after each request settles.

@@ -10,11 +10,13 @@
 //! - [`changes`]: which of them changed since an earlier read;
 //! - [`invite`]: one inviteContacts request, matched back to its contacts;
 //! - [`ping`]: the credential check;
+//! - [`batch`]: the batch namespace (queue jobs, progress, results);
 //! - [`checks`]: the checks every operation makes of the ids it is given;
 //! - [`filter`]: a listing's `filter`;
 //! - [`loose`]: replies read as leniently as iVvy's own SDKs read them,
 //!   a listing's rows one at a time.
 
+pub(crate) mod batch;
 pub(crate) mod changes;
 pub(crate) mod checks;
 pub(crate) mod contacts;

@@ -1,0 +1,319 @@
+//! Sending a bulk run's chunks through iVvy's batch namespace: the
+//! [`Batched`] sender (see [`BulkOptions::batch`](crate::BulkOptions::batch)
+//! for its rules). A chunk of up to 200 jobs is queued in one request,
+//! its progress read until it has run, and its results read back; each
+//! job's reply is matched to its contacts as a direct reply is. The run
+//! around it (retries, checks, the release in order) is the direct run's,
+//! unchanged: a contact whose job failed is handed back without a result,
+//! and the run checks and re-sends it as it would a direct one.
+//!
+//! [`job_outcomes`] is the pure part: what a batch's results say of each
+//! contact.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use ivvy_api::types::BatchJobResult;
+use tokio::time::Instant;
+
+use crate::bulk::options::BatchFn;
+use crate::bulk::sender::Sender;
+use crate::client::Client;
+use crate::context::{OnCancel, Reporter, RunContext};
+use crate::error::Error;
+use crate::ids::{ContactId, EventId};
+use crate::operations::batch::{JobReply, is_not_completed, job_reply};
+use crate::operations::invitations::Found;
+use crate::operations::invite::{Matched, Outcome, match_results};
+use crate::policy::classify::{Next, Request, classify};
+use crate::policy::retry::RetryPolicy;
+
+/// The first wait before reading a batch's progress, and the longest.
+const FIRST_POLL: Duration = Duration::from_millis(50);
+const LAST_POLL: Duration = Duration::from_secs(2);
+
+/// Sending each chunk as one batch of inviteContacts jobs.
+pub(crate) struct Batched<'c> {
+    pub(crate) client: &'c Client,
+    /// The run's waits, cancel and reports.
+    pub(crate) context: RunContext,
+    /// Contacts a job carries.
+    pub(crate) job_size: usize,
+    /// How long a batch may run before its contacts are left unknown.
+    pub(crate) budget: Duration,
+    pub(crate) on_batch: Option<BatchFn>,
+}
+
+/// How waiting for a batch ended.
+enum Waited {
+    /// Every job's result, in job order.
+    Done(Vec<BatchJobResult>),
+    /// The batch may still be running (too long, or cancelled): the
+    /// results so far, and why the rest are unknown.
+    Unfinished(Vec<BatchJobResult>, Arc<Error>),
+}
+
+impl Sender for Batched<'_> {
+    fn send<'a>(
+        &'a self,
+        event: EventId,
+        contacts: &'a [ContactId],
+        attempt: u32,
+    ) -> BoxFuture<'a, Result<Matched, Error>> {
+        Box::pin(self.send_batch(event, contacts, attempt))
+    }
+
+    fn invited_among<'a>(
+        &'a self,
+        event: EventId,
+        contacts: &'a [ContactId],
+        policy: &'a RetryPolicy,
+        reporter: &'a Reporter,
+    ) -> BoxFuture<'a, Result<Found, Error>> {
+        Box::pin(
+            self.client
+                .invited_among(event, contacts, policy.clone(), reporter.clone()),
+        )
+    }
+}
+
+impl Batched<'_> {
+    async fn send_batch(
+        &self,
+        event: EventId,
+        contacts: &[ContactId],
+        attempt: u32,
+    ) -> Result<Matched, Error> {
+        let jobs: Vec<&[ContactId]> = contacts.chunks(self.job_size.max(1)).collect();
+        // An unclear reply here goes back to the run, which checks before
+        // anything is queued again.
+        let id = self.client.batch_invites(event, &jobs, attempt).await?;
+        if let Some(record) = &self.on_batch {
+            record(event, &id, contacts);
+        }
+        let waited = self.wait_for(&id, jobs.len()).await?;
+        let (results, unfinished) = match waited {
+            Waited::Done(results) => (results, None),
+            Waited::Unfinished(results, why) => (results, Some(why)),
+        };
+        let pacing = self.client.shared.throttle.pacing();
+        Ok(job_outcomes(&jobs, &results, unfinished, |error| {
+            classify(error, Request::Write, pacing)
+        }))
+    }
+
+    /// Reads the batch's progress until it has run, then its results.
+    /// `Err` when the batch cannot be read at all (not found, or a read
+    /// that fails after its retries): its fate is then unclear, and the
+    /// run checks.
+    async fn wait_for(&self, id: &str, jobs: usize) -> Result<Waited, Error> {
+        let started = Instant::now();
+        let mut deadline = started + self.budget;
+        let mut drained = false;
+        let mut delay = FIRST_POLL;
+        let policy = &self.context.retry;
+        let reporter = &self.context.reporter;
+        let mut done = false;
+        loop {
+            if !done {
+                let percent = self
+                    .client
+                    .read(policy, 0xba7c, reporter, |a| {
+                        self.client.batch_progress(id, a)
+                    })
+                    .await
+                    .map_err(|e| unclear(id, &e))?;
+                done = percent >= 100;
+                if !done {
+                    if let Some(why) = self.gave_up(id, percent, &mut deadline, &mut drained) {
+                        let so_far = self.results_so_far(id).await;
+                        return Ok(Waited::Unfinished(so_far, why));
+                    }
+                    let reason = format!("batch {id} has run {percent}% of its {jobs} jobs");
+                    self.context.sleep(delay, &reason, OnCancel::Finish).await;
+                    delay = (delay * 2).min(LAST_POLL);
+                    continue;
+                }
+            }
+            match self
+                .client
+                .read(policy, 0xba7d, reporter, |a| {
+                    self.client.batch_results(id, a)
+                })
+                .await
+            {
+                Ok(results) if results.len() >= jobs => return Ok(Waited::Done(results)),
+                // Finished by its progress, but not every result is in
+                // yet (a server that gives the finished jobs so far, or
+                // says 24114 a moment longer): ask again.
+                Ok(_) => {}
+                Err(error) if is_not_completed(&error) => {}
+                Err(error) => return Err(unclear(id, &error)),
+            }
+            if let Some(why) = self.gave_up(id, 100, &mut deadline, &mut drained) {
+                let so_far = self.results_so_far(id).await;
+                return Ok(Waited::Unfinished(so_far, why));
+            }
+            let reason = format!("batch {id}'s results");
+            self.context.sleep(delay, &reason, OnCancel::Finish).await;
+            delay = (delay * 2).min(LAST_POLL);
+        }
+    }
+
+    /// Why waiting stops now, if it does: the budget is spent, or the run
+    /// was cancelled and its drain time has passed.
+    fn gave_up(
+        &self,
+        id: &str,
+        percent: u8,
+        deadline: &mut Instant,
+        drained: &mut bool,
+    ) -> Option<Arc<Error>> {
+        let now = Instant::now();
+        if self.context.is_cancelled() && !*drained {
+            *drained = true;
+            *deadline = (*deadline).min(now + self.context.drain_time);
+        }
+        (now >= *deadline).then(|| {
+            Arc::new(Error::Reported {
+                code: "batch_unfinished".into(),
+                message: format!(
+                    "batch {id} had run {percent}% of its jobs when the wait for it ended; \
+                     its other contacts may still be invited: read its results, or the \
+                     event's invitations, before sending them again"
+                ),
+            })
+        })
+    }
+
+    /// Whatever results the batch gives now (a server may give the
+    /// finished jobs' before the end); none when it gives none.
+    async fn results_so_far(&self, id: &str) -> Vec<BatchJobResult> {
+        self.client.batch_results(id, 1).await.unwrap_or_default()
+    }
+}
+
+/// A batch that was queued but cannot be read (not found, expired, or a
+/// read that failed): its jobs may have run, so its fate is unclear, and
+/// the run checks the event's invitations before sending anything again.
+fn unclear(id: &str, error: &Error) -> Error {
+    Error::UnexpectedReply {
+        status: None,
+        problem: format!("batch {id} was queued, but cannot be read back ({error})"),
+        excerpt: String::new(),
+        source: None,
+    }
+}
+
+/// What a batch's results say of each contact, in order: a job's reply
+/// matched to its contacts as a direct reply is; a failed job's contacts
+/// without a result (the run checks them, then sends the missing again),
+/// unless `judge` says its error is never worth retrying (then failed);
+/// a job with no result in a batch that did not finish, unknown (never
+/// sent again).
+pub(crate) fn job_outcomes(
+    jobs: &[&[ContactId]],
+    results: &[BatchJobResult],
+    unfinished: Option<Arc<Error>>,
+    judge: impl Fn(&Error) -> Next,
+) -> Matched {
+    let mut outcomes = Vec::with_capacity(jobs.iter().map(|j| j.len()).sum());
+    let mut unexpected = Vec::new();
+    for (i, job) in jobs.iter().enumerate() {
+        let reply = results
+            .get(i)
+            .filter(|r| r.action == "inviteContacts")
+            .map(job_reply);
+        match (reply, &unfinished) {
+            (Some(JobReply::Invited(reply)), _) => {
+                let matched = match_results(job, reply);
+                outcomes.extend(matched.outcomes);
+                unexpected.extend(matched.unexpected);
+            }
+            (Some(JobReply::Failed(error)), _) => {
+                let failed = (judge(&error) == Next::Never).then(|| Arc::new(error));
+                outcomes.extend(job.iter().map(|_| failed.clone().map(Outcome::Failed)));
+            }
+            (None, Some(why)) => {
+                outcomes.extend(job.iter().map(|_| Some(Outcome::Unknown(why.clone()))));
+            }
+            // A finished batch without this job's result: unclear.
+            (None, None) => outcomes.extend(job.iter().map(|_| None)),
+        }
+    }
+    Matched {
+        outcomes,
+        unexpected,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::policy::classify::Pacing;
+
+    fn ids(range: std::ops::RangeInclusive<u64>) -> Vec<ContactId> {
+        range.map(|c| ContactId::new(c).expect("id")).collect()
+    }
+
+    fn result(response: serde_json::Value) -> BatchJobResult {
+        serde_json::from_value(json!({
+            "namespace": "event", "action": "inviteContacts", "request": {}, "response": response
+        }))
+        .expect("a result")
+    }
+
+    fn invited(contacts: &[u64]) -> serde_json::Value {
+        json!({"results": contacts.iter().map(|c| json!({
+            "contact": c, "status": true,
+            "inviteLinkYes": format!("https://x.test/{c}/y"), "inviteLinkNo": format!("https://x.test/{c}/n")
+        })).collect::<Vec<_>>()})
+    }
+
+    fn shown(matched: &Matched) -> Vec<&str> {
+        matched
+            .outcomes
+            .iter()
+            .map(|o| match o {
+                None => "check",
+                Some(Outcome::Invited(_)) => "invited",
+                Some(Outcome::Failed(_)) => "failed",
+                Some(Outcome::Unknown(_)) => "unknown",
+                Some(_) => "other",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_job_settles_its_own_contacts() {
+        let (a, b, c, d) = (ids(1..=2), ids(3..=4), ids(5..=6), ids(7..=8));
+        let jobs: Vec<&[ContactId]> = vec![&a, &b, &c, &d];
+        let results = [
+            result(invited(&[1, 2])),
+            result(json!({"errorCode": 500, "message": "Internal Server Error"})),
+            result(json!({"errorCode": 400, "message": "bad", "specificCode": 23016})),
+        ];
+        let judge = |e: &Error| classify(e, Request::Write, Pacing::None);
+        let matched = job_outcomes(&jobs, &results, None, judge);
+        assert_eq!(
+            shown(&matched),
+            [
+                "invited", "invited", "check", "check", "failed", "failed", "check", "check"
+            ],
+            "a 5xx job and a missing result are checked; a 400 job failed"
+        );
+        let why = Arc::new(Error::Cancelled);
+        let matched = job_outcomes(&jobs, &results[..1], Some(why), judge);
+        assert_eq!(
+            shown(&matched),
+            [
+                "invited", "invited", "unknown", "unknown", "unknown", "unknown", "unknown",
+                "unknown"
+            ],
+            "an unfinished batch's other contacts are never sent again"
+        );
+    }
+}
