@@ -214,6 +214,17 @@ pub struct InviteArgs {
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
 
+    /// Send the invites through iVvy's batch namespace: each request
+    /// queues up to 200 jobs of --chunk-size contacts, whose progress and
+    /// results are then read back (see the README for when it pays).
+    /// Every batch's id is journalled before it is waited for.
+    #[arg(long, overrides_with = "no_batch")]
+    pub batch: bool,
+
+    /// Send each chunk as its own inviteContacts request (the default).
+    #[arg(long, overrides_with = "batch")]
+    pub no_batch: bool,
+
     /// Stop the run when no request has succeeded for this many seconds
     /// (rate limits, outages); contacts not yet invited are reported with
     /// the reason, and the exit code is 3.

@@ -291,3 +291,90 @@ async fn a_closed_stdout_is_quiet_in_json_too() {
         assert_eq!(text(&output.stderr), "", "{args:?}: quiet");
     }
 }
+
+#[tokio::test]
+async fn a_run_killed_while_its_batch_runs_reads_the_batch_back_on_the_rerun() {
+    // 40 jobs at 50 ms each: the batch runs for 2 s after it is queued.
+    let server = ivvy_mock::MockServer::start(
+        ivvy_mock::MockConfig::new()
+            .credentials("cli-key", common::SECRET)
+            .batch_pace(Duration::from_millis(50)),
+    )
+    .await
+    .expect("server starts");
+    let list = contacts(4_660); // 3,995 contacts that exist: 40 jobs of 100
+    let dir = common::state_home().join("batch-kill");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let journal = dir.join("journal.ndjson");
+    let journal_arg = journal.to_str().expect("utf-8").to_string();
+    let mut args = invite_args(&list);
+    args.extend_from_slice(&[
+        "--batch",
+        "--journal",
+        &journal_arg,
+        "--consistency-window",
+        "0",
+    ]);
+    let mut child = spawn_ivvy(&server, &args);
+    // Killed once the batch is queued and journalled, long before it ends.
+    let mut queued = false;
+    for _ in 0..200 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        queued = std::fs::read_to_string(&journal).is_ok_and(|j| j.contains("\"batch\""));
+        if queued {
+            break;
+        }
+    }
+    assert!(queued, "the batch's id reached the journal");
+    child.kill().expect("kill -9");
+    let first = finish(child).await;
+    assert!(rows(&first.stdout).is_empty(), "nothing had settled yet");
+
+    let output = ivvy(Some(&server), &args, None).await;
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let again = rows(&output.stdout);
+    assert_eq!(again.len(), 3_995);
+    for row in &again {
+        assert!(
+            row["inviteLinkYes"].is_string(),
+            "links read back from the batch: {row}"
+        );
+        assert_eq!(row["status"], "already_invited", "{row}");
+    }
+    assert_eq!(
+        server.request_count_of("batch", "run"),
+        1,
+        "the batch ran once"
+    );
+    assert_eq!(server.request_count_of("event", "inviteContacts"), 0);
+    assert_eq!(server.max_invite_count(), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_dry_run_counts_the_requests_each_way() {
+    let server = mock(Faults::default()).await;
+    let list = contacts(5_000);
+    for (flag, said) in [
+        (
+            "--batch",
+            "in 1 batch request(s) (+ at least 2 reads of their progress and results; 43 request(s) without --batch)",
+        ),
+        (
+            "--no-batch",
+            "in 43 request(s) (1 batch request(s) + at least 2 reads with --batch)",
+        ),
+    ] {
+        let mut args = invite_args(&list);
+        args.extend_from_slice(&[flag, "--dry-run"]);
+        let output = ivvy(Some(&server), &args, None).await;
+        assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+        let stderr = text(&output.stderr);
+        assert!(
+            stderr.contains(&format!("4286 to send, {said}")),
+            "{stderr}"
+        );
+    }
+    assert_eq!(server.max_invite_count(), 0);
+}

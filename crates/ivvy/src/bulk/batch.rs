@@ -17,7 +17,7 @@ use futures::future::BoxFuture;
 use ivvy_api::types::BatchJobResult;
 use tokio::time::Instant;
 
-use crate::bulk::options::BatchFn;
+use crate::bulk::options::{BatchFn, BulkOptions};
 use crate::bulk::sender::Sender;
 use crate::client::Client;
 use crate::context::{OnCancel, Reporter, RunContext};
@@ -25,7 +25,7 @@ use crate::error::Error;
 use crate::ids::{ContactId, EventId};
 use crate::operations::batch::{JobReply, is_not_completed, job_reply};
 use crate::operations::invitations::Found;
-use crate::operations::invite::{Matched, Outcome, match_results};
+use crate::operations::invite::{Invitation, Matched, Outcome, match_results};
 use crate::policy::classify::{Next, Request, classify};
 use crate::policy::retry::RetryPolicy;
 
@@ -92,7 +92,7 @@ impl Batched<'_> {
         if let Some(record) = &self.on_batch {
             record(event, &id, contacts);
         }
-        let waited = self.wait_for(&id, jobs.len()).await?;
+        let waited = self.wait_for(&id, Some(jobs.len())).await?;
         let (results, unfinished) = match waited {
             Waited::Done(results) => (results, None),
             Waited::Unfinished(results, why) => (results, Some(why)),
@@ -107,7 +107,7 @@ impl Batched<'_> {
     /// `Err` when the batch cannot be read at all (not found, or a read
     /// that fails after its retries): its fate is then unclear, and the
     /// run checks.
-    async fn wait_for(&self, id: &str, jobs: usize) -> Result<Waited, Error> {
+    async fn wait_for(&self, id: &str, jobs: Option<usize>) -> Result<Waited, Error> {
         let started = Instant::now();
         let mut deadline = started + self.budget;
         let mut drained = false;
@@ -130,7 +130,10 @@ impl Batched<'_> {
                         let so_far = self.results_so_far(id).await;
                         return Ok(Waited::Unfinished(so_far, why));
                     }
-                    let reason = format!("batch {id} has run {percent}% of its {jobs} jobs");
+                    let reason = match jobs {
+                        Some(jobs) => format!("batch {id} has run {percent}% of its {jobs} jobs"),
+                        None => format!("batch {id} has run {percent}% of its jobs"),
+                    };
                     self.context.sleep(delay, &reason, OnCancel::Finish).await;
                     delay = (delay * 2).min(LAST_POLL);
                     continue;
@@ -143,7 +146,9 @@ impl Batched<'_> {
                 })
                 .await
             {
-                Ok(results) if results.len() >= jobs => return Ok(Waited::Done(results)),
+                Ok(results) if jobs.is_none_or(|jobs| results.len() >= jobs) => {
+                    return Ok(Waited::Done(results));
+                }
                 // Finished by its progress, but not every result is in
                 // yet (a server that gives the finished jobs so far, or
                 // says 24114 a moment longer): ask again.
@@ -192,6 +197,82 @@ impl Batched<'_> {
     async fn results_so_far(&self, id: &str) -> Vec<BatchJobResult> {
         self.client.batch_results(id, 1).await.unwrap_or_default()
     }
+}
+
+impl Client {
+    /// The invitations a batch of inviteContacts jobs made, read back from
+    /// the batch (its `asyncId`, as [`BulkOptions::on_batch`] gave it):
+    /// waited for as a batch run waits (reads of its progress, each wait
+    /// reported, for at most the options' retry budget), then each job's
+    /// reply matched to the contacts its request carried. For a run killed
+    /// while its batch ran: its contacts' links, without sending anything.
+    /// Contacts of a job that failed, or of a batch that has not finished
+    /// by then, are left out: their fate is the event's invitations' to
+    /// tell.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = ivvy_mock::MockServer::start(ivvy_mock::MockConfig::new()).await?;
+    /// # let client = server.client_builder().build()?;
+    /// let ids = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    /// let seen = ids.clone();
+    /// let options = ivvy::BulkOptions::for_tests()
+    ///     .batch(true)
+    ///     .on_batch(move |_, id, _| seen.lock().unwrap().push(id.to_string()));
+    /// client.invite_many(4, [1, 2, 3], &options).await?;
+    /// let id = ids.lock().unwrap()[0].clone();
+    /// let invited = client.batch_invitations(&id, &options).await?;
+    /// assert_eq!(invited.len(), 3);
+    /// # Ok(()) }
+    /// ```
+    pub async fn batch_invitations(
+        &self,
+        async_id: &str,
+        options: &BulkOptions,
+    ) -> Result<Vec<Invitation>, Error> {
+        let batched = Batched {
+            client: self,
+            context: options.context(),
+            job_size: options.chunk_size,
+            budget: options.retry_budget,
+            on_batch: None,
+        };
+        let results = match batched.wait_for(async_id, None).await? {
+            Waited::Done(results) | Waited::Unfinished(results, _) => results,
+        };
+        let mut invitations = Vec::new();
+        for result in &results {
+            let Some(contacts) = job_contacts(result) else {
+                continue;
+            };
+            if let JobReply::Invited(reply) = job_reply(result) {
+                let matched = match_results(&contacts, reply);
+                invitations.extend(
+                    contacts
+                        .into_iter()
+                        .zip(matched.outcomes)
+                        .filter_map(|(contact, outcome)| Some(Invitation::new(contact, outcome?))),
+                );
+            }
+        }
+        Ok(invitations)
+    }
+}
+
+/// The contacts a job's request carried, when it is an inviteContacts
+/// job whose request can be read.
+fn job_contacts(result: &BatchJobResult) -> Option<Vec<ContactId>> {
+    if result.action != "inviteContacts" {
+        return None;
+    }
+    result
+        .request
+        .get("contacts")?
+        .as_array()?
+        .iter()
+        .map(|c| ContactId::new(c.as_u64()?).ok())
+        .collect()
 }
 
 /// A batch that was queued but cannot be read (not found, expired, or a

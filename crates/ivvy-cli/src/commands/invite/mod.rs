@@ -71,13 +71,35 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
         };
         Some(run_state)
     };
-    let earlier = match &input {
-        Input::Contacts(ids) => {
-            let wanted: HashSet<u64> = ids.iter().map(|c| c.get()).collect();
-            places.earlier_invites(&account, event, Some(&|c| wanted.contains(&c)))?
-        }
-        Input::People(..) => places.earlier_invites(&account, event, None)?,
+    let wanted: Option<HashSet<u64>> = match &input {
+        Input::Contacts(ids) => Some(ids.iter().map(|c| c.get()).collect()),
+        Input::People(..) => None,
     };
+    let read_earlier = || match &wanted {
+        Some(wanted) => places.earlier_invites(&account, event, Some(&|c| wanted.contains(&c))),
+        None => places.earlier_invites(&account, event, None),
+    };
+    let mut earlier = read_earlier()?;
+    // An earlier run killed while its batches ran: what they did is read
+    // back from them (links included), so those contacts are neither sent
+    // again nor left in doubt.
+    if let Some(journal) = run_state.as_ref().and_then(|s| s.invites.as_ref())
+        && earlier.in_doubt() > 0
+        && !earlier.batches.is_empty()
+    {
+        let options = options::bulk(args, &interrupts, None);
+        for id in &earlier.batches {
+            match client.batch_invitations(id, &options).await {
+                Ok(invitations) => journal.settled(invitations.iter())?,
+                Err(error) => tracing::warn!(
+                    %error,
+                    batch = %ivvy::escaped(id),
+                    "could not read an earlier batch back; its contacts are checked instead"
+                ),
+            }
+        }
+        earlier = read_earlier()?;
+    }
     let earlier_adds = match &input {
         Input::People(people, _) => places.earlier_adds(people)?,
         Input::Contacts(_) => Default::default(),
@@ -98,11 +120,18 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
     let mut bulk = options::bulk(args, &interrupts, bar.clone()).already_invited(earlier.invited());
     let invites_journal = run_state.as_ref().and_then(|s| s.invites.clone());
     if let Some(journal) = invites_journal.clone() {
-        bulk = bulk.before_send(move |_, contacts| {
-            if let Err(error) = journal.sending(contacts) {
-                tracing::warn!(%error, "could not write to the journal");
-            }
-        });
+        let batches = journal.clone();
+        bulk = bulk
+            .before_send(move |_, contacts| {
+                if let Err(error) = journal.sending(contacts) {
+                    tracing::warn!(%error, "could not write to the journal");
+                }
+            })
+            .on_batch(move |_, id, _| {
+                if let Err(error) = batches.batch(id) {
+                    tracing::warn!(%error, "could not write to the journal");
+                }
+            });
     }
     let mut people_options = PeopleOptions::new()
         .create_missing(args.create_missing)
@@ -123,11 +152,15 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
         }
     };
     let chunk_size = usize::from(args.chunk_size);
+    let batch = args.batch && !args.no_batch;
     if args.dry_run {
         if plan.is_stopped() || interrupts.received().is_some() {
             return Err(interrupted(&interrupts));
         }
-        eprint!("{}", plan.describe(&what, chunk_size, args.create_missing));
+        eprint!(
+            "{}",
+            plan.describe(&what, chunk_size, args.create_missing, batch)
+        );
         return Ok(());
     }
     let given = match &plan {
@@ -136,9 +169,17 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
     };
     if given > ASK_ABOVE && !args.yes && is_interactive() && !plan.is_stopped() {
         if let Some(bar) = &bar {
-            bar.suspend(|| eprint!("{}", plan.describe(&what, chunk_size, args.create_missing)));
+            bar.suspend(|| {
+                eprint!(
+                    "{}",
+                    plan.describe(&what, chunk_size, args.create_missing, batch)
+                )
+            });
         } else {
-            eprint!("{}", plan.describe(&what, chunk_size, args.create_missing));
+            eprint!(
+                "{}",
+                plan.describe(&what, chunk_size, args.create_missing, batch)
+            );
         }
         if plan.to_send() > ASK_ABOVE {
             let answer = tokio::select! {

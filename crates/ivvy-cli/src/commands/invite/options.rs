@@ -18,6 +18,7 @@ pub fn bulk(args: &InviteArgs, interrupts: &Interrupts, bar: Option<ProgressBar>
         .skip_invited(!args.no_skip_invited)
         .retry_budget(Duration::from_secs(args.max_retry_time))
         .consistency_window(Duration::from_secs(args.consistency_window))
+        .batch(args.batch && !args.no_batch)
         .cancel_on(interrupts.token());
     if let Some(bar) = bar.clone() {
         options = options.on_progress(move |p| {

@@ -33,7 +33,13 @@ impl Plan {
     }
 
     /// The plan in words, for stderr.
-    pub fn describe(&self, what: &str, chunk_size: usize, create_missing: bool) -> String {
+    pub fn describe(
+        &self,
+        what: &str,
+        chunk_size: usize,
+        create_missing: bool,
+        batch: bool,
+    ) -> String {
         let (people, given, distinct, already) = match self {
             Plan::Contacts(plan) => (
                 String::new(),
@@ -59,10 +65,24 @@ impl Plan {
             }
         };
         let to_send = self.to_send();
+        let direct = to_send.div_ceil(chunk_size.max(1));
+        // A batch holds 200 jobs; each is also read back at least twice
+        // (its progress, then its results).
+        let batches = direct.div_ceil(200);
+        let how = if batch {
+            format!(
+                "in {batches} batch request(s) (+ at least {} reads of their progress and results; {direct} request(s) without --batch)",
+                2 * batches
+            )
+        } else {
+            format!(
+                "in {direct} request(s) ({batches} batch request(s) + at least {} reads with --batch)",
+                2 * batches
+            )
+        };
         format!(
-            "plan for {what}:\n{people}  {given} contacts given, {} repeats dropped\n  {already} already invited (skipped)\n  {to_send} to send, in {} request(s)\n",
+            "plan for {what}:\n{people}  {given} contacts given, {} repeats dropped\n  {already} already invited (skipped)\n  {to_send} to send, {how}\n",
             given - distinct,
-            to_send.div_ceil(chunk_size.max(1))
         )
     }
 }

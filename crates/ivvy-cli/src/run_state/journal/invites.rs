@@ -50,6 +50,10 @@ struct Line<'a> {
     invite_link_yes: Option<std::borrow::Cow<'a, str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     invite_link_no: Option<std::borrow::Cow<'a, str>>,
+    /// A batch's `asyncId`, written once iVvy has queued it (its contacts
+    /// are the `sending` line before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    batch: Option<std::borrow::Cow<'a, str>>,
 }
 
 /// What the journal says of one contact.
@@ -69,6 +73,8 @@ pub struct Earlier {
     known: HashMap<u64, Known>,
     /// The newest line of this event, in milliseconds since 1970.
     pub last_write_ms: Option<u64>,
+    /// The batches queued for this event, in the order written.
+    pub batches: Vec<String>,
 }
 
 impl Earlier {
@@ -91,6 +97,9 @@ impl Earlier {
             }
             if let Some(at) = line.at {
                 earlier.last_write_ms = Some(earlier.last_write_ms.map_or(at, |l| l.max(at)));
+            }
+            if let Some(batch) = &line.batch {
+                earlier.batches.push(batch.to_string());
             }
             for contact in line.sending.iter().flatten().copied().filter(|&c| keep(c)) {
                 let known = earlier.known.entry(contact).or_insert(Known::InDoubt);
@@ -172,6 +181,18 @@ impl Writer {
             event: Some(self.event),
             at: Some(self.appender.now_ms()),
             sending: Some(contacts.iter().map(|c| c.get()).collect()),
+            ..Line::default()
+        })
+    }
+
+    /// Records that iVvy queued a batch (its contacts are the `sending`
+    /// line before).
+    pub fn batch(&self, id: &str) -> std::io::Result<()> {
+        self.appender.append(&Line {
+            account: Some(self.account.as_str().into()),
+            event: Some(self.event),
+            at: Some(self.appender.now_ms()),
+            batch: Some(id.into()),
             ..Line::default()
         })
     }
