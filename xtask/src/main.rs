@@ -16,7 +16,7 @@ const USAGE: &str =
   api --check       fail, with a diff, when a public API listing is stale
   man               write the ivvy command's man page to target/man/ivvy.1
   bench             run the benchmarks in release mode and print every figure and ratio
-                    (BENCH: all, per-call, bulk, signing, build or output; default all)";
+                    (BENCH: all, per-call, bulk, signing, build, output, limits, quota or batch; default all)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -3,10 +3,11 @@
 
 //!
 //! One module per benchmark (`per_call`, `bulk`, `output`, `signing`,
-//! `build`, `quota`), and what they share: the hand-written baseline
+//! `build`, `quota`, `batch`), and what they share: the hand-written baseline
 //! client, a fixed-reply server, peak memory, and the statistics.
 
 pub mod baseline;
+pub mod batch;
 pub mod build;
 pub mod bulk;
 pub mod fixed_server;

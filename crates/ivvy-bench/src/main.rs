@@ -1,4 +1,4 @@
-//! `ivvy-bench [all|per-call|bulk|signing|build] [--runs N]`: prints each
+//! `ivvy-bench [all|per-call|bulk|signing|build|output|limits|quota|batch] [--runs N]`: prints each
 //! figure and each ratio against its baseline, as the median of N runs.
 
 use std::process::ExitCode;
@@ -38,6 +38,7 @@ fn main() -> ExitCode {
         "build" => build::build_cost(runs.min(3)),
         "output" => runtime.block_on(output::output_memory()),
         "limits" => runtime.block_on(ivvy_bench::quota::quota(runs.min(3))),
+        "batch" => runtime.block_on(ivvy_bench::batch::batch(runs.min(3))),
         // The quota's four lines in one run: the quota in both modes, no
         // regression on loopback (per-call and bulk), and the build cost.
         "quota" => runtime
@@ -52,7 +53,7 @@ fn main() -> ExitCode {
             .and_then(|()| build::build_cost(runs.min(3)))
             .and_then(|()| runtime.block_on(output::output_memory())),
         other => Err(format!(
-            "unknown benchmark {other:?}: all, per-call, bulk, signing, build, output, limits or quota"
+            "unknown benchmark {other:?}: all, per-call, bulk, signing, build, output, limits, quota or batch"
         )),
     };
     match result {
