@@ -186,18 +186,36 @@ async fn a_stalled_batch_is_waited_for_with_each_wait_reported() {
 
 #[tokio::test]
 async fn expired_results_and_results_before_the_end_are_coped_with() {
-    // Results are gone as soon as the batch has run: its contacts are
-    // found by the check, not sent again.
+    // A batch gone as soon as it has run: it cannot be told from one still
+    // running, so its contacts are left unknown, never sent again; the
+    // next run finds them invited.
     let server = mock(Faults::new().batch_results_expire(Duration::ZERO)).await;
     let client = server.client_builder().build().expect("client");
     let contacts: Vec<i64> = (1..=1_000).collect();
-    let (options, batches) = recording(batch().max_attempts(2));
     let report = client
-        .invite_many(EVENT, contacts.clone(), &options)
+        .invite_many(EVENT, contacts.clone(), &batch())
         .await
         .expect("runs");
-    check(&server, &contacts, &report);
-    queued_again_only_what_was_missing(&batches.lock().expect("lock"), 1_000);
+    assert!(
+        report
+            .invitations
+            .iter()
+            .all(|i| matches!(i.outcome, Outcome::Unknown(_))),
+        "unknown, not re-sent"
+    );
+    assert_eq!(server.request_count_of("batch", "run"), 1);
+    let again = client
+        .invite_many(EVENT, contacts.clone(), &batch())
+        .await
+        .expect("runs");
+    check(&server, &contacts, &again);
+    assert!(
+        again
+            .invitations
+            .iter()
+            .filter(|i| i.contact.get() % 7 != 0)
+            .all(|i| matches!(i.outcome, Outcome::AlreadyInvited))
+    );
 
     // A server that answers `results` with the jobs finished so far.
     let server = MockServer::start(
@@ -238,4 +256,27 @@ async fn a_batch_still_running_when_the_budget_ends_leaves_its_contacts_unknown(
         1,
         "never queued again"
     );
+}
+
+#[tokio::test]
+async fn a_lost_run_reply_while_the_batch_still_runs_is_checked_until_it_stops_growing() {
+    // 30 jobs at 30 ms: the batch runs for 0.9 s, three times as long as
+    // the consistency window, and its `run` reply is lost.
+    let server = MockServer::start(
+        MockConfig::new()
+            .faults(Faults::new().batch_run_fail_after_queuing_every(1))
+            .batch_pace(Duration::from_millis(30)),
+    )
+    .await
+    .expect("server starts");
+    let client = server.client_builder().build().expect("client");
+    let contacts: Vec<i64> = (1..=3_000).collect();
+    let report = client
+        .invite_many(EVENT, contacts.clone(), &batch().max_attempts(2))
+        .await
+        .expect("runs");
+    check(&server, &contacts, &report);
+    // The lost batch's 30 jobs, then only the contacts that do not exist
+    // (428, in 5 jobs, lost again, then given up).
+    assert_eq!(server.batch_jobs_run(), 30 + 5);
 }

@@ -39,6 +39,9 @@ pub(crate) struct App {
     pub(crate) batches: Mutex<crate::actions::batch::Batches>,
     /// `batch?action=run` calls that queued a batch.
     pub(crate) batch_runs: AtomicU64,
+    /// Held while due batch jobs run, so two requests arriving together
+    /// never run one job twice.
+    pub(crate) batch_runner: Mutex<()>,
     pub(crate) create_calls: AtomicU64,
     pub(crate) base_url: String,
 }

@@ -81,6 +81,7 @@ impl MockServer {
             invite_calls: AtomicU64::new(0),
             batches: Mutex::new(Default::default()),
             batch_runs: AtomicU64::new(0),
+            batch_runner: Mutex::new(()),
             base_url: format!("http://{addr}"),
         });
         let router = axum::Router::new().fallback(handle).with_state(app.clone());

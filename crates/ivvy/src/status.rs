@@ -42,7 +42,7 @@ use crate::people::resolution::Resolution;
 /// | `email_in_doubt` | `cannot_add` | an add with this email just failed; another could make a second contact |
 /// | `no_external_id_or_email` | `no_identity` | |
 /// | `stopped` | `not_sent` | the run stopped before inviting the contact |
-/// | an [`Error::code`](crate::Error::code) | `failed`, `unknown`, `not_sent` | the error's kind: `timeout`, `api`, `cancelled`, `retry_budget_spent`, … |
+/// | an [`Error::code`](crate::Error::code) | `failed`, `unknown`, `not_sent` | the error's kind: `timeout`, `api`, `cancelled`, `retry_budget_spent`, `batch_unfinished`, … |
 ///
 /// Beside both, the row's `note` (or `error`) says the same in words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -60,6 +60,11 @@ pub async fn run(client: &ivvy::Client, args: &InvitedArgs, api_key: &str) -> Re
         _ => HighWaterMark::new(),
     };
     let mut next = earlier.clone();
+    let started = std::time::Instant::now();
+    // People whose row says nothing of their answer (a lookup that failed,
+    // a run interrupted): always written, and the mark is then left where
+    // it was, so the next run gives their answers too.
+    let mut unsettled = 0_usize;
 
     let format = output::choose(args.output.output);
     let stdout = std::io::BufWriter::new(std::io::stdout());
@@ -92,12 +97,16 @@ pub async fn run(client: &ivvy::Client, args: &InvitedArgs, api_key: &str) -> Re
             let filtered = args.since.is_some() || answer.is_some();
             let rows = client
                 .answers(event, people, &options)
-                .inspect_ok(|row| next.observe(row))
+                .inspect_ok(|row| {
+                    next.observe(row);
+                    unsettled += usize::from(unsettled_row(row));
+                })
                 .try_filter(move |row| {
                     let wanted = answer
                         .as_ref()
                         .is_none_or(|a| row.answer.as_ref() == Some(a));
-                    future::ready(!filtered || (wanted && earlier.admits(row)))
+                    let keep = !filtered || unsettled_row(row) || (wanted && earlier.admits(row));
+                    future::ready(keep)
                 })
                 .boxed();
             ResultWriter::<_, Answers>::start(
@@ -112,7 +121,23 @@ pub async fn run(client: &ivvy::Client, args: &InvitedArgs, api_key: &str) -> Re
     }
     // Only now is every row out: the next run may start after them.
     if let Some(file) = mark_file {
-        marks::save(&file, &next)?;
+        if unsettled > 0 {
+            eprintln!(
+                "ivvy: {unsettled} people could not be looked up (their rows say why); \
+                 the --since mark is left where it was, so the next run gives their answers"
+            );
+        } else {
+            next.finish(started.elapsed());
+            marks::save(&file, &next)?;
+        }
     }
     Ok(())
+}
+
+/// A row that says nothing of the person's answer, for want of a lookup.
+fn unsettled_row(row: &ivvy::PersonAnswer) -> bool {
+    matches!(
+        row.status,
+        ivvy::AnswerStatus::Failed | ivvy::AnswerStatus::NotSent
+    )
 }

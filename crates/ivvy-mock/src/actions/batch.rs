@@ -127,6 +127,10 @@ pub(crate) fn queue(app: &App, jobs: Vec<(Action, Value)>, now: Instant) -> Stri
 /// a pace after the one before it, and a stalled batch stops half way for
 /// the stall's length.
 pub(crate) fn catch_up(app: &App, now: Instant) {
+    // One catch-up at a time: the jobs found due are run outside the
+    // batches' lock (their handlers take the store's), so without this two
+    // requests arriving together would both run them.
+    let _running = app.batch_runner.lock().unwrap_or_else(|p| p.into_inner());
     let pace = app.config.batch_pace;
     let faults = &app.config.faults;
     let mut due_jobs = Vec::new();

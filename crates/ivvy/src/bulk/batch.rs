@@ -10,6 +10,7 @@
 //! [`job_outcomes`] is the pure part: what a batch's results say of each
 //! contact.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +21,7 @@ use tokio::time::Instant;
 use crate::bulk::options::{BatchFn, BulkOptions};
 use crate::bulk::sender::Sender;
 use crate::client::Client;
-use crate::context::{OnCancel, Reporter, RunContext};
+use crate::context::{OnCancel, Reporter, RunContext, far};
 use crate::error::Error;
 use crate::ids::{ContactId, EventId};
 use crate::operations::batch::{JobReply, is_not_completed, job_reply};
@@ -81,6 +82,11 @@ impl Sender for Batched<'_> {
         Box::pin(self.send_batch(event, contacts, attempt))
     }
 
+    /// Reads the event's invitations until two reads a consistency window
+    /// apart agree: a batch whose `run` reply was lost may still be
+    /// running, and its contacts must not look missing while it does. A
+    /// count still growing when the budget is spent marks the check
+    /// unsure, so the contacts not found are left unknown, never re-sent.
     fn invited_among<'a>(
         &'a self,
         event: EventId,
@@ -88,10 +94,28 @@ impl Sender for Batched<'_> {
         policy: &'a RetryPolicy,
         reporter: &'a Reporter,
     ) -> BoxFuture<'a, Result<Found, Error>> {
-        Box::pin(
-            self.client
-                .invited_among(event, contacts, policy.clone(), reporter.clone()),
-        )
+        Box::pin(async move {
+            let deadline = far(Instant::now(), self.budget);
+            let read = || {
+                self.client
+                    .invited_among(event, contacts, policy.clone(), reporter.clone())
+            };
+            let mut found = read().await?;
+            loop {
+                let window = self.context.consistency_window.max(SHORTEST_POLL);
+                let reason = "checking that no batch is still inviting these contacts";
+                self.context.sleep(window, reason, OnCancel::Finish).await;
+                let again = read().await?;
+                if again.invited.len() == found.invited.len() {
+                    return Ok(again);
+                }
+                found = again;
+                if Instant::now() >= deadline {
+                    found.unreadable = found.unreadable.max(1);
+                    return Ok(found);
+                }
+            }
+        })
     }
 }
 
@@ -126,7 +150,7 @@ impl Batched<'_> {
     /// run checks.
     async fn wait_for(&self, id: &str, jobs: Option<usize>) -> Result<Waited, Error> {
         let started = Instant::now();
-        let mut deadline = started + self.budget;
+        let mut deadline = far(started, self.budget);
         let mut drained = false;
         let mut delay = FIRST_POLL;
         let policy = &self.context.retry;
@@ -134,13 +158,21 @@ impl Batched<'_> {
         let mut done = false;
         loop {
             if !done {
-                let percent = self
+                // Once queued, a batch that cannot be read may still be
+                // running: its contacts are left unknown, never re-sent.
+                let percent = match self
                     .client
                     .read(policy, 0xba7c, reporter, |a| {
                         self.client.batch_progress(id, a)
                     })
                     .await
-                    .map_err(|e| unclear(id, &e))?;
+                {
+                    Ok(percent) => percent,
+                    Err(error) => {
+                        let so_far = self.results_so_far(id).await;
+                        return Ok(Waited::Unfinished(so_far, unreadable(id, &error)));
+                    }
+                };
                 done = percent >= 100;
                 if !done {
                     if let Some(why) = self.gave_up(id, percent, &mut deadline, &mut drained) {
@@ -172,6 +204,8 @@ impl Batched<'_> {
                 // says 24114 a moment longer): ask again.
                 Ok(_) => {}
                 Err(error) if is_not_completed(&error) => {}
+                // It has run (its progress said so), so nothing of it is
+                // still to come: the event's invitations tell the rest.
                 Err(error) => return Err(unclear(id, &error)),
             }
             if let Some(why) = self.gave_up(id, 100, &mut deadline, &mut drained) {
@@ -196,16 +230,12 @@ impl Batched<'_> {
         let now = Instant::now();
         if self.context.is_cancelled() && !*drained {
             *drained = true;
-            *deadline = (*deadline).min(now + self.context.drain_time);
+            *deadline = (*deadline).min(far(now, self.context.drain_time));
         }
         (now >= *deadline).then(|| {
-            Arc::new(Error::Reported {
-                code: "batch_unfinished".into(),
-                message: format!(
-                    "batch {id} had run {percent}% of its jobs when the wait for it ended; \
-                     its other contacts may still be invited: read its results, or the \
-                     event's invitations, before sending them again"
-                ),
+            Arc::new(Error::BatchUnfinished {
+                id: id.to_string(),
+                why: format!("it had run {percent}% of its jobs when the wait for it ended"),
             })
         })
     }
@@ -224,9 +254,10 @@ impl Client {
     /// reported, for at most the options' retry budget), then each job's
     /// reply matched to the contacts its request carried. For a run killed
     /// while its batch ran: its contacts' links, without sending anything.
-    /// Contacts of a job that failed, or of a batch that has not finished
-    /// by then, are left out: their fate is the event's invitations' to
-    /// tell.
+    /// Contacts of a job that failed are left out: their fate is the
+    /// event's invitations' to tell. A batch that has not finished by
+    /// then (or cannot be read) is [`Error::BatchUnfinished`]: nothing may
+    /// be sent for its contacts yet.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -257,7 +288,15 @@ impl Client {
             on_batch: None,
         };
         let results = match batched.wait_for(async_id, None).await? {
-            Waited::Done(results) | Waited::Unfinished(results, _) => results,
+            Waited::Done(results) => results,
+            // Its other contacts may still be invited: nothing may be
+            // sent for them until it has finished.
+            Waited::Unfinished(_, why) => {
+                return Err(Error::BatchUnfinished {
+                    id: async_id.to_string(),
+                    why: why.to_string(),
+                });
+            }
         };
         let mut invitations = Vec::new();
         for result in &results {
@@ -293,9 +332,9 @@ fn job_contacts(result: &BatchJobResult) -> Option<Vec<ContactId>> {
         .collect()
 }
 
-/// A batch that was queued but cannot be read (not found, expired, or a
-/// read that failed): its jobs may have run, so its fate is unclear, and
-/// the run checks the event's invitations before sending anything again.
+/// A batch that has run (its progress said 100%) but whose results cannot
+/// be read (expired, or a read that failed): its fate is unclear, and the
+/// run checks the event's invitations before sending anything again.
 fn unclear(id: &str, error: &Error) -> Error {
     Error::UnexpectedReply {
         status: None,
@@ -303,6 +342,15 @@ fn unclear(id: &str, error: &Error) -> Error {
         excerpt: String::new(),
         source: None,
     }
+}
+
+/// Why a queued batch whose progress cannot be read leaves its contacts
+/// unknown.
+fn unreadable(id: &str, error: &Error) -> Arc<Error> {
+    Arc::new(Error::BatchUnfinished {
+        id: id.to_string(),
+        why: format!("its progress cannot be read ({error})"),
+    })
 }
 
 /// What a batch's results say of each contact, in order: a job's reply
@@ -319,9 +367,20 @@ pub(crate) fn job_outcomes(
 ) -> Matched {
     let mut outcomes = Vec::with_capacity(jobs.iter().map(|j| j.len()).sum());
     let mut unexpected = Vec::new();
+    // Each result is the job whose contacts its request names; by place
+    // only for a result that names none.
+    let by_first: HashMap<u64, &BatchJobResult> = results
+        .iter()
+        .filter_map(|r| Some((job_contacts(r)?.first()?.get(), r)))
+        .collect();
     for (i, job) in jobs.iter().enumerate() {
-        let reply = results
-            .get(i)
+        let named = job
+            .first()
+            .and_then(|c| by_first.get(&c.get()).copied())
+            .filter(|r| job_contacts(r).as_deref() == Some(*job));
+        let placed = results.get(i).filter(|r| job_contacts(r).is_none());
+        let reply = named
+            .or(placed)
             .filter(|r| r.action == "inviteContacts")
             .map(job_reply);
         match (reply, &unfinished) {

@@ -66,7 +66,11 @@ impl Client {
     /// in flight, not by the list. Bad input, or a first read of the
     /// event's invitations that fails, is the stream's one item (an
     /// `Err`). The run advances as the stream is read, and stops when it
-    /// is dropped.
+    /// is dropped: requests already on the wire then go unreported, so
+    /// stop a run with [`BulkOptions::cancel_on`] instead, which reports
+    /// every contact. Its clocks (the retry budget, request timeouts) keep
+    /// running while a row is held: keep the work per row short, or hand
+    /// rows to a task of their own.
     ///
     /// When the run is cancelled ([`BulkOptions::cancel_on`]) it sends
     /// nothing more, gives requests under way [`BulkOptions::drain_time`]
@@ -80,7 +84,7 @@ impl Client {
     /// let mut rows = std::pin::pin!(client.invite_each(4, 1..=100_000_i64, &ivvy::BulkOptions::new()));
     /// let mut invited = 0;
     /// while let Some(invitation) = rows.try_next().await? {
-    ///     // Async work per row is fine here: the run waits for it.
+    ///     // Short async work per row: the run waits for it.
     ///     println!("{} {}", invitation.contact, invitation.status());
     ///     invited += usize::from(invitation.status().is_invited());
     /// }

@@ -148,6 +148,19 @@ pub enum Error {
         what: String,
     },
 
+    /// A batch queued with iVvy (its `asyncId`) that had not finished, or
+    /// could not be read, when the wait for it ended: its contacts may
+    /// still be invited, so none is sent again until it has finished.
+    #[error(
+        "batch {id} has not finished: {why}; its contacts may still be invited, so none is sent again until it has"
+    )]
+    BatchUnfinished {
+        /// The batch's `asyncId`.
+        id: String,
+        /// Where it stood.
+        why: String,
+    },
+
     /// An error read back from a saved report (with the `serde` feature):
     /// its [`code`](Error::code) and its message, as they were written.
     #[error("{message}")]
@@ -223,7 +236,8 @@ impl Error {
     /// answered with an error), `connect`, `proxy`, `timeout`, `transport`,
     /// `redirected`, `reply_too_large`, `unexpected_reply`,
     /// `reply_mismatch`, `signing`, `cancelled`, `retry_budget_spent`,
-    /// `not_found`; a [`Reported`](Error::Reported) error keeps its own.
+    /// `not_found`, `batch_unfinished`; a [`Reported`](Error::Reported)
+    /// error keeps its own.
     pub fn code(&self) -> &str {
         match self {
             Error::InvalidInput { .. } => "invalid_input",
@@ -241,6 +255,7 @@ impl Error {
             Error::Cancelled => "cancelled",
             Error::RetryBudgetSpent { .. } => "retry_budget_spent",
             Error::NotFound { .. } => "not_found",
+            Error::BatchUnfinished { .. } => "batch_unfinished",
             Error::Reported { code, .. } => code,
         }
     }

@@ -52,13 +52,14 @@ impl Stamped for InvitedContact {
 ///
 /// - [`since(t)`](Self::since) keeps every row modified at or after `t`
 ///   (inclusive, to the second);
-/// - a mark built by [`observe`](Self::observe) holds the newest
-///   `modifiedDate` seen (*M*) and the stamp (contact, `modifiedDate`,
-///   answer, registration) of every row seen modified at or after
-///   *M* − [`LOOKBACK`](Self::LOOKBACK). It keeps a row modified at or after *M* −
-///   [`LOOKBACK`](Self::LOOKBACK) whose stamp it does not hold: new rows, and rows changed
-///   in the same second as *M*, are kept; rows seen as they are now are
-///   not;
+/// - a mark built by [`observe`](Self::observe) and
+///   [`finish`](Self::finish) holds the newest `modifiedDate` seen (*M*)
+///   and the stamp (contact, `modifiedDate`, answer, registration) of
+///   every row seen modified at or after *M* − *R*, where *R* is
+///   [`LOOKBACK`](Self::LOOKBACK) plus the read's length. It keeps a row
+///   modified at or after *M* − *R* whose stamp it does not hold: new
+///   rows, rows changed in the same second as *M*, and rows changed while
+///   the read went on are kept; rows seen as they are now are not;
 /// - a row without an invitation is never kept, and a row whose
 ///   `modifiedDate` cannot be read is always kept (it cannot be shown to
 ///   be old);
@@ -71,12 +72,14 @@ impl Stamped for InvitedContact {
 /// # fn rows() -> Vec<ivvy::InvitedContact> { Vec::new() }
 /// let earlier = HighWaterMark::new(); // or the mark saved by the last run
 /// let mut next = earlier.clone();
+/// let started = std::time::Instant::now();
 /// for row in rows() {
 ///     next.observe(&row);
 ///     if earlier.admits(&row) {
 ///         println!("changed: contact {}", row.contact);
 ///     }
 /// }
+/// next.finish(started.elapsed());
 /// // Save `next` once every changed row has been handled.
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -158,21 +161,33 @@ impl HighWaterMark {
     }
 
     /// Takes the row into the mark, as seen: a mark built by observing
-    /// every row of a read keeps, in the next read, only what changed.
+    /// every row of a read, then [`finish`](Self::finish)ed, keeps in the
+    /// next read only what changed.
     pub fn observe(&mut self, row: &impl Stamped) {
         let Some(stamp) = row.stamp() else { return };
         let Some(modified) = ivvy_iws::timestamp::parse(stamp.modified) else {
             return;
         };
         let modified = seconds(modified);
-        self.lookback_secs = Self::LOOKBACK.as_secs();
-        let mark = self.mark.map_or(modified, |m| m.max(modified));
-        self.mark = Some(mark);
+        self.mark = Some(self.mark.map_or(modified, |m| m.max(modified)));
+        // Kept until `finish`: how far back to remember depends on how
+        // long the read took.
+        self.seen.insert(seen(modified, &stamp));
+    }
+
+    /// Ends the read that [`observe`](Self::observe)d every row: the mark
+    /// remembers [`LOOKBACK`](Self::LOOKBACK) plus the read's own length
+    /// before its newest row. A row changed while the read went on (after
+    /// its page was read) has a `modifiedDate` no older than the read's
+    /// start, so it is within that reach of the newest row, and the next
+    /// read keeps it. Stamps beyond it are forgotten.
+    pub fn finish(&mut self, read_took: Duration) {
+        self.lookback_secs = Self::LOOKBACK
+            .saturating_add(read_took)
+            .as_secs()
+            .saturating_add(1);
+        let Some(mark) = self.mark else { return };
         let floor = mark.saturating_sub(self.lookback_secs);
-        if modified >= floor {
-            self.seen.insert(seen(modified, &stamp));
-        }
-        // Stamps now older than the floor can never be asked about again.
         if self.seen.first().is_some_and(|s| s.modified < floor) {
             self.seen = self.seen.split_off(&Seen {
                 modified: floor,
@@ -248,6 +263,7 @@ mod tests {
         for r in rows {
             mark.observe(r);
         }
+        mark.finish(Duration::ZERO);
         mark
     }
 
@@ -290,16 +306,30 @@ mod tests {
 
     #[test]
     fn rows_older_than_the_lookback_are_old_and_forgotten() {
-        let mut mark = after(&[row(1, "2026-11-29 10:00:00", Answer::Yes)]);
-        mark.observe(&row(2, "2026-11-29 10:05:00", Answer::Yes));
+        let mark = after(&[
+            row(1, "2026-11-29 10:00:00", Answer::Yes),
+            row(2, "2026-11-29 10:05:00", Answer::Yes),
+        ]);
         assert_eq!(mark.remembered(), 1, "the 10:00 stamp is past the lookback");
         let late = [
-            // Listed late, within the lookback: kept.
+            // Listed late, within the lookback (61 s): kept.
             row(3, "2026-11-29 10:04:30", Answer::Yes),
             // Changed before the lookback: old.
-            row(4, "2026-11-29 10:03:59", Answer::Yes),
+            row(4, "2026-11-29 10:03:58", Answer::Yes),
         ];
         assert_eq!(kept(&mark, &late), [3]);
+    }
+
+    #[test]
+    fn a_row_changed_during_a_long_read_is_kept_next_time() {
+        // A read of 5 minutes: row 1 read at its start, then changed, while
+        // later pages showed rows modified up to 4 minutes later.
+        let mut mark = HighWaterMark::new();
+        mark.observe(&row(1, "2026-11-29 10:00:00", Answer::Undecided));
+        mark.observe(&row(2, "2026-11-29 10:04:00", Answer::Yes));
+        mark.finish(Duration::from_secs(300));
+        let changed = row(1, "2026-11-29 10:00:05", Answer::No);
+        assert!(mark.admits(&changed));
     }
 
     #[test]

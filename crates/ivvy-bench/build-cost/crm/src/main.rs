@@ -1,5 +1,5 @@
-// A small CRM sync on `ivvy`: people from a CSV export, invited, each
-// row written back as JSON (ivvy with serde, tokio and csv).
+//! A small CRM sync on `ivvy`: people from a CSV export, invited, each
+//! row written back as JSON (ivvy with serde, tokio and csv).
 #[derive(serde::Deserialize)]
 struct Row {
     #[serde(rename = "External ID")]

@@ -91,6 +91,13 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
         for id in &earlier.batches {
             match client.batch_invitations(id, &options).await {
                 Ok(invitations) => journal.settled(invitations.iter())?,
+                // Still running: its contacts may yet be invited, so
+                // nothing may be sent for them now.
+                Err(error @ ivvy::Error::BatchUnfinished { .. }) => {
+                    return Err(CliError::Failed(format!(
+                        "{error}; run again once it has finished"
+                    )));
+                }
                 Err(error) => tracing::warn!(
                     %error,
                     batch = %ivvy::escaped(id),

@@ -9,8 +9,6 @@ use crate::output::table::Kind;
 use crate::output::{self, ResultWriter};
 use crate::run_state::journal::invites;
 
-/// Ends the output and the progress bar, then reports the run's error or
-/// a write error (a closed stdout, `| head`, is quiet).
 /// Hands a run's rows to `each` in batches of those ready together (so
 /// the output and the journal are written per batch, not per row), until
 /// the stream ends or fails.
@@ -42,6 +40,8 @@ pub async fn each_batch<T>(
 /// Rows written at once at most: a batch stays small next to the run.
 const BATCH_AT_MOST: usize = 4096;
 
+/// Ends the output and the progress bar, then reports the run's error or
+/// a write error (a closed stdout, `| head`, is quiet).
 pub fn finish<K: Kind>(
     bar: Option<ProgressBar>,
     sink: Sink<K>,
