@@ -93,6 +93,16 @@ async fn every_public_operation_can_be_spawned() {
             .await
             .map(drop)
     });
+    spawn!("batch_invitations", |c| {
+        let ids = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = ids.clone();
+        let options = bulk()
+            .batch(true)
+            .on_batch(move |_, id, _| seen.lock().expect("lock").push(id.to_string()));
+        c.invite_many(9, [1, 2], &options).await?;
+        let id = ids.lock().expect("lock")[0].clone();
+        c.batch_invitations(&id, &options).await.map(drop)
+    });
     spawn!("answers", |c| c
         .answers(8, people(), &find())
         .try_collect::<Vec<_>>()

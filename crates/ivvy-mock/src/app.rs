@@ -36,7 +36,7 @@ pub(crate) struct App {
     pub(crate) lockout_hits: AtomicU64,
     pub(crate) invite_calls: AtomicU64,
     /// Queued batches, and the jobs run.
-    pub(crate) batches: Mutex<crate::actions::batch::Batches>,
+    pub(crate) batches: Mutex<crate::batches::Batches>,
     /// `batch?action=run` calls that queued a batch.
     pub(crate) batch_runs: AtomicU64,
     /// Held while due batch jobs run, so two requests arriving together
@@ -53,7 +53,7 @@ impl App {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(crate) fn batches(&self) -> std::sync::MutexGuard<'_, crate::actions::batch::Batches> {
+    pub(crate) fn batches(&self) -> std::sync::MutexGuard<'_, crate::batches::Batches> {
         // As for the store.
         self.batches.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -72,6 +72,7 @@ mod action;
 mod actions;
 mod app;
 pub mod auth;
+mod batches;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod config;

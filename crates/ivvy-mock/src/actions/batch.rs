@@ -9,7 +9,6 @@
 //! fail after their work, progress that stalls, results that expire, and
 //! results before the end (see [`Faults`](crate::Faults)).
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
@@ -17,6 +16,7 @@ use serde_json::{Value, json};
 
 use crate::action::Action;
 use crate::app::App;
+use crate::batches::{Batch, Batches};
 use crate::reply::Refusal;
 
 /// iVvy's codes for the batch calls.
@@ -30,25 +30,6 @@ pub(crate) const RESULTS_NOT_FOUND: u32 = 24115;
 
 /// Jobs a batch may hold, as iVvy's page says.
 pub const MAX_JOBS: usize = 200;
-
-/// One queued batch.
-#[derive(Debug)]
-pub(crate) struct Batch {
-    jobs: Vec<(Action, Value)>,
-    results: Vec<Value>,
-    /// When its first job is due.
-    start: Instant,
-    finished: Option<Instant>,
-}
-
-/// The server's batches, by `asyncId`.
-#[derive(Debug, Default)]
-pub(crate) struct Batches {
-    next: u64,
-    by_id: HashMap<String, Batch>,
-    /// Jobs run so far, every batch together.
-    pub(crate) jobs_run: u64,
-}
 
 /// Checks a run's body as iVvy's batch page describes it, before the
 /// schema: the job count (24448, 24093 for none), each job's format
