@@ -24,7 +24,7 @@ pub use text::{Formulas, safe};
 pub enum Format {
     /// Aligned columns, for people.
     Table,
-    /// One JSON document in the API's own shape.
+    /// One JSON document, in iVvy's field names.
     Json,
     /// One JSON object per contact per line, as it settles.
     Ndjson,
