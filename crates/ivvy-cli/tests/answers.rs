@@ -439,3 +439,43 @@ async fn a_run_killed_before_its_output_is_complete_gives_the_same_rows_again() 
     assert_eq!(listed, contacts, "every row again, once");
     assert_eq!(changed(&server, &state, &[]).await, [], "and then nothing");
 }
+
+#[tokio::test]
+async fn a_listing_with_rows_that_cannot_be_read_leaves_the_mark_where_it_was() {
+    // Every 10th row comes without its contact id: unreadable, skipped.
+    let server = server_with(
+        Account::sample(),
+        Faults::default().reply_shape(ivvy_mock::ReplyShape::RowsWithoutIds),
+        None,
+    )
+    .await;
+    server.seed_invitations(1, 1..=30);
+    let state = unique_state("holes");
+    let args = [
+        "invited",
+        "--event",
+        "1",
+        "--since",
+        "last",
+        "--state-dir",
+        &state,
+        "--output",
+        "ndjson",
+    ];
+    let output = ivvy(Some(&server), &args, None).await;
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("rows of the listing could not be read"),
+        "{stderr}"
+    );
+    let marks: Vec<_> = std::fs::read_dir(&state)
+        .expect("state dir")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".since.json"))
+        .collect();
+    assert!(marks.is_empty(), "no mark saved");
+    // The next run lists the readable rows again, so nothing is passed over.
+    let again = ivvy(Some(&server), &args, None).await;
+    assert_eq!(ndjson(&again.stdout).len(), ndjson(&output.stdout).len());
+}

@@ -122,7 +122,7 @@ pub use operations::changes::{HighWaterMark, Stamp, Stamped};
 pub use operations::contacts::{Contact, NewContact};
 pub use operations::events::Event;
 pub use operations::filter::Filter;
-pub use operations::invitations::{Answer, InvitedContact, UnknownAnswer};
+pub use operations::invitations::{Answer, InvitedContact, SkippedRows, UnknownAnswer};
 pub use operations::invite::{Invitation, InviteLinks, Outcome};
 pub use people::answers::{AnswerStatus, PersonAnswer};
 pub use people::invite::{PeopleReport, PersonInvitation};

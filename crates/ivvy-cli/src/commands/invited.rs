@@ -65,14 +65,17 @@ pub async fn run(client: &ivvy::Client, args: &InvitedArgs, api_key: &str) -> Re
     // a run interrupted): always written, and the mark is then left where
     // it was, so the next run gives their answers too.
     let mut unsettled = 0_usize;
+    // Rows of the listing that could not be read: one may be a change.
+    let mut skipped: Option<ivvy::SkippedRows> = None;
 
     let format = output::choose(args.output.output);
     let stdout = std::io::BufWriter::new(std::io::stdout());
     let answer = args.answer.clone();
     match people {
         None => {
-            let rows = client
-                .invited_contacts(event, answer)
+            let (rows, counted) = client.invited_contacts_counted(event, answer);
+            skipped = Some(counted);
+            let rows = rows
                 .inspect_ok(|row| next.observe(row))
                 .try_filter(|row| future::ready(earlier.admits(row)));
             ResultWriter::<_, Invited>::start(
@@ -121,10 +124,16 @@ pub async fn run(client: &ivvy::Client, args: &InvitedArgs, api_key: &str) -> Re
     }
     // Only now is every row out: the next run may start after them.
     if let Some(file) = mark_file {
+        let holes = skipped.as_ref().map_or(0, ivvy::SkippedRows::get);
         if unsettled > 0 {
             eprintln!(
                 "ivvy: {unsettled} people could not be looked up (their rows say why); \
                  the --since mark is left where it was, so the next run gives their answers"
+            );
+        } else if holes > 0 {
+            eprintln!(
+                "ivvy: {holes} rows of the listing could not be read (see the warnings); \
+                 the --since mark is left where it was, so none of them is passed over"
             );
         } else {
             next.finish(started.elapsed());

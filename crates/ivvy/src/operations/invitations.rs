@@ -167,6 +167,18 @@ impl Listed for InvitedContact {
     }
 }
 
+/// How many rows of a listing could not be read and were skipped, as
+/// [`Client::invited_contacts_counted`] counts them.
+#[derive(Debug, Clone, Default)]
+pub struct SkippedRows(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl SkippedRows {
+    /// The rows skipped so far (all of them, once the stream has ended).
+    pub fn get(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// What a read of an event's invitations found among some contacts.
 #[derive(Debug, Default)]
 pub(crate) struct Found {
@@ -225,6 +237,42 @@ impl Client {
                 .left_stream(),
             Err(e) => stream::once(async move { Err(e) }).right_stream(),
         }
+    }
+
+    /// [`invited_contacts`](Self::invited_contacts), with a count of the
+    /// rows that could not be read and were skipped (each named in a
+    /// warning), final once the stream has ended. For a reader that must
+    /// not take a listing with holes for a whole one: `ivvy invited
+    /// --since last` keeps its mark where it was when any row was skipped,
+    /// since a skipped row may be one that changed.
+    ///
+    /// ```no_run
+    /// # async fn run(client: ivvy::Client) -> Result<(), ivvy::Error> {
+    /// use futures::TryStreamExt;
+    /// let (rows, skipped) = client.invited_contacts_counted(4, None);
+    /// let rows: Vec<_> = rows.try_collect().await?;
+    /// if skipped.get() > 0 {
+    ///     eprintln!("{} rows could not be read", skipped.get());
+    /// }
+    /// # let _ = rows;
+    /// # Ok(()) }
+    /// ```
+    pub fn invited_contacts_counted(
+        &self,
+        event: impl IntoId<EventId>,
+        answer: Option<Answer>,
+    ) -> (
+        impl Stream<Item = Result<InvitedContact, Error>> + Send + 'static,
+        SkippedRows,
+    ) {
+        let (reporter, count) = Reporter::default().counting_skips();
+        let rows = match checked_event(event) {
+            Ok(event) => self
+                .invitations_with(event, answer, self.shared.retry.clone(), reporter)
+                .left_stream(),
+            Err(e) => stream::once(async move { Err(e) }).right_stream(),
+        };
+        (rows, SkippedRows(count))
     }
 
     /// The event's invitations (those with `answer`, when given), each page
