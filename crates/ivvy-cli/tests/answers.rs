@@ -283,9 +283,10 @@ async fn an_export_of_2000_gets_each_persons_answer_in_file_order_within_the_bou
     assert_eq!(server.max_invite_count(), 1);
 }
 
-/// Lists `--since last` with its own state folder; the rows' contacts.
-async fn changed(server: &MockServer, state: &str, extra: &[&str]) -> Vec<(u64, String)> {
-    let mut args = vec![
+/// `ivvy invited` of event 1, `--since last` with its own state folder,
+/// as NDJSON.
+fn since_last(state: &str) -> Vec<&str> {
+    vec![
         "invited",
         "--event",
         "1",
@@ -295,7 +296,12 @@ async fn changed(server: &MockServer, state: &str, extra: &[&str]) -> Vec<(u64, 
         state,
         "--output",
         "ndjson",
-    ];
+    ]
+}
+
+/// Lists `--since last` with its own state folder; the rows' contacts.
+async fn changed(server: &MockServer, state: &str, extra: &[&str]) -> Vec<(u64, String)> {
+    let mut args = since_last(state);
     args.extend_from_slice(extra);
     let output = ivvy(Some(server), &args, None).await;
     assert_eq!(code(&output), 0, "{}", text(&output.stderr));
@@ -408,17 +414,7 @@ async fn a_run_killed_before_its_output_is_complete_gives_the_same_rows_again() 
     let contacts: Vec<u64> = (1..=450).filter(|c| c % 7 != 0).collect();
     server.seed_invitations(1, contacts.iter().copied());
     let state = unique_state("killed");
-    let args = [
-        "invited",
-        "--event",
-        "1",
-        "--since",
-        "last",
-        "--state-dir",
-        &state,
-        "--output",
-        "ndjson",
-    ];
+    let args = since_last(&state);
 
     let mut child = spawn_ivvy(&server, &args);
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
@@ -451,17 +447,7 @@ async fn a_listing_with_rows_that_cannot_be_read_leaves_the_mark_where_it_was() 
     .await;
     server.seed_invitations(1, 1..=30);
     let state = unique_state("holes");
-    let args = [
-        "invited",
-        "--event",
-        "1",
-        "--since",
-        "last",
-        "--state-dir",
-        &state,
-        "--output",
-        "ndjson",
-    ];
+    let args = since_last(&state);
     let output = ivvy(Some(&server), &args, None).await;
     assert_eq!(code(&output), 0, "{}", text(&output.stderr));
     let stderr = text(&output.stderr);

@@ -119,7 +119,19 @@ impl Sender for Batched<'_> {
     }
 }
 
-impl Batched<'_> {
+impl<'c> Batched<'c> {
+    /// The sender `options` describe: jobs of its chunk size, waited for
+    /// within its retry budget, each queued batch told to its `on_batch`.
+    pub(crate) fn new(client: &'c Client, options: &BulkOptions) -> Self {
+        Self {
+            client,
+            context: options.context(),
+            job_size: options.chunk_size,
+            budget: options.retry_budget,
+            on_batch: options.on_batch.clone(),
+        }
+    }
+
     async fn send_batch(
         &self,
         event: EventId,
@@ -280,13 +292,7 @@ impl Client {
         async_id: &str,
         options: &BulkOptions,
     ) -> Result<Vec<Invitation>, Error> {
-        let batched = Batched {
-            client: self,
-            context: options.context(),
-            job_size: options.chunk_size,
-            budget: options.retry_budget,
-            on_batch: None,
-        };
+        let batched = Batched::new(self, options);
         let results = match batched.wait_for(async_id, None).await? {
             Waited::Done(results) => results,
             // Its other contacts may still be invited: nothing may be

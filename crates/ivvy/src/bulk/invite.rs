@@ -149,13 +149,7 @@ impl Client {
             contacts = plan.contacts.len()
         );
         let direct = Direct { client: self };
-        let batched = Batched {
-            client: self,
-            context: options.context(),
-            job_size: options.chunk_size,
-            budget: options.retry_budget,
-            on_batch: options.on_batch.clone(),
-        };
+        let batched = Batched::new(self, options);
         let sender: &dyn Sender = if options.batch { &batched } else { &direct };
         let run = Run::new(self, sender, plan.event, options);
         Ok(run.drive(plan, each).instrument(span).await)

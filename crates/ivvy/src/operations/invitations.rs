@@ -226,17 +226,7 @@ impl Client {
         event: impl IntoId<EventId>,
         answer: Option<Answer>,
     ) -> impl Stream<Item = Result<InvitedContact, Error>> + Send + 'static {
-        match checked_event(event) {
-            Ok(event) => self
-                .invitations_with(
-                    event,
-                    answer,
-                    self.shared.retry.clone(),
-                    Reporter::default(),
-                )
-                .left_stream(),
-            Err(e) => stream::once(async move { Err(e) }).right_stream(),
-        }
+        self.invited_contacts_counted(event, answer).0
     }
 
     /// [`invited_contacts`](Self::invited_contacts), with a count of the
@@ -309,20 +299,38 @@ impl Client {
         policy: RetryPolicy,
         reporter: Reporter,
     ) -> Result<Found, Error> {
-        let (reporter, skipped) = reporter.counting_skips();
         let mut wanted: Option<HashSet<ContactId>> = None;
         let mut found = HashSet::default();
-        let mut invited = std::pin::pin!(self.invitations_with(event, None, policy, reporter));
-        while let Some(invitation) = invited.try_next().await? {
-            let wanted = wanted.get_or_insert_with(|| contacts.iter().copied().collect());
-            if wanted.contains(&invitation.contact) {
-                found.insert(invitation.contact);
-            }
-        }
+        let unreadable = self
+            .each_invitation(event, policy, reporter, |invitation| {
+                let wanted = wanted.get_or_insert_with(|| contacts.iter().copied().collect());
+                if wanted.contains(&invitation.contact) {
+                    found.insert(invitation.contact);
+                }
+            })
+            .await?;
         Ok(Found {
             invited: found,
-            unreadable: skipped.load(std::sync::atomic::Ordering::Relaxed),
+            unreadable,
         })
+    }
+
+    /// Reads every invitation of the event once, each page retried under
+    /// `policy` with its waits told to `reporter`, handing each row to
+    /// `each`; the number of rows that could not be read.
+    pub(crate) async fn each_invitation(
+        &self,
+        event: EventId,
+        policy: RetryPolicy,
+        reporter: Reporter,
+        mut each: impl FnMut(InvitedContact),
+    ) -> Result<usize, Error> {
+        let (reporter, skipped) = reporter.counting_skips();
+        let mut invited = std::pin::pin!(self.invitations_with(event, None, policy, reporter));
+        while let Some(invitation) = invited.try_next().await? {
+            each(invitation);
+        }
+        Ok(skipped.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     /// Fetches the page of invitations that starts at `start`.

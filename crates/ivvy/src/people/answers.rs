@@ -10,6 +10,7 @@ use std::time::SystemTime;
 use futures::stream::{self, Stream, StreamExt, TryStreamExt};
 
 use crate::client::Client;
+use crate::context::RunContext;
 use crate::error::Error;
 use crate::ids::{ContactId, EventId, HashSet, IntoId};
 use crate::operations::changes::{Stamp, Stamped};
@@ -275,7 +276,7 @@ impl Client {
         let invitations = if wanted.is_empty() || context.is_cancelled() {
             Invitations::default()
         } else {
-            self.invitations_of(event, &wanted, &options).await?
+            self.invitations_of(event, &wanted, &context).await?
         };
         Ok(people
             .iter()
@@ -290,20 +291,25 @@ impl Client {
         &self,
         event: EventId,
         wanted: &HashSet<ContactId>,
-        options: &PeopleOptions,
+        context: &RunContext,
     ) -> Result<Invitations, Error> {
-        let context = options.bulk.context();
-        let (reporter, skipped) = context.reporter.clone().counting_skips();
-        let mut found = Invitations::default();
-        let mut listed =
-            std::pin::pin!(self.invitations_with(event, None, context.retry.clone(), reporter));
-        while let Some(invitation) = listed.try_next().await? {
-            if wanted.contains(&invitation.contact) {
-                found.by_contact.insert(invitation.contact, invitation);
-            }
-        }
-        found.unreadable = skipped.load(std::sync::atomic::Ordering::Relaxed);
-        Ok(found)
+        let mut by_contact = HashMap::new();
+        let unreadable = self
+            .each_invitation(
+                event,
+                context.retry.clone(),
+                context.reporter.clone(),
+                |row| {
+                    if wanted.contains(&row.contact) {
+                        by_contact.insert(row.contact, row);
+                    }
+                },
+            )
+            .await?;
+        Ok(Invitations {
+            by_contact,
+            unreadable,
+        })
     }
 }
 
