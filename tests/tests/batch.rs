@@ -280,3 +280,126 @@ async fn a_lost_run_reply_while_the_batch_still_runs_is_checked_until_it_stops_g
     // (428, in 5 jobs, lost again, then given up).
     assert_eq!(server.batch_jobs_run(), 30 + 5);
 }
+
+/// A CRM export of `existing` people of a generated account (by external
+/// id) and `new` people it lacks (with names, external id and email).
+fn export(existing: u64, new: u64) -> Vec<ivvy::Person> {
+    let mut people: Vec<ivvy::Person> = (1..)
+        .filter(|k| k % 10 != 0)
+        .take(usize::try_from(existing).expect("small"))
+        .map(|k| ivvy::Person::by_external_id(format!("CRM-{k:05}")))
+        .collect();
+    people.extend((1..=new).map(|k| {
+        ivvy::Person::by_external_id(format!("NEW-{k}"))
+            .and_email(format!("new{k}@example.test"))
+            .named("New", k.to_string())
+    }));
+    people
+}
+
+/// Each new person of the export is one contact of the account, and every
+/// person of the export was invited once.
+fn check_people(server: &MockServer, report: &ivvy::PeopleReport, new: u64) {
+    let account = server.account();
+    for k in 1..=new {
+        let email = format!("new{k}@example.test");
+        let made = account
+            .contacts()
+            .iter()
+            .filter(|c| c.email == email)
+            .count();
+        assert_eq!(made, 1, "{email} is one contact");
+    }
+    assert_eq!(server.created_count(), new, "nobody added twice");
+    assert_eq!(server.max_invite_count(), 1, "nobody invited twice");
+    for row in &report.rows {
+        let new = row
+            .person
+            .external_id
+            .as_deref()
+            .is_some_and(|e| e.starts_with("NEW-"));
+        let expected = if new {
+            ivvy::InviteStatus::AddedAndInvited
+        } else {
+            ivvy::InviteStatus::Invited
+        };
+        assert_eq!(row.status(), expected, "{row:?}");
+    }
+}
+
+/// Every row's invitation came with its links.
+fn with_links(report: &ivvy::PeopleReport) -> usize {
+    report
+        .rows
+        .iter()
+        .filter(|row| matches!(row.outcome, Some(Outcome::Invited(_))))
+        .count()
+}
+
+#[tokio::test]
+async fn an_export_reads_adds_and_invites_200_calls_to_a_request() {
+    let config = MockConfig::new().account(ivvy_mock::Account::generated(3_000));
+    let server = MockServer::start(config).await.expect("server starts");
+    let client = server.client_builder().build().expect("client");
+    let added = Arc::new(Mutex::new(Vec::new()));
+    let seen = added.clone();
+    let options = ivvy::PeopleOptions::new()
+        .create_missing(true)
+        .bulk(batch())
+        .on_add_batch(move |id, people| {
+            seen.lock()
+                .expect("lock")
+                .push((id.to_string(), people.len()));
+        });
+    let report = client
+        .invite_people(EVENT, export(1_000, 500), &options)
+        .await
+        .expect("runs");
+    check_people(&server, &report, 500);
+    assert_eq!(with_links(&report), 1_500);
+    // The first page directly (it says how many there are), the other 29
+    // in one batch; 500 adds in three; 1,500 invites in one.
+    assert_eq!(server.request_count_of("contact", "getContactList"), 1);
+    assert_eq!(server.request_count_of("contact", "addOrUpdateContact"), 0);
+    assert_eq!(server.request_count_of("event", "inviteContacts"), 0);
+    assert_eq!(server.request_count_of("batch", "run"), 1 + 3 + 1);
+    let added = added.lock().expect("lock").clone();
+    let sizes: Vec<usize> = added.iter().map(|(_, n)| *n).collect();
+    assert_eq!(sizes.iter().sum::<usize>(), 500);
+    // Whom each batch added reads back from it.
+    let mut read_back = 0;
+    for (id, _) in added.iter() {
+        read_back += client
+            .batch_added(id, &batch())
+            .await
+            .expect("reads back")
+            .len();
+    }
+    assert_eq!(read_back, 500);
+}
+
+#[tokio::test]
+async fn lost_runs_failed_jobs_and_stalls_add_and_invite_each_person_once() {
+    let faults = Faults::new()
+        .batch_run_fail_after_queuing_every(3)
+        .batch_job_fail_after_work_every(7)
+        .batch_stall(Duration::from_millis(100))
+        .list_lag(Duration::from_millis(50));
+    let config = MockConfig::new()
+        .account(ivvy_mock::Account::generated(2_000))
+        .faults(faults);
+    let server = MockServer::start(config).await.expect("server starts");
+    let client = server.client_builder().build().expect("client");
+    let options = ivvy::PeopleOptions::new()
+        .create_missing(true)
+        .bulk(batch().max_attempts(8));
+    let report = client
+        .invite_people(EVENT, export(600, 450), &options)
+        .await
+        .expect("runs");
+    check_people(&server, &report, 450);
+    assert!(
+        server.request_count_of("contact", "getContactList") > 1,
+        "unclear adds were looked up, failed page jobs read directly"
+    );
+}

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use ivvy_api::types::BatchJobResult;
+use ivvy_api::types::{BatchJobResult, InviteContactsReply};
 use tokio::time::Instant;
 
 use crate::bulk::options::{BatchFn, BulkOptions};
@@ -24,7 +24,7 @@ use crate::client::Client;
 use crate::context::{OnCancel, Reporter, RunContext, far};
 use crate::error::Error;
 use crate::ids::{ContactId, EventId};
-use crate::operations::batch::{JobReply, is_not_completed, job_reply};
+use crate::operations::batch::{is_not_completed, job_reply};
 use crate::operations::invitations::Found;
 use crate::operations::invite::{Invitation, Matched, Outcome, match_results};
 use crate::policy::classify::{Next, Request, classify};
@@ -51,9 +51,10 @@ pub(crate) fn next_poll(elapsed: Duration, percent: u8, delay: Duration) -> Dura
     left.clamp(SHORTEST_POLL, delay.max(SHORTEST_POLL))
 }
 
-/// Sending each chunk as one batch of inviteContacts jobs.
-pub(crate) struct Batched<'c> {
-    pub(crate) client: &'c Client,
+/// Sending each chunk as one batch of inviteContacts jobs; also the
+/// waiting for any batch (of adds or page reads too).
+pub(crate) struct Batched {
+    pub(crate) client: Client,
     /// The run's waits, cancel and reports.
     pub(crate) context: RunContext,
     /// Contacts a job carries.
@@ -64,7 +65,7 @@ pub(crate) struct Batched<'c> {
 }
 
 /// How waiting for a batch ended.
-enum Waited {
+pub(crate) enum Waited {
     /// Every job's result, in job order.
     Done(Vec<BatchJobResult>),
     /// The batch may still be running (too long, or cancelled): the
@@ -72,7 +73,7 @@ enum Waited {
     Unfinished(Vec<BatchJobResult>, Arc<Error>),
 }
 
-impl Sender for Batched<'_> {
+impl Sender for Batched {
     fn send<'a>(
         &'a self,
         event: EventId,
@@ -119,12 +120,12 @@ impl Sender for Batched<'_> {
     }
 }
 
-impl<'c> Batched<'c> {
+impl Batched {
     /// The sender `options` describe: jobs of its chunk size, waited for
     /// within its retry budget, each queued batch told to its `on_batch`.
-    pub(crate) fn new(client: &'c Client, options: &BulkOptions) -> Self {
+    pub(crate) fn new(client: &Client, options: &BulkOptions) -> Self {
         Self {
-            client,
+            client: client.clone(),
             context: options.context(),
             job_size: options.chunk_size,
             budget: options.retry_budget,
@@ -160,7 +161,7 @@ impl<'c> Batched<'c> {
     /// `Err` when the batch cannot be read at all (not found, or a read
     /// that fails after its retries): its fate is then unclear, and the
     /// run checks.
-    async fn wait_for(&self, id: &str, jobs: Option<usize>) -> Result<Waited, Error> {
+    pub(crate) async fn wait_for(&self, id: &str, jobs: Option<usize>) -> Result<Waited, Error> {
         let started = Instant::now();
         let mut deadline = far(started, self.budget);
         let mut drained = false;
@@ -309,7 +310,7 @@ impl Client {
             let Some(contacts) = job_contacts(result) else {
                 continue;
             };
-            if let JobReply::Invited(reply) = job_reply(result) {
+            if let Ok(reply) = job_reply::<InviteContactsReply>(result) {
                 let matched = match_results(&contacts, reply);
                 invitations.extend(
                     contacts
@@ -388,14 +389,14 @@ pub(crate) fn job_outcomes(
         let reply = named
             .or(placed)
             .filter(|r| r.action == "inviteContacts")
-            .map(job_reply);
+            .map(job_reply::<InviteContactsReply>);
         match (reply, &unfinished) {
-            (Some(JobReply::Invited(reply)), _) => {
+            (Some(Ok(reply)), _) => {
                 let matched = match_results(job, reply);
                 outcomes.extend(matched.outcomes);
                 unexpected.extend(matched.unexpected);
             }
-            (Some(JobReply::Failed(error)), _) => {
+            (Some(Err(error)), _) => {
                 let failed = (judge(&error) == Next::Never).then(|| Arc::new(error));
                 outcomes.extend(job.iter().map(|_| failed.clone().map(Outcome::Failed)));
             }

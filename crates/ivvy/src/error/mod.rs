@@ -152,7 +152,7 @@ pub enum Error {
     /// could not be read, when the wait for it ended: its contacts may
     /// still be invited, so none is sent again until it has finished.
     #[error(
-        "batch {id} has not finished: {why}; its contacts may still be invited, so none is sent again until it has"
+        "batch {id} has not finished: {why}; what it carries may still be done (its contacts invited or added), so none of it is sent again until it has"
     )]
     BatchUnfinished {
         /// The batch's `asyncId`.

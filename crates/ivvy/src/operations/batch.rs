@@ -1,19 +1,23 @@
-//! iVvy's batch namespace, as thin typed calls: queue inviteContacts jobs
-//! (`batch?action=run`), read a batch's progress and its results, and read
-//! each job's reply back as the reply of the call it carried. Waiting for
+//! iVvy's batch namespace, as thin typed calls: queue inviteContacts,
+//! addOrUpdateContact or getContactList jobs (`batch?action=run`), read a
+//! batch's progress and its results, and read each job's reply back as the
+//! reply of the call it carried. Waiting for
 //! a batch and what to do with its results are the batch sender's
 //! ([`bulk::batch`](crate::bulk::batch)).
 
 use ivvy_api::types::{
-    BatchJob, BatchJobResult, BatchRef, BatchRunRequest, InviteContactsJob,
-    InviteContactsJobAction, InviteContactsJobNamespace, InviteContactsReply,
-    InviteContactsRequest,
+    AddOrUpdateContactJob, AddOrUpdateContactJobAction, AddOrUpdateContactJobNamespace, BatchJob,
+    BatchJobResult, BatchRef, BatchRunRequest, GetContactListJob, GetContactListJobAction,
+    GetContactListJobNamespace, GetContactListRequest, InviteContactsJob, InviteContactsJobAction,
+    InviteContactsJobNamespace, InviteContactsRequest,
 };
 use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
 
 use crate::client::Client;
 use crate::error::{ApiError, Error};
 use crate::ids::{ContactId, EventId};
+use crate::operations::contacts::NewContact;
 use crate::operations::loose;
 use crate::transport::call::CallInfo;
 
@@ -22,15 +26,6 @@ pub(crate) const MAX_JOBS: usize = 200;
 
 /// iVvy's code for results asked for before the batch has finished.
 pub(crate) const NOT_COMPLETED: i64 = 24114;
-
-/// What a job's reply says.
-#[derive(Debug)]
-pub(crate) enum JobReply {
-    /// The call's own reply.
-    Invited(InviteContactsReply),
-    /// iVvy's error for the job.
-    Failed(Error),
-}
 
 impl Client {
     /// Queues one inviteContacts job per group of contacts; the batch's
@@ -41,26 +36,80 @@ impl Client {
         jobs: &[&[ContactId]],
         attempt: u32,
     ) -> Result<String, Error> {
-        let body = BatchRunRequest {
-            callback_url: None,
-            jobs: jobs
-                .iter()
-                .map(|contacts| {
-                    BatchJob::InviteContactsJob(InviteContactsJob {
-                        namespace: InviteContactsJobNamespace::Event,
-                        action: InviteContactsJobAction::InviteContacts,
-                        params: InviteContactsRequest {
-                            event: event.non_zero(),
-                            contacts: contacts.iter().map(|c| c.non_zero()).collect(),
-                        },
-                    })
-                })
-                .collect(),
-        };
         let contacts = jobs.iter().map(|j| j.len()).sum();
+        let jobs = jobs
+            .iter()
+            .map(|contacts| {
+                BatchJob::InviteContactsJob(InviteContactsJob {
+                    namespace: InviteContactsJobNamespace::Event,
+                    action: InviteContactsJobAction::InviteContacts,
+                    params: InviteContactsRequest {
+                        event: event.non_zero(),
+                        contacts: contacts.iter().map(|c| c.non_zero()).collect(),
+                    },
+                })
+            })
+            .collect();
         let info = CallInfo::new("batch.run", attempt)
             .event(event)
             .contacts(contacts);
+        self.batch_run(jobs, info).await
+    }
+
+    /// Queues one addOrUpdateContact job (an add, as
+    /// [`add_contact`](Client::add_contact) sends it) per new contact; the
+    /// batch's `asyncId`.
+    pub(crate) async fn batch_adds(
+        &self,
+        contacts: &[&NewContact],
+        attempt: u32,
+    ) -> Result<String, Error> {
+        let jobs = contacts
+            .iter()
+            .map(|contact| {
+                BatchJob::AddOrUpdateContactJob(AddOrUpdateContactJob {
+                    namespace: AddOrUpdateContactJobNamespace::Contact,
+                    action: AddOrUpdateContactJobAction::AddOrUpdateContact,
+                    params: contact.to_request(),
+                })
+            })
+            .collect();
+        self.batch_run(jobs, CallInfo::new("batch.run", attempt))
+            .await
+    }
+
+    /// Queues one getContactList job per page start (the whole account,
+    /// unfiltered, a page of the client's page size each); the batch's
+    /// `asyncId`.
+    pub(crate) async fn batch_contact_pages(
+        &self,
+        starts: &[u64],
+        attempt: u32,
+    ) -> Result<String, Error> {
+        let jobs = starts
+            .iter()
+            .map(|&start| {
+                BatchJob::GetContactListJob(GetContactListJob {
+                    namespace: GetContactListJobNamespace::Contact,
+                    action: GetContactListJobAction::GetContactList,
+                    params: GetContactListRequest {
+                        start: Some(i64::try_from(start).unwrap_or(i64::MAX)),
+                        per_page: Some(self.shared.page_size.into()),
+                        filter: serde_json::Map::new(),
+                    },
+                })
+            })
+            .collect();
+        self.batch_run(jobs, CallInfo::new("batch.run", attempt))
+            .await
+    }
+
+    /// Queues the jobs (`batch?action=run`); the batch's `asyncId`.
+    async fn batch_run(&self, jobs: Vec<BatchJob>, info: CallInfo) -> Result<String, Error> {
+        let body = BatchRunRequest {
+            callback_url: None,
+            jobs,
+        };
         let reply = self.call(info, || self.shared.api.batch_run(&body)).await?;
         if reply.async_id.trim().is_empty() {
             return Err(Error::unusable_reply("the batch run's asyncId is empty"));
@@ -94,9 +143,10 @@ impl Client {
     }
 }
 
-/// A job's result read as the reply of the inviteContacts it carried, or
-/// as iVvy's error for it.
-pub(crate) fn job_reply(result: &BatchJobResult) -> JobReply {
+/// A job's result read as the reply `T` of the call it carried, or as
+/// iVvy's error for it (a response with an `errorCode`), judged as the
+/// same error of a direct call would be.
+pub(crate) fn job_reply<T: DeserializeOwned>(result: &BatchJobResult) -> Result<T, Error> {
     let body = serde_json::Value::Object(result.response.clone());
     if result.response.contains_key("errorCode") {
         let status = result
@@ -107,17 +157,18 @@ pub(crate) fn job_reply(result: &BatchJobResult) -> JobReply {
             .and_then(|code| StatusCode::from_u16(code).ok())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let bytes = body.to_string();
-        return JobReply::Failed(match ApiError::from_body(status, bytes.as_bytes()) {
+        return Err(match ApiError::from_body(status, bytes.as_bytes()) {
             Some(api) => Error::Api(api),
             None => Error::unusable_reply("a batch job's error body cannot be read"),
         });
     }
-    match serde_json::from_value::<InviteContactsReply>(body) {
-        Ok(reply) => JobReply::Invited(reply),
-        Err(e) => JobReply::Failed(Error::unusable_reply(format!(
-            "a batch job's response is not an inviteContacts reply: {e}"
-        ))),
-    }
+    serde_json::from_value::<T>(body).map_err(|e| {
+        Error::unusable_reply(format!(
+            "the response of batch job {}?action={} cannot be read: {e}",
+            crate::transport::excerpt::escaped(&result.namespace),
+            crate::transport::excerpt::escaped(&result.action)
+        ))
+    })
 }
 
 /// True for iVvy's "batch job not completed" (24114).

@@ -4,7 +4,10 @@
 //! contacts is [`people`](crate::people)'s.
 
 use futures::stream::Stream;
-use ivvy_api::types::{AddOrUpdateContactRequest, ContactRow, GetContactListRequest};
+use ivvy_api::types::{
+    AddOrUpdateContactReply, AddOrUpdateContactRequest, ContactRow, GetContactListReply,
+    GetContactListRequest,
+};
 
 use crate::client::Client;
 use crate::context::Reporter;
@@ -174,27 +177,7 @@ impl Client {
         let reply = self
             .call(info, || self.shared.api.get_contact_list(&body))
             .await?;
-        let read = loose::rows("contacts", start, reply.results, |row| {
-            let ContactRow {
-                subtype_0: Some(c), ..
-            } = row
-            else {
-                return Err(loose::unreadable(row.subtype_1.as_deref()));
-            };
-            Ok(Contact {
-                id: loose::id(c.id.as_ref(), "id")?,
-                external_id: loose::text(c.external_id),
-                email: loose::text(c.email),
-                first_name: loose::text(c.first_name),
-                last_name: loose::text(c.last_name),
-                phone: loose::text(c.phone),
-            })
-        });
-        Ok(Page {
-            items: read.items,
-            skipped: read.skipped,
-            total: loose::count(&reply.meta.total_results, "totalResults")?,
-        })
+        contact_page_of(reply, start)
     }
 
     /// Adds one contact (addOrUpdateContact without an id) and returns its
@@ -221,35 +204,77 @@ impl Client {
         contact: &NewContact,
         attempt: u32,
     ) -> Result<ContactId, Error> {
-        let body = AddOrUpdateContactRequest {
-            id: None,
-            external_id: contact.external_id.clone(),
-            first_name: Some(contact.first_name.clone()),
-            last_name: Some(contact.last_name.clone()),
-            email: Some(contact.email.clone()),
-            phone: None,
-            // An add is an add: the person was looked for first.
-            update_if_exists: Some(false),
-        };
+        let body = contact.to_request();
         let info = CallInfo::new("addOrUpdateContact", attempt);
         let reply = self
             .call(info, || self.shared.api.add_or_update_contact(&body))
             .await?;
-        if reply.success == Some(false) {
-            // A clear refusal: nothing was added, so it is not in doubt.
-            return Err(Error::invalid(
-                "contact",
-                format!(
-                    "iVvy did not add it: {}",
-                    crate::transport::excerpt::escaped(
-                        reply.message.as_deref().unwrap_or("no reason given")
-                    )
-                ),
-            ));
-        }
-        loose::id(Some(&reply.id), "id")
-            .map_err(|e| Error::unusable_reply(format!("the new contact's {e}")))
+        added_id(&reply)
     }
+}
+
+impl NewContact {
+    /// The addOrUpdateContact request that adds it.
+    pub(crate) fn to_request(&self) -> AddOrUpdateContactRequest {
+        AddOrUpdateContactRequest {
+            id: None,
+            external_id: self.external_id.clone(),
+            first_name: Some(self.first_name.clone()),
+            last_name: Some(self.last_name.clone()),
+            email: Some(self.email.clone()),
+            phone: None,
+            // An add is an add: the person was looked for first.
+            update_if_exists: Some(false),
+        }
+    }
+}
+
+/// The id an add's reply gives; a reply with `success: false` is a clear
+/// refusal (nothing was added, so nothing is in doubt).
+pub(crate) fn added_id(reply: &AddOrUpdateContactReply) -> Result<ContactId, Error> {
+    if reply.success == Some(false) {
+        return Err(Error::invalid(
+            "contact",
+            format!(
+                "iVvy did not add it: {}",
+                crate::transport::excerpt::escaped(
+                    reply.message.as_deref().unwrap_or("no reason given")
+                )
+            ),
+        ));
+    }
+    loose::id(Some(&reply.id), "id")
+        .map_err(|e| Error::unusable_reply(format!("the new contact's {e}")))
+}
+
+/// A page of contacts read from getContactList's reply to a request that
+/// started at `start`, row by row (a row that cannot be read is skipped
+/// and counted).
+pub(crate) fn contact_page_of(
+    reply: GetContactListReply,
+    start: u64,
+) -> Result<Page<Contact>, Error> {
+    let read = loose::rows("contacts", start, reply.results, |row| {
+        let ContactRow {
+            subtype_0: Some(c), ..
+        } = row
+        else {
+            return Err(loose::unreadable(row.subtype_1.as_deref()));
+        };
+        Ok(Contact {
+            id: loose::id(c.id.as_ref(), "id")?,
+            external_id: loose::text(c.external_id),
+            email: loose::text(c.email),
+            first_name: loose::text(c.first_name),
+            last_name: loose::text(c.last_name),
+            phone: loose::text(c.phone),
+        })
+    });
+    Ok(Page {
+        items: read.items,
+        skipped: read.skipped,
+        total: loose::count(&reply.meta.total_results, "totalResults")?,
+    })
 }
 
 /// A contact's value of a filter field this client can check.

@@ -6,7 +6,9 @@
 //! anything is sent again: found, they count as added; not found, the add
 //! is sent again under the retry policy. People whose external id is
 //! unknown are added first; a person known only by an email that one of
-//! them was just added with is that contact, not a second one.
+//! them was just added with is that contact, not a second one. With
+//! [`BulkOptions::batch`](crate::BulkOptions::batch) the adds go 200 to a
+//! request ([`batch_add`](super::batch_add)), by the same rules.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -99,6 +101,22 @@ impl Client {
                 .into_iter()
                 .filter(|&i| matches!(found[i], Resolution::NotFound))
                 .collect();
+            if options.bulk.batch {
+                let (can, cannot): (Vec<usize>, Vec<usize>) = wanted
+                    .iter()
+                    .partition(|&&i| people[i].1.missing_for_adding().is_none());
+                for i in cannot {
+                    if let Some(why) = people[i].1.missing_for_adding() {
+                        found[i] = Resolution::CannotAdd(why);
+                    }
+                }
+                for (i, resolution) in self.add_by_batch(people, &can, options, context).await {
+                    found[i] = resolution;
+                }
+                done += wanted.len();
+                context.progress(done, total);
+                continue;
+            }
             // Collected first, so the stream holds futures, not a closure
             // over borrowed people (which a spawned task could not hold).
             let adds: Vec<_> = wanted

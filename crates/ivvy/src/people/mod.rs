@@ -8,7 +8,9 @@
 //! - [`options`] holds [`PeopleOptions`](options::PeopleOptions);
 //! - [`resolution`]: what was found for one person;
 //! - [`resolve`]: looking people up, at the least cost in requests;
+//! - [`batch_read`]: the account's pages read 200 to a request;
 //! - [`add`]: adding the missing, never twice;
+//! - [`batch_add`]: the same adds, 200 to a request;
 //! - [`plan`] holds [`PeoplePlan`](plan::PeoplePlan), the run worked out before
 //!   anyone is added or invited;
 //! - [`invite`]: the public calls that carry a plan out;
@@ -19,6 +21,8 @@
 
 pub(crate) mod add;
 pub(crate) mod answers;
+pub(crate) mod batch_add;
+pub(crate) mod batch_read;
 pub(crate) mod invite;
 pub(crate) mod matching;
 pub(crate) mod options;

@@ -24,9 +24,11 @@ pub struct PeopleOptions {
     pub(crate) create_missing: bool,
     pub(crate) added_earlier: Arc<Vec<Contact>>,
     on_add: Option<AddFn>,
+    on_add_batch: Option<AddBatchFn>,
 }
 
 type AddFn = Arc<dyn Fn(&Person, AddStep) + Send + Sync>;
+type AddBatchFn = Arc<dyn Fn(&str, &[Person]) + Send + Sync>;
 
 /// A step of adding one person, as [`PeopleOptions::on_add`] reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +50,7 @@ impl std::fmt::Debug for PeopleOptions {
             .field("create_missing", &self.create_missing)
             .field("added_earlier", &self.added_earlier.len())
             .field("on_add", &self.on_add.is_some())
+            .field("on_add_batch", &self.on_add_batch.is_some())
             .finish()
     }
 }
@@ -87,6 +90,26 @@ impl PeopleOptions {
     pub fn on_add(mut self, record: impl Fn(&Person, AddStep) + Send + Sync + 'static) -> Self {
         self.on_add = Some(Arc::new(record));
         self
+    }
+
+    /// Called with each batch of adds' `asyncId` as soon as iVvy has
+    /// queued it, and the people it adds, before waiting for it (with
+    /// [`BulkOptions::batch`]): the place to record it, so a run killed
+    /// while the batch runs can read back whom it added
+    /// ([`Client::batch_added`]) instead of adding them again. The batch
+    /// waits for the call.
+    pub fn on_add_batch(
+        mut self,
+        record: impl Fn(&str, &[Person]) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_add_batch = Some(Arc::new(record));
+        self
+    }
+
+    pub(crate) fn record_add_batch(&self, id: &str, people: &[Person]) {
+        if let Some(record) = &self.on_add_batch {
+            record(id, people);
+        }
     }
 
     pub(crate) fn record_add(&self, person: &Person, step: AddStep) {

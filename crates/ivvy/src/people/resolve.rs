@@ -14,6 +14,10 @@
 //!   two for one with both whom the external id does not find (a lookup is
 //!   one page unless many contacts match).
 //!
+//! With [`BulkOptions::batch`](crate::BulkOptions::batch), the rest of the
+//! account is read 200 pages to a request
+//! ([`batch_read`](super::batch_read)); the rule above is unchanged.
+//!
 //! So reading costs *P* pages when the account is read whole, and otherwise
 //! the first page plus *L* to 2*L* lookups, plus retries. A server that
 //! ignores a lookup's filter (a result that does not match it) is caught
@@ -29,6 +33,7 @@ use crate::context::{Reporter, RunContext};
 use crate::error::Error;
 use crate::operations::contacts::Contact;
 use crate::operations::filter::Filter;
+use crate::people::batch_read::BatchedPages;
 use crate::people::matching::{Index, Match, match_person};
 use crate::people::options::PeopleOptions;
 use crate::people::person::{Person, PersonKey};
@@ -114,7 +119,7 @@ impl Client {
             distinct = roster.distinct.len()
         );
         async {
-            let mut found = self.find_all(&roster.distinct, context).await?;
+            let mut found = self.find_all(&roster.distinct, options, context).await?;
             earlier_adds(&roster.distinct, &mut found, &options.added_earlier);
             Ok(found)
         }
@@ -127,6 +132,7 @@ impl Client {
     async fn find_all(
         &self,
         people: &[(PersonKey, Person)],
+        options: &PeopleOptions,
         context: &RunContext,
     ) -> Result<Vec<Resolution>, Error> {
         if people.is_empty() {
@@ -145,7 +151,8 @@ impl Client {
         let total = people.len();
         let found = match strategy(total, first.total, self.shared.page_size) {
             Strategy::Walk => {
-                self.match_by_walk(people, Some(first), policy, reporter)
+                let pages = self.batched_pages(&options.bulk, first.total);
+                self.match_by_walk(people, Some(first), pages, policy, reporter)
                     .await?
             }
             Strategy::PerPerson => {
@@ -168,7 +175,10 @@ impl Client {
                 match found {
                     Some(found) => found,
                     // The server ignored a filter: read the account whole.
-                    None => self.match_by_walk(people, None, policy, reporter).await?,
+                    None => {
+                        self.match_by_walk(people, None, None, policy, reporter)
+                            .await?
+                    }
                 }
             }
         };
@@ -270,21 +280,29 @@ impl Client {
     }
 
     /// Every person matched against the whole account, read from its first
-    /// page (`first`, when already read) to its last.
+    /// page (`first`, when already read) to its last, through `batched`
+    /// pages when given.
     async fn match_by_walk(
         &self,
         people: &[(PersonKey, Person)],
         first: Option<Page<Contact>>,
+        batched: Option<BatchedPages>,
         policy: RetryPolicy,
         reporter: &Reporter,
     ) -> Result<Vec<Resolution>, Error> {
         let client = self.clone();
         let fetch = move |start, attempt| {
             let client = client.clone();
+            let batched = batched.clone();
             async move {
-                client
-                    .contact_page(serde_json::Map::new(), start, attempt)
-                    .await
+                match batched {
+                    Some(batched) => batched.page(start, attempt).await,
+                    None => {
+                        client
+                            .contact_page(serde_json::Map::new(), start, attempt)
+                            .await
+                    }
+                }
             }
         };
         let mut index = Index::default();
