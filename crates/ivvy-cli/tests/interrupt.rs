@@ -353,6 +353,90 @@ async fn a_run_killed_while_its_batch_runs_reads_the_batch_back_on_the_rerun() {
 }
 
 #[tokio::test]
+async fn a_run_killed_while_its_batch_of_adds_runs_reads_whom_it_added_on_the_rerun() {
+    // 300 adds in batches of jobs at 20 ms each; contacts a listing shows
+    // only 30 s after their add, so a rerun that looked people up instead
+    // of reading the batches back would add them all again.
+    let server = ivvy_mock::MockServer::start(
+        ivvy_mock::MockConfig::new()
+            .credentials("cli-key", common::SECRET)
+            .batch_pace(Duration::from_millis(20))
+            .faults(Faults::new().list_lag(Duration::from_secs(30))),
+    )
+    .await
+    .expect("server starts");
+    let mut body = String::from("externalId,email,firstName,lastName\n");
+    for n in 1..=300 {
+        body.push_str(&format!("NEW-{n},new{n}@new.test,New,Person{n}\n"));
+    }
+    let file = common::input_file("batch-adds.csv", &body);
+    let dir = common::state_home().join("batch-adds-kill");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let dir_arg = dir.to_str().expect("utf-8").to_string();
+    let args = [
+        "invite",
+        "--event",
+        "4",
+        "--people",
+        &file,
+        "--create-missing",
+        "--batch",
+        "--state-dir",
+        &dir_arg,
+        "--output",
+        "ndjson",
+        "--consistency-window",
+        "0",
+    ];
+    let journalled = || {
+        std::fs::read_dir(&dir).is_ok_and(|entries| {
+            entries.flatten().any(|e| {
+                std::fs::read_to_string(e.path()).is_ok_and(|j| j.contains("\"add\":\"batch\""))
+            })
+        })
+    };
+    let mut dry = args.to_vec();
+    dry.push("--dry-run");
+    let planned = ivvy(Some(&server), &dry, None).await;
+    assert_eq!(code(&planned), 0, "{}", text(&planned.stderr));
+    assert!(
+        text(&planned.stderr).contains(
+            "300 to add, in 2 batch request(s) (+ at least 4 reads of their progress and results; 300 request(s) without --batch)"
+        ),
+        "{}",
+        text(&planned.stderr)
+    );
+    let mut child = spawn_ivvy(&server, &args);
+    let mut queued = false;
+    for _ in 0..300 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        queued = journalled();
+        if queued {
+            break;
+        }
+    }
+    assert!(queued, "the batch of adds reached the adds journal");
+    child.kill().expect("kill -9");
+    let first = finish(child).await;
+    assert!(rows(&first.stdout).is_empty(), "nothing had settled yet");
+    assert!(server.created_count() < 300, "killed before the adds ended");
+
+    let output = ivvy(Some(&server), &args, None).await;
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let again = rows(&output.stdout);
+    assert_eq!(again.len(), 300);
+    for row in &again {
+        assert!(is_invited(row), "{row}");
+        assert!(row["inviteLinkYes"].is_string(), "{row}");
+    }
+    assert_eq!(server.created_count(), 300, "everyone added once");
+    assert_eq!(server.request_count_of("contact", "addOrUpdateContact"), 0);
+    assert_eq!(server.max_invite_count(), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
 async fn a_dry_run_counts_the_requests_each_way() {
     let server = mock(Faults::default()).await;
     let list = contacts(5_000);

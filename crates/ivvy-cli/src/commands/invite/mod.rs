@@ -107,10 +107,39 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
         }
         earlier = read_earlier()?;
     }
-    let earlier_adds = match &input {
-        Input::People(people, _) => places.earlier_adds(people)?,
-        Input::Contacts(_) => Default::default(),
+    let read_earlier_adds = || match &input {
+        Input::People(people, _) => places.earlier_adds(people),
+        Input::Contacts(_) => Ok(Default::default()),
     };
+    let mut earlier_adds = read_earlier_adds()?;
+    // The same for an earlier run's batches of adds: whom they added is
+    // read back, so nobody they carry is looked for before they finish,
+    // or added again.
+    if let Some(journal) = run_state.as_ref().and_then(|s| s.adds.as_ref())
+        && !earlier_adds.batches.is_empty()
+    {
+        let options = options::bulk(args, &interrupts, None);
+        for id in &earlier_adds.batches {
+            match client.batch_added(id, &options).await {
+                Ok(contacts) => {
+                    for contact in &contacts {
+                        journal.added(contact)?;
+                    }
+                }
+                Err(error @ ivvy::Error::BatchUnfinished { .. }) => {
+                    return Err(CliError::Failed(format!(
+                        "{error}; run again once it has finished"
+                    )));
+                }
+                Err(error) => tracing::warn!(
+                    %error,
+                    batch = %ivvy::escaped(id),
+                    "could not read an earlier batch of adds back; its people are looked up instead"
+                ),
+            }
+        }
+        earlier_adds = read_earlier_adds()?;
+    }
     if run_state.is_some() {
         let window = Duration::from_secs(args.consistency_window);
         for (in_doubt, last_write) in [
@@ -145,11 +174,18 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
         .added_earlier(earlier_adds.added)
         .bulk(bulk.clone());
     if let Some(adds) = run_state.as_ref().and_then(|s| s.adds.clone()) {
-        people_options = people_options.on_add(move |person, step| {
-            if let Err(error) = adds.record(person, step) {
-                tracing::warn!(%error, "could not write to the adds journal");
-            }
-        });
+        let batches = adds.clone();
+        people_options = people_options
+            .on_add(move |person, step| {
+                if let Err(error) = adds.record(person, step) {
+                    tracing::warn!(%error, "could not write to the adds journal");
+                }
+            })
+            .on_add_batch(move |id, people| {
+                if let Err(error) = batches.batch(id, people) {
+                    tracing::warn!(%error, "could not write to the adds journal");
+                }
+            });
     }
 
     let plan = match input {

@@ -57,32 +57,44 @@ impl Plan {
                         c.not_found
                     )
                 };
-                let line = format!(
+                let mut line = format!(
                     "  {} rows, {} people: {} found, {} ambiguous, {missing}, {} cannot be added\n",
                     c.rows, c.people, c.found, c.ambiguous, c.cannot_add
                 );
+                if create_missing && c.to_add > 0 {
+                    line.push_str(&format!(
+                        "  {} to add, {}\n",
+                        c.to_add,
+                        requests_each_way(c.to_add, 1, batch)
+                    ));
+                }
                 (line, c.contacts_given, c.contacts, c.already_invited)
             }
         };
         let to_send = self.to_send();
-        let direct = to_send.div_ceil(chunk_size.max(1));
-        // A batch holds 200 jobs; each is also read back at least twice
-        // (its progress, then its results).
-        let batches = direct.div_ceil(200);
-        let how = if batch {
-            format!(
-                "in {batches} batch request(s) (+ at least {} reads of their progress and results; {direct} request(s) without --batch)",
-                2 * batches
-            )
-        } else {
-            format!(
-                "in {direct} request(s) ({batches} batch request(s) + at least {} reads with --batch)",
-                2 * batches
-            )
-        };
+        let how = requests_each_way(to_send, chunk_size, batch);
         format!(
             "plan for {what}:\n{people}  {given} contacts given, {} repeats dropped\n  {already} already invited (skipped)\n  {to_send} to send, {how}\n",
             given - distinct,
+        )
+    }
+}
+
+/// The requests `items` take at `per_request` a call, directly and
+/// through batches, the way the run goes first. A batch holds 200 calls;
+/// each is also read back at least twice (its progress, then its
+/// results).
+fn requests_each_way(items: usize, per_request: usize, batch: bool) -> String {
+    let direct = items.div_ceil(per_request.max(1));
+    let batches = direct.div_ceil(200);
+    let reads = 2 * batches;
+    if batch {
+        format!(
+            "in {batches} batch request(s) (+ at least {reads} reads of their progress and results; {direct} request(s) without --batch)"
+        )
+    } else {
+        format!(
+            "in {direct} request(s) ({batches} batch request(s) + at least {reads} reads with --batch)"
         )
     }
 }

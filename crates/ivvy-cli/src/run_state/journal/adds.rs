@@ -6,10 +6,13 @@
 //! `externalId` and `email` as the run sent them:
 //! - `{"add": "sending"}`: an add is about to go;
 //! - `{"add": "added", "contact": N}`: the person is that contact;
-//! - `{"add": "refused"}`: iVvy refused the add; nothing was made.
+//! - `{"add": "refused"}`: iVvy refused the add; nothing was made;
+//! - `{"add": "batch", "batch": ID}`: the add is a job of that batch
+//!   (`--batch`), queued and not yet read back.
 //!
-//! A person whose last word is `sending` is *in doubt*: the add may have
-//! been carried out.
+//! A person whose last word is `sending` or `batch` is *in doubt*: the add
+//! may have been carried out. A rerun reads the batches of those whose
+//! last word is `batch` back first (they may still be running).
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -38,6 +41,8 @@ struct Line {
     external_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    batch: Option<String>,
 }
 
 impl Line {
@@ -70,6 +75,8 @@ pub struct EarlierAdds {
     pub added: Vec<Contact>,
     /// People whose add was sent and never settled.
     pub in_doubt: usize,
+    /// The batches (their `asyncId`s) that carry adds in doubt.
+    pub batches: Vec<String>,
     /// The newest line, in milliseconds since 1970.
     pub last_write_ms: Option<u64>,
 }
@@ -104,6 +111,14 @@ impl EarlierAdds {
             ) {
                 ("added", Some(id)) => earlier.added.push(contact(id, line)),
                 ("sending", _) => earlier.in_doubt += 1,
+                ("batch", _) => {
+                    earlier.in_doubt += 1;
+                    if let Some(batch) = line.batch
+                        && !earlier.batches.contains(&batch)
+                    {
+                        earlier.batches.push(batch);
+                    }
+                }
                 _ => {}
             }
         }
@@ -145,7 +160,38 @@ impl Writer {
             // As the library matches it: exactly, unless blank.
             external_id: person.external_id.clone().filter(|e| !e.trim().is_empty()),
             email: person.email.as_deref().map(|e| e.trim().to_string()),
+            batch: None,
         })
+    }
+
+    /// Records that the adds of `people` are jobs of batch `id`.
+    pub fn batch(&self, id: &str, people: &[Person]) -> std::io::Result<()> {
+        let at = self.appender.now_ms();
+        let lines: Vec<Line> = people
+            .iter()
+            .map(|person| Line {
+                at: Some(at),
+                add: "batch".into(),
+                contact: None,
+                external_id: person.external_id.clone().filter(|e| !e.trim().is_empty()),
+                email: person.email.as_deref().map(|e| e.trim().to_string()),
+                batch: Some(id.to_string()),
+            })
+            .collect();
+        let mut bytes = Vec::new();
+        for line in &lines {
+            serde_json::to_writer(&mut bytes, line)?;
+            bytes.push(b'\n');
+        }
+        self.appender.write_lines(&bytes)
+    }
+
+    /// Records that `contact` (read back from an earlier batch) was added.
+    pub fn added(&self, contact: &Contact) -> std::io::Result<()> {
+        let mut person = Person::default();
+        person.external_id.clone_from(&contact.external_id);
+        person.email.clone_from(&contact.email);
+        self.record(&person, AddStep::Added(contact.id))
     }
 }
 
