@@ -403,3 +403,31 @@ async fn lost_runs_failed_jobs_and_stalls_add_and_invite_each_person_once() {
         "unclear adds were looked up, failed page jobs read directly"
     );
 }
+
+#[tokio::test]
+async fn a_lost_run_reply_while_its_adds_still_run_is_looked_up_until_nobody_new_appears() {
+    // Every run's reply is lost after queuing, and 100 adds at 5 ms each
+    // outlast the consistency window: one look would find only the first
+    // of them, and queuing the rest again would add them twice.
+    let config = MockConfig::new()
+        .account(ivvy_mock::Account::generated(50))
+        .batch_pace(Duration::from_millis(5))
+        .faults(Faults::new().batch_run_fail_after_queuing_every(1));
+    let server = MockServer::start(config).await.expect("server starts");
+    let client = server.client_builder().build().expect("client");
+    let options = ivvy::PeopleOptions::new().create_missing(true).bulk(
+        BulkOptions::for_tests()
+            .batch(true)
+            .consistency_window(Duration::from_millis(100)),
+    );
+    let report = client
+        .invite_people(EVENT, export(0, 100), &options)
+        .await
+        .expect("runs");
+    check_people(&server, &report, 100);
+    assert_eq!(
+        server.request_count_of("batch", "run"),
+        2,
+        "one batch of adds and one of invites, neither queued again"
+    );
+}

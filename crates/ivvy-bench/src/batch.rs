@@ -1,33 +1,48 @@
-//! Benchmark 7, the batch namespace: one invite run of [`CONTACTS`]
-//! contact ids sent directly (inviteContacts, 100 a request) and through
-//! iVvy's batch namespace (200 jobs of 100 a request), side by side,
-//! against the fake server limited to [`LIMIT`] requests a second (burst
-//! [`BURST`]), each batch job taking the server [`PACE`]. Two quota
-//! models: one that counts requests, and one that counts each batch job
-//! as a request. Figures: requests sent, requests refused, the time to
-//! the last row, and the ratios; every run is checked to invite each
-//! contact once.
+//! Benchmark 7, the batch namespace: one CRM export of [`PEOPLE`] people
+//! ([`NEW`] of them not in an account of [`ACCOUNT`] contacts) found,
+//! added and invited, directly (a request a page, a request an add, 100
+//! invites a request) and through iVvy's batch namespace (200 calls a
+//! request), side by side, against the fake server limited to [`LIMIT`]
+//! requests a second (burst [`BURST`]), each batch job taking the server
+//! [`PACE`]. Two quota models: one that counts requests, and one that
+//! counts each batch job as a request. Figures: requests sent, requests
+//! refused, the time to the last row, and the ratios; every run is checked
+//! to add each new person once and invite everyone once.
 //!
-//! Only the invites go through the batch namespace: the people path's
-//! account reads and adds are sent directly in both modes, so the run
-//! starts from contact ids.
+//! Then the memory of the whole `ivvy invite --batch` process (release
+//! build) for [`MEMORY_PEOPLE`] people, [`MEMORY_NEW`] of them new, against
+//! an account of [`MEMORY_ACCOUNT`] contacts, without a quota.
 
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
-use ivvy::BulkOptions;
-use ivvy_mock::{Faults, MockConfig, MockServer};
+use ivvy::{BulkOptions, InviteStatus, PeopleOptions, Person};
+use ivvy_mock::{Account, Faults, MockConfig, MockServer};
 
+use crate::memory::peak_of;
 use crate::stats::{median, report_ratio};
+use crate::{KEY, SECRET};
 
-/// Contacts invited per run.
-pub const CONTACTS: u64 = 20_000;
+/// People in the export.
+pub const PEOPLE: u64 = 20_000;
+/// People of the export the account lacks (added).
+pub const NEW: u64 = 6_000;
+/// Contacts in the account.
+pub const ACCOUNT: usize = 100_000;
 /// The quota, in requests (or jobs) a second.
 pub const LIMIT: f64 = 50.0;
 /// The quota's burst.
 pub const BURST: u32 = 10;
 /// How long each batch job takes the fake server.
 pub const PACE: Duration = Duration::from_millis(1);
+/// The memory run: people, new people, and the account's contacts.
+pub const MEMORY_PEOPLE: u64 = 100_000;
+pub const MEMORY_NEW: u64 = 30_000;
+pub const MEMORY_ACCOUNT: usize = 500_000;
+/// Peak memory goal of the memory run.
+const GOAL_MIB: f64 = 128.0;
 
 /// One run's figures.
 #[derive(Debug, Clone, Copy)]
@@ -37,33 +52,65 @@ struct Figures {
     seconds: f64,
 }
 
+/// The export: people of the account by external id (generated contacts
+/// `k` with one, `k % 10 != 0`), then the new people, with every field an
+/// add needs.
+fn export(people: u64, new: u64) -> Vec<Person> {
+    let found = usize::try_from(people - new).unwrap_or(usize::MAX);
+    let mut export: Vec<Person> = (1..)
+        .filter(|k| k % 10 != 0)
+        .take(found)
+        .map(|k| Person::by_external_id(format!("CRM-{k:05}")))
+        .collect();
+    export.extend((1..=new).map(|k| {
+        Person::by_external_id(format!("NEW-{k}"))
+            .and_email(format!("new{k}@example.test"))
+            .named("New", k.to_string())
+    }));
+    export
+}
+
 async fn run_once(batch: bool, counts_jobs: bool) -> Result<Figures, String> {
     let mut faults = Faults::new().rate_limit(LIMIT, BURST);
     if counts_jobs {
         faults = faults.quota_counts_jobs();
     }
-    let server = MockServer::start(MockConfig::new().faults(faults).batch_pace(PACE))
-        .await
-        .map_err(|e| e.to_string())?;
+    let config = MockConfig::new()
+        .account(Account::generated(ACCOUNT))
+        .faults(faults)
+        .batch_pace(PACE);
+    let server = MockServer::start(config).await.map_err(|e| e.to_string())?;
     let client = ivvy::Client::builder()
         .base_url(server.base_url())
         .credentials(server.key(), server.secret())
         .build()
         .map_err(|e| e.to_string())?;
-    let options = BulkOptions::new().batch(batch);
+    let options = PeopleOptions::new()
+        .create_missing(true)
+        .bulk(BulkOptions::new().batch(batch));
     let started = Instant::now();
-    let mut rows = std::pin::pin!(client.invite_each(4, 1..=CONTACTS, &options));
-    let mut invited = 0;
+    let mut rows = std::pin::pin!(client.invite_people_each(4, export(PEOPLE, NEW), &options));
+    let (mut invited, mut rows_seen) = (0, 0);
     let mut last_row = started.elapsed();
     while let Some(row) = rows.try_next().await.map_err(|e| e.to_string())? {
-        invited += usize::from(row.status().is_invited());
+        rows_seen += 1;
+        invited += usize::from(matches!(
+            row.status(),
+            InviteStatus::Invited | InviteStatus::AddedAndInvited
+        ));
         last_row = started.elapsed();
     }
-    let existing = (1..=CONTACTS).filter(|c| c % 7 != 0).count();
-    if invited != existing || server.max_invite_count() != 1 {
+    let people = usize::try_from(PEOPLE).unwrap_or(usize::MAX);
+    if invited != people || rows_seen != people || server.max_invite_count() != 1 {
         return Err(format!(
-            "{invited} of {existing} invited, at most {} times each",
+            "{invited} of {people} invited, at most {} times each",
             server.max_invite_count()
+        ));
+    }
+    if server.created_count() != NEW {
+        return Err(format!(
+            "{} contacts added for {NEW} new people",
+            server.created_count()
         ));
     }
     let figures = Figures {
@@ -76,11 +123,12 @@ async fn run_once(batch: bool, counts_jobs: bool) -> Result<Figures, String> {
 }
 
 /// Both modes under both quota models, `runs` times each; prints the
-/// medians and the ratios against the goals.
+/// medians and the ratios against the goals; then the memory run.
 pub async fn batch(runs: usize) -> Result<(), String> {
     println!(
-        "\n7. batch: {CONTACTS} contacts invited directly and through the batch namespace, \
-         quota {LIMIT} requests/s (burst {BURST}), each job {} ms, median of {runs} runs",
+        "\n7. batch: an export of {PEOPLE} people ({NEW} new, account of {ACCOUNT}) found, added \
+         and invited directly and through the batch namespace, quota {LIMIT} requests/s \
+         (burst {BURST}), each job {} ms, median of {runs} run(s)",
         PACE.as_millis()
     );
     for counts_jobs in [false, true] {
@@ -138,5 +186,81 @@ pub async fn batch(runs: usize) -> Result<(), String> {
             );
         }
     }
+    println!("   every run: each new person added once, everyone invited once");
+    batch_memory().await
+}
+
+/// Peak memory of `ivvy invite --people --create-missing --batch` (release
+/// build, whole process) for [`MEMORY_PEOPLE`] people.
+async fn batch_memory() -> Result<(), String> {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .map_err(|e| e.to_string())?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "--quiet", "-p", "ivvy-cli"])
+        .current_dir(&workspace)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("building ivvy failed".into());
+    }
+    let ivvy = workspace.join("target/release/ivvy");
+    let dir = workspace.join("target/bench-batch-memory");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let file = dir.join("people.csv");
+    let mut csv = String::from("externalId,email,firstName,lastName\n");
+    for person in export(MEMORY_PEOPLE, MEMORY_NEW) {
+        csv.push_str(&format!(
+            "{},{},{},{}\n",
+            person.external_id.unwrap_or_default(),
+            person.email.unwrap_or_default(),
+            person.first_name.unwrap_or_default(),
+            person.last_name.unwrap_or_default()
+        ));
+    }
+    std::fs::write(&file, csv).map_err(|e| e.to_string())?;
+    let config = MockConfig::new()
+        .credentials(KEY, SECRET)
+        .account(Account::generated(MEMORY_ACCOUNT))
+        .batch_pace(Duration::from_micros(10));
+    let server = MockServer::start(config).await.map_err(|e| e.to_string())?;
+    let mut command = Command::new(&ivvy);
+    command
+        .args(["invite", "--event", "4", "--people"])
+        .arg(&file)
+        .args([
+            "--create-missing",
+            "--batch",
+            "--yes",
+            "--output",
+            "ndjson",
+            "--consistency-window",
+            "0",
+        ])
+        .env("IVVY_BASE_URL", server.base_url())
+        .env("IVVY_API_KEY", KEY)
+        .env("IVVY_API_SECRET", SECRET)
+        .env("XDG_STATE_HOME", &dir);
+    let (mib, secs, code) = peak_of(command).await?;
+    let added = server.created_count();
+    let invited = server.invitations(4).len();
+    let once = server.max_invite_count() == 1;
+    server.stop().await;
+    println!(
+        "   ivvy invite --batch of {MEMORY_PEOPLE} people ({MEMORY_NEW} new, account of \
+         {MEMORY_ACCOUNT}): peak {mib:.1} MiB in {secs:.1} s (exit {code}); {added} added, \
+         {invited} invited{}",
+        if once { ", each once" } else { ", SOME TWICE" }
+    );
+    if code != 0 || added != MEMORY_NEW || invited as u64 != MEMORY_PEOPLE || !once {
+        return Err("the memory run did not add and invite each person once".into());
+    }
+    println!(
+        "FIGURE peak memory of ivvy invite --batch, {MEMORY_PEOPLE} people: {mib:.1} MiB (goal < {GOAL_MIB} MiB) {}",
+        if mib < GOAL_MIB { "MET" } else { "MISSED" }
+    );
     Ok(())
 }

@@ -214,8 +214,9 @@ pub struct InviteArgs {
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
 
-    /// Send the invites through iVvy's batch namespace: each request
-    /// queues up to 200 jobs of --chunk-size contacts, whose progress and
+    /// Send the invites, adds and account reads through iVvy's batch
+    /// namespace: each request queues up to 200 jobs (invites of
+    /// --chunk-size contacts, one add, or one page), whose progress and
     /// results are then read back (see the README for when it pays).
     /// Every batch's id is journalled before it is waited for.
     #[arg(long, overrides_with = "no_batch")]

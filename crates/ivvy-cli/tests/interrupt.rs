@@ -437,6 +437,75 @@ async fn a_run_killed_while_its_batch_of_adds_runs_reads_whom_it_added_on_the_re
 }
 
 #[tokio::test]
+async fn a_rerun_after_a_killed_batch_of_adds_has_expired_looks_its_people_up() {
+    // The killed run's batch ends, then iVvy forgets it (24105): the rerun
+    // cannot read it back, so it looks its people up instead of waiting
+    // for ever, and adds nobody again.
+    let server = ivvy_mock::MockServer::start(
+        ivvy_mock::MockConfig::new()
+            .credentials("cli-key", common::SECRET)
+            .batch_pace(Duration::from_millis(5))
+            .faults(Faults::new().batch_results_expire(Duration::from_millis(200))),
+    )
+    .await
+    .expect("server starts");
+    let mut body = String::from("externalId,email,firstName,lastName\n");
+    for n in 1..=150 {
+        body.push_str(&format!("NEW-{n},new{n}@new.test,New,Person{n}\n"));
+    }
+    let file = common::input_file("expired-adds.csv", &body);
+    let dir = common::state_home().join("batch-adds-expired");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let dir_arg = dir.to_str().expect("utf-8").to_string();
+    let args = [
+        "invite",
+        "--event",
+        "4",
+        "--people",
+        &file,
+        "--create-missing",
+        "--batch",
+        "--state-dir",
+        &dir_arg,
+        "--output",
+        "ndjson",
+        "--consistency-window",
+        "0",
+    ];
+    let journalled = || {
+        std::fs::read_dir(&dir).is_ok_and(|entries| {
+            entries.flatten().any(|e| {
+                std::fs::read_to_string(e.path()).is_ok_and(|j| j.contains("\"add\":\"batch\""))
+            })
+        })
+    };
+    let mut child = spawn_ivvy(&server, &args);
+    let mut queued = false;
+    for _ in 0..300 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        queued = journalled();
+        if queued {
+            break;
+        }
+    }
+    assert!(queued, "the batch of adds reached the adds journal");
+    child.kill().expect("kill -9");
+    finish(child).await;
+    // 150 jobs at 5 ms, then kept 200 ms: gone after a second.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let added_before = server.created_count();
+    assert_eq!(added_before, 150, "the killed run's batch ran to its end");
+
+    let output = ivvy(Some(&server), &args, None).await;
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    assert_eq!(rows(&output.stdout).len(), 150);
+    assert_eq!(server.created_count(), 150, "nobody added again");
+    assert_eq!(server.max_invite_count(), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
 async fn a_dry_run_counts_the_requests_each_way() {
     let server = mock(Faults::default()).await;
     let list = contacts(5_000);

@@ -178,6 +178,7 @@ impl MockServer {
     /// The account as it stands: its contacts (those addOrUpdateContact
     /// added too) and events.
     pub fn account(&self) -> Account {
+        crate::actions::batch::catch_up(&self.app, std::time::Instant::now());
         self.app.account().clone()
     }
 
@@ -190,6 +191,7 @@ impl MockServer {
 
     /// How many contacts addOrUpdateContact has added.
     pub fn created_count(&self) -> u64 {
+        crate::actions::batch::catch_up(&self.app, std::time::Instant::now());
         self.app.account().created()
     }
 

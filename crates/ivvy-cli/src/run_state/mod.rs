@@ -166,6 +166,11 @@ impl RunState {
     }
 }
 
+/// Now, as the journals write times (milliseconds since 1970).
+pub fn journal_now(clock: &Arc<dyn Clock>) -> u64 {
+    journal::millis(clock.now())
+}
+
 /// Waits out the rest of the consistency window when an earlier run left
 /// requests in doubt (the rule in this module's docs). False when `stop`
 /// was cancelled first.

@@ -136,7 +136,13 @@ pub(crate) fn catch_up(app: &App, now: Instant) {
             if let Some(batch) = batches.by_id.get_mut(&id) {
                 batch.results.push(result);
                 if batch.results.len() == batch.jobs.len() {
-                    batch.finished = Some(now);
+                    // When its last job was due, not when a request came
+                    // to run it: a batch runs in the background.
+                    let total = batch.jobs.len();
+                    let took = pace
+                        .saturating_mul(u32::try_from(total).unwrap_or(u32::MAX))
+                        .saturating_add(faults.batch_stall.unwrap_or_default());
+                    batch.finished = Some(now.min(batch.start + took));
                 }
             }
         }

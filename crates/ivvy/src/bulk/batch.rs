@@ -24,7 +24,7 @@ use crate::client::Client;
 use crate::context::{OnCancel, Reporter, RunContext, far};
 use crate::error::Error;
 use crate::ids::{ContactId, EventId};
-use crate::operations::batch::{is_not_completed, job_reply};
+use crate::operations::batch::{is_not_completed, is_unknown_batch, job_reply};
 use crate::operations::invitations::Found;
 use crate::operations::invite::{Invitation, Matched, Outcome, match_results};
 use crate::policy::classify::{Next, Request, classify};
@@ -181,6 +181,13 @@ impl Batched {
                     .await
                 {
                     Ok(percent) => percent,
+                    // Read back for a later run (no job count): a batch
+                    // iVvy no longer knows has run long ago and expired
+                    // (assumed: iVvy knows every batch it has queued), so
+                    // its work is for the account's lists to tell.
+                    Err(error) if jobs.is_none() && is_unknown_batch(&error) => {
+                        return Err(unclear(id, &error));
+                    }
                     Err(error) => {
                         let so_far = self.results_so_far(id).await;
                         return Ok(Waited::Unfinished(so_far, unreadable(id, &error)));
@@ -269,8 +276,10 @@ impl Client {
     /// while its batch ran: its contacts' links, without sending anything.
     /// Contacts of a job that failed are left out: their fate is the
     /// event's invitations' to tell. A batch that has not finished by
-    /// then (or cannot be read) is [`Error::BatchUnfinished`]: nothing may
-    /// be sent for its contacts yet.
+    /// then (or whose progress cannot be read) is
+    /// [`Error::BatchUnfinished`]: nothing may be sent for its contacts
+    /// yet. A batch iVvy does not know (expired) or whose results cannot
+    /// be read is another error: check the event's invitations instead.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -298,12 +307,7 @@ impl Client {
             Waited::Done(results) => results,
             // Its other contacts may still be invited: nothing may be
             // sent for them until it has finished.
-            Waited::Unfinished(_, why) => {
-                return Err(Error::BatchUnfinished {
-                    id: async_id.to_string(),
-                    why: why.to_string(),
-                });
-            }
+            Waited::Unfinished(_, why) => return Err(unfinished(async_id, &why)),
         };
         let mut invitations = Vec::new();
         for result in &results {
@@ -337,6 +341,21 @@ fn job_contacts(result: &BatchJobResult) -> Option<Vec<ContactId>> {
         .iter()
         .map(|c| ContactId::new(c.as_u64()?).ok())
         .collect()
+}
+
+/// The error for a batch that had not finished when the wait for it
+/// ended, from why it ended (said once, not wrapped in itself).
+pub(crate) fn unfinished(id: &str, why: &Error) -> Error {
+    match why {
+        Error::BatchUnfinished { id, why } => Error::BatchUnfinished {
+            id: id.clone(),
+            why: why.clone(),
+        },
+        other => Error::BatchUnfinished {
+            id: id.to_string(),
+            why: other.to_string(),
+        },
+    }
 }
 
 /// A batch that has run (its progress said 100%) but whose results cannot

@@ -218,24 +218,31 @@ impl BulkOptions {
         self
     }
 
-    /// Sends the invites through iVvy's batch namespace: each request
-    /// queues up to 200 inviteContacts jobs of [`chunk_size`](Self::chunk_size)
-    /// contacts (so up to 200 × `chunk_size` contacts a request), then the
-    /// batch's progress is read until it has run and its results are read
-    /// back (default off: one inviteContacts request per chunk).
+    /// Sends the invites, the adds and the reads of the whole account
+    /// through iVvy's batch namespace (default off: one request a call).
+    /// Each invite request queues up to 200 inviteContacts jobs of
+    /// [`chunk_size`](Self::chunk_size) contacts (so up to 200 ×
+    /// `chunk_size` contacts a request); the people path queues up to 200
+    /// addOrUpdateContact jobs (one person each) or 200 getContactList
+    /// jobs (one page each) a request. Each batch's progress is read until
+    /// it has run and its results are read back.
     ///
     /// The rules are the direct ones, per job: a batch whose `run` reply
     /// is unclear is never queued again blindly (after the consistency
-    /// window the event's invitations are read, and only the contacts
-    /// missing are sent again); a job that failed is checked and re-sent
-    /// the same way, or reported failed when iVvy refused it outright;
-    /// progress is read with a back-off from 50 ms to 2 s, each wait
-    /// reported, for at most the [`retry_budget`](Self::retry_budget); a
-    /// batch still running then (or when the run is cancelled and its
+    /// window the event's invitations are read, or each person looked
+    /// up, and only what is missing is sent again); a job that failed is
+    /// checked and re-sent the same way, or reported failed when iVvy
+    /// refused it outright; a page a batch does not give back is read
+    /// directly. Progress is read with a back-off from 50 ms to 2 s, each
+    /// wait reported, for at most the [`retry_budget`](Self::retry_budget)
+    /// (so a batch longer than the budget is left unfinished: raise the
+    /// budget for very large batches); a batch still running then (or
+    /// when the run is cancelled and its
     /// [`drain_time`](Self::drain_time) has passed) leaves its contacts
-    /// [`Outcome::Unknown`](crate::Outcome::Unknown), never sent again.
-    /// Whether a job counts against the account's quota is iVvy's to say
-    /// (its pages do not): see the README's figures for both cases.
+    /// [`Outcome::Unknown`](crate::Outcome::Unknown) and its people
+    /// failed, never sent again. Whether a job counts against the
+    /// account's quota is iVvy's to say (its pages do not): see the
+    /// README's figures for both cases.
     pub fn batch(mut self, batch: bool) -> Self {
         self.batch = batch;
         self

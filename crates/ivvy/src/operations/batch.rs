@@ -27,6 +27,10 @@ pub(crate) const MAX_JOBS: usize = 200;
 /// iVvy's code for results asked for before the batch has finished.
 pub(crate) const NOT_COMPLETED: i64 = 24114;
 
+/// iVvy's codes for a batch it does not know (progress, results): never
+/// queued, or its results expired (iVvy keeps them two days).
+const NOT_FOUND: [i64; 2] = [24105, 24115];
+
 impl Client {
     /// Queues one inviteContacts job per group of contacts; the batch's
     /// `asyncId`.
@@ -169,6 +173,14 @@ pub(crate) fn job_reply<T: DeserializeOwned>(result: &BatchJobResult) -> Result<
             crate::transport::excerpt::escaped(&result.action)
         ))
     })
+}
+
+/// True for iVvy's "batch not found" (24105, 24115).
+pub(crate) fn is_unknown_batch(error: &Error) -> bool {
+    error
+        .api()
+        .and_then(|api| api.specific_code.as_ref()?.number())
+        .is_some_and(|code| NOT_FOUND.contains(&code))
 }
 
 /// True for iVvy's "batch job not completed" (24114).

@@ -6,7 +6,10 @@
 //! - a `run` whose fate is unclear, a job that failed after it may have
 //!   done its work (a 5xx), and a finished batch without a person's result
 //!   are all an unclear add: after the consistency window the person is
-//!   looked up, and only those not found go into the next batch;
+//!   looked up, and only those not found go into the next batch. After a
+//!   lost `run` reply the batch may still be queued, so the people not
+//!   found are looked up again a window later until a look finds nobody
+//!   new (within the retry budget; past it they fail, never re-sent);
 //! - a job refused outright fails that person; a `run` refused before any
 //!   work is sent again under the retry policy;
 //! - a batch still running when the run's budget is spent (or the run is
@@ -25,7 +28,7 @@ use futures::stream::{self, StreamExt};
 use ivvy_api::types::{AddOrUpdateContactReply, BatchJobResult};
 
 use crate::BulkOptions;
-use crate::bulk::batch::{Batched, Waited};
+use crate::bulk::batch::{Batched, Waited, unfinished};
 use crate::client::Client;
 use crate::context::{OnCancel, RunContext};
 use crate::error::Error;
@@ -67,7 +70,8 @@ fn identity_of_result(result: &BatchJobResult) -> (Option<String>, Option<String
 
 /// What a batch's results say of each new contact of it, in order: each
 /// result is the job whose request names the same external id and email
-/// (by place for results that name nobody).
+/// (by place for results that name nobody, and only when the batch has
+/// given every job's result).
 pub(crate) fn settle_jobs(
     news: &[&NewContact],
     results: &[BatchJobResult],
@@ -86,7 +90,13 @@ pub(crate) fn settle_jobs(
             let named = by_identity
                 .get(&identity(new.external_id.as_deref(), Some(&new.email)))
                 .copied();
-            let placed = results.get(i).filter(adds).filter(|r| r.request.is_empty());
+            // By place only when every job's result is in: results so
+            // far need not follow the jobs' order.
+            let placed = results
+                .get(i)
+                .filter(|_| unfinished.is_none() && results.len() == news.len())
+                .filter(adds)
+                .filter(|r| r.request.is_empty());
             match (named.or(placed), unfinished) {
                 (Some(result), _) => JobStep::Replied(
                     job_reply::<AddOrUpdateContactReply>(result).and_then(|r| added_id(&r)),
@@ -185,9 +195,12 @@ impl Client {
                 options.record_add(&people[i].1, AddStep::Sending);
             }
             // What each pending person's add came to, as after_add judges.
+            // A run whose reply was lost: its batch may be queued still.
+            let mut queued_unknown = false;
             let afters: Vec<(AfterAdd, Option<Arc<Error>>)> =
                 match self.batch_adds(&news, attempt).await {
                     Err(error) => {
+                        queued_unknown = true;
                         if is_refusal(&error) {
                             refusals += 1;
                         }
@@ -268,51 +281,20 @@ impl Client {
                 }
             }
             if !look.is_empty() {
-                let first = look[0].1.clone();
-                let reason = format!("checking whether the adds landed, {}", wait_reason(&first));
-                if !context
-                    .sleep(context.consistency_window, &reason, OnCancel::Stop)
+                let Some(missing) = self
+                    .check_unclear(look, queued_unknown, batched.budget, &mut round, context)
                     .await
-                {
-                    let unsettled: Vec<usize> = look.iter().map(|(i, _)| *i).chain(again).collect();
-                    round.stop(&unsettled);
+                else {
+                    round.stop(&again);
                     break;
-                }
-                let lookups: Vec<_> = look
-                    .iter()
-                    .map(|(i, _)| self.look_up(&people[*i].1, policy, &context.reporter))
-                    .collect();
-                let found: Vec<_> = stream::iter(lookups)
-                    .buffered(context.concurrency)
-                    .collect()
-                    .await;
-                for ((i, error), found) in look.into_iter().zip(found) {
-                    match found {
-                        // Most likely this add: nobody else was there before.
-                        Ok(Some(Match::Found(id))) => round.settle(i, Resolution::Created(id)),
-                        Ok(Some(Match::Ambiguous(ids))) => {
-                            round.settled.push((i, Resolution::Ambiguous(ids)));
+                };
+                for (i, error) in missing {
+                    match policy.decide(attempt, refusals, started.elapsed(), &error, &mut rng) {
+                        Decision::RetryAfter(w) => {
+                            wait = wait.max(w);
+                            again.push(i);
                         }
-                        // Cannot be checked: not sent again.
-                        Ok(None) => round.settled.push((i, Resolution::Failed(error))),
-                        Err(e) => round.settled.push((i, Resolution::Failed(Arc::new(e)))),
-                        Ok(Some(Match::NotFound)) => {
-                            match policy.decide(
-                                attempt,
-                                refusals,
-                                started.elapsed(),
-                                &error,
-                                &mut rng,
-                            ) {
-                                Decision::RetryAfter(w) => {
-                                    wait = wait.max(w);
-                                    again.push(i);
-                                }
-                                Decision::GiveUp => {
-                                    round.settled.push((i, Resolution::Failed(error)));
-                                }
-                            }
-                        }
+                        Decision::GiveUp => round.settled.push((i, Resolution::Failed(error))),
                     }
                 }
             }
@@ -328,6 +310,73 @@ impl Client {
         round.settled
     }
 
+    /// Looks up the people whose add is unclear, a consistency window
+    /// after it: those found are settled (added, or ambiguous), those who
+    /// cannot be checked fail, and those not found are returned, to be
+    /// sent again. After a `run` whose reply was lost (`queued_unknown`)
+    /// its batch may still be queued or running, so those not found are
+    /// looked up again a window later for as long as the last look found
+    /// anyone; once `budget` has passed, the rest fail (never sent again).
+    /// `None` when the run was cancelled while waiting: those left are the
+    /// caller's to stop.
+    async fn check_unclear(
+        &self,
+        mut look: Vec<(usize, Arc<Error>)>,
+        queued_unknown: bool,
+        budget: Duration,
+        round: &mut Round<'_>,
+        context: &RunContext,
+    ) -> Option<Vec<(usize, Arc<Error>)>> {
+        let deadline = crate::context::far(tokio::time::Instant::now(), budget);
+        let mut looks = 0;
+        loop {
+            looks += 1;
+            let first = look.first()?.1.clone();
+            let reason = format!("checking whether the adds landed, {}", wait_reason(&first));
+            if !context
+                .sleep(context.consistency_window, &reason, OnCancel::Stop)
+                .await
+            {
+                round.stop(&look.iter().map(|(i, _)| *i).collect::<Vec<_>>());
+                return None;
+            }
+            let lookups: Vec<_> = look
+                .iter()
+                .map(|(i, _)| self.look_up(&round.people[*i].1, &context.retry, &context.reporter))
+                .collect();
+            let found: Vec<_> = stream::iter(lookups)
+                .buffered(context.concurrency)
+                .collect()
+                .await;
+            let asked = look.len();
+            let mut missing = Vec::new();
+            for ((i, error), found) in look.into_iter().zip(found) {
+                match found {
+                    // Most likely this add: nobody else was there before.
+                    Ok(Some(Match::Found(id))) => round.settle(i, Resolution::Created(id)),
+                    Ok(Some(Match::Ambiguous(ids))) => {
+                        round.settled.push((i, Resolution::Ambiguous(ids)));
+                    }
+                    // Cannot be checked: not sent again.
+                    Ok(None) => round.settled.push((i, Resolution::Failed(error))),
+                    Err(e) => round.settled.push((i, Resolution::Failed(Arc::new(e)))),
+                    Ok(Some(Match::NotFound)) => missing.push((i, error)),
+                }
+            }
+            let steady = looks > 1 && missing.len() == asked;
+            if !queued_unknown || missing.is_empty() || steady {
+                return Some(missing);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                for (i, error) in missing {
+                    round.settled.push((i, Resolution::Failed(error)));
+                }
+                return Some(Vec::new());
+            }
+            look = missing;
+        }
+    }
+
     /// The contacts a batch of addOrUpdateContact jobs added, read back
     /// from the batch (its `asyncId`, as [`PeopleOptions::on_add_batch`]
     /// gave it), each with the external id, email and names its job sent:
@@ -336,8 +385,11 @@ impl Client {
     /// while its batch of adds ran: whom it added, to pass to the next run
     /// as [`PeopleOptions::added_earlier`], without adding anyone again.
     /// Jobs that failed are left out. A batch that has not finished by
-    /// then (or cannot be read) is [`Error::BatchUnfinished`]: nobody it
-    /// carries may be added until it has.
+    /// then (or whose progress cannot be read) is
+    /// [`Error::BatchUnfinished`]: nobody it carries may be added until it
+    /// has. A batch iVvy does not know (expired) or whose results cannot
+    /// be read is another error: look its people up instead, a
+    /// consistency window from now.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -369,12 +421,7 @@ impl Client {
             Waited::Done(results) => results,
             // Its other adds may still be made: nobody it carries may be
             // added until it has finished.
-            Waited::Unfinished(_, why) => {
-                return Err(Error::BatchUnfinished {
-                    id: async_id.to_string(),
-                    why: why.to_string(),
-                });
-            }
+            Waited::Unfinished(_, why) => return Err(unfinished(async_id, &why)),
         };
         Ok(results
             .iter()

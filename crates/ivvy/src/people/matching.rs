@@ -75,6 +75,40 @@ fn one_or_many(ids: Vec<ContactId>) -> Option<Match> {
     }
 }
 
+/// The external ids and emails of the people looked for: a contact with
+/// neither cannot match any of them, so a walk of the account keeps only
+/// those that can (its memory then grows with the people, not with the
+/// account).
+#[derive(Debug, Default)]
+pub(crate) struct Wanted {
+    external: std::collections::HashSet<String>,
+    email: std::collections::HashSet<String>,
+}
+
+impl Wanted {
+    pub(crate) fn of<'a>(people: impl IntoIterator<Item = &'a Person>) -> Self {
+        let mut wanted = Self::default();
+        for person in people {
+            if let Some(external) = person.external() {
+                wanted.external.insert(external.to_string());
+            }
+            if let Some(email) = person.email_key() {
+                wanted.email.insert(email);
+            }
+        }
+        wanted
+    }
+
+    /// True when the contact may be one of the people.
+    pub(crate) fn admits(&self, contact: &Contact) -> bool {
+        contact
+            .external_id
+            .as_deref()
+            .is_some_and(|e| self.external.contains(e))
+            || email_key(contact.email.as_deref()).is_some_and(|e| self.email.contains(&e))
+    }
+}
+
 /// The account's contacts by external id and by email, from one walk.
 #[derive(Debug, Default)]
 pub(crate) struct Index {
@@ -134,6 +168,33 @@ mod tests {
             last_name: None,
             phone: None,
         }
+    }
+
+    #[test]
+    fn a_walk_keeps_only_contacts_that_may_be_someone_looked_for() {
+        let people = [
+            Person::by_external_id("A-1"),
+            Person::by_email(" Ann@X.test "),
+        ];
+        let wanted = Wanted::of(&people);
+        assert!(wanted.admits(&contact(1, Some("A-1"), "other@x.test")));
+        assert!(wanted.admits(&contact(2, None, "ann@x.TEST")));
+        assert!(!wanted.admits(&contact(3, Some("A-2"), "bo@x.test")));
+        // Kept contacts match as before: the index finds what it holds.
+        let mut index = Index::default();
+        for c in [
+            contact(1, Some("A-1"), "o@x.test"),
+            contact(3, Some("A-2"), "bo@x.test"),
+        ] {
+            if wanted.admits(&c) {
+                index.add(c);
+            }
+        }
+        assert_eq!(
+            index.find(&people[0]),
+            Match::Found(ContactId::new(1).expect("valid"))
+        );
+        assert_eq!(index.find(&Person::by_external_id("A-2")), Match::NotFound);
     }
 
     fn id(n: u64) -> ContactId {

@@ -34,7 +34,7 @@ use crate::error::Error;
 use crate::operations::contacts::Contact;
 use crate::operations::filter::Filter;
 use crate::people::batch_read::BatchedPages;
-use crate::people::matching::{Index, Match, match_person};
+use crate::people::matching::{Index, Match, Wanted, match_person};
 use crate::people::options::PeopleOptions;
 use crate::people::person::{Person, PersonKey};
 use crate::people::resolution::{Resolution, not_sent, resolution_of};
@@ -306,6 +306,7 @@ impl Client {
             }
         };
         let mut index = Index::default();
+        let wanted = Wanted::of(people.iter().map(|(_, person)| person));
         let (reporter, skipped) = reporter.counting_skips();
         match first {
             Some(first) => {
@@ -317,14 +318,18 @@ impl Client {
                     fetch
                 ));
                 while let Some(contact) = contacts.try_next().await? {
-                    index.add(contact);
+                    if wanted.admits(&contact) {
+                        index.add(contact);
+                    }
                 }
             }
             None => {
                 let mut contacts =
                     std::pin::pin!(walk(policy, reporter, self.shared.listing, fetch));
                 while let Some(contact) = contacts.try_next().await? {
-                    index.add(contact);
+                    if wanted.admits(&contact) {
+                        index.add(contact);
+                    }
                 }
             }
         }

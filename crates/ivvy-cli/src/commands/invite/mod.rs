@@ -106,6 +106,9 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
             }
         }
         earlier = read_earlier()?;
+        if earlier.in_doubt() > 0 {
+            earlier.last_write_ms = Some(run_state::journal_now(&clock));
+        }
     }
     let read_earlier_adds = || match &input {
         Input::People(people, _) => places.earlier_adds(people),
@@ -139,6 +142,12 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
             }
         }
         earlier_adds = read_earlier_adds()?;
+        // A batch just read back may have finished a moment ago: people
+        // still in doubt are looked up a full window from now, not from
+        // the last line the killed run wrote.
+        if earlier_adds.in_doubt > 0 {
+            earlier_adds.last_write_ms = Some(run_state::journal_now(&clock));
+        }
     }
     if run_state.is_some() {
         let window = Duration::from_secs(args.consistency_window);
