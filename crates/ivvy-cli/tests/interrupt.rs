@@ -402,7 +402,7 @@ async fn a_run_killed_while_its_batch_of_adds_runs_reads_whom_it_added_on_the_re
     assert_eq!(code(&planned), 0, "{}", text(&planned.stderr));
     assert!(
         text(&planned.stderr).contains(
-            "300 to add, in 2 batch request(s) (+ at least 4 reads of their progress and results; 300 request(s) without --batch)"
+            "300 to add, in 2 batch request(s) (+ at least 4 reads of their progress and results; 300 request(s) without --batch), one more if some are known by email alone"
         ),
         "{}",
         text(&planned.stderr)

@@ -108,6 +108,7 @@ pub use builder::{
 };
 pub use bulk::options::{
     BulkOptions, DEFAULT_CONSISTENCY_WINDOW, DEFAULT_DRAIN_TIME, DEFAULT_RETRY_BUDGET,
+    INVITE_JOBS_A_BATCH,
 };
 pub use bulk::plan::InvitePlan;
 pub use bulk::report::{BulkReport, BulkSummary};

@@ -16,6 +16,15 @@ use crate::policy::retry::RetryPolicy;
 #[cfg(doc)]
 use crate::{client::Client, operations::invite::Outcome};
 
+/// inviteContacts jobs in one batch, of the 200 iVvy allows: a batch's
+/// results come back as one reply, read whole, and 50 jobs of 100
+/// contacts keep that to 5,000 invitations. With 200 jobs (and 200 pages
+/// a batch of account reads), `ivvy invite --batch` of 100,000 people
+/// peaked at 134 to 147 MiB, one reply alone holding about 24 MB; with
+/// 50, at 115 MiB (`cargo xtask bench batch`). It costs three more batch
+/// requests per 20,000 contacts.
+pub const INVITE_JOBS_A_BATCH: usize = 50;
+
 /// What [`BulkOptions::on_batch`] calls.
 pub(crate) type BatchFn = Arc<dyn Fn(EventId, &str, &[ContactId]) + Send + Sync>;
 type SendFn = Arc<dyn Fn(EventId, &[ContactId]) + Send + Sync>;
@@ -220,11 +229,11 @@ impl BulkOptions {
 
     /// Sends the invites, the adds and the reads of the whole account
     /// through iVvy's batch namespace (default off: one request a call).
-    /// Each invite request queues up to 200 inviteContacts jobs of
-    /// [`chunk_size`](Self::chunk_size) contacts (so up to 200 ×
-    /// `chunk_size` contacts a request); the people path queues up to 200
-    /// addOrUpdateContact jobs (one person each) or 200 getContactList
-    /// jobs (one page each) a request. Each batch's progress is read until
+    /// Each invite request queues up to [`INVITE_JOBS_A_BATCH`]
+    /// inviteContacts jobs of [`chunk_size`](Self::chunk_size) contacts
+    /// ([`contacts_a_request`](Self::contacts_a_request)); the people
+    /// path queues up to 200 addOrUpdateContact jobs (one person each), or
+    /// 50 getContactList jobs (one page each), a request. Each batch's progress is read until
     /// it has run and its results are read back.
     ///
     /// The rules are the direct ones, per job: a batch whose `run` reply
@@ -261,15 +270,24 @@ impl BulkOptions {
         self
     }
 
-    /// Contacts one request carries: [`chunk_size`](Self::chunk_size), or
-    /// 200 jobs of it with [`batch`](Self::batch).
-    pub(crate) fn request_size(&self) -> usize {
+    /// Contacts one invite request carries: [`chunk_size`](Self::chunk_size),
+    /// or [`INVITE_JOBS_A_BATCH`] jobs of it with [`batch`](Self::batch).
+    ///
+    /// ```
+    /// let options = ivvy::BulkOptions::new().chunk_size(100);
+    /// assert_eq!(options.contacts_a_request(), 100);
+    /// assert_eq!(options.batch(true).contacts_a_request(), 5_000);
+    /// ```
+    pub fn contacts_a_request(&self) -> usize {
         if self.batch {
-            self.chunk_size
-                .saturating_mul(crate::operations::batch::MAX_JOBS)
+            self.chunk_size.saturating_mul(INVITE_JOBS_A_BATCH)
         } else {
             self.chunk_size
         }
+    }
+
+    pub(crate) fn request_size(&self) -> usize {
+        self.contacts_a_request()
     }
 
     /// Called with the progress after each request settles.

@@ -12,7 +12,7 @@ use ivvy_api::types::{
     InviteContactsJobNamespace, InviteContactsRequest,
 };
 use reqwest::StatusCode;
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 use crate::client::Client;
 use crate::error::{ApiError, Error};
@@ -150,8 +150,7 @@ impl Client {
 /// A job's result read as the reply `T` of the call it carried, or as
 /// iVvy's error for it (a response with an `errorCode`), judged as the
 /// same error of a direct call would be.
-pub(crate) fn job_reply<T: DeserializeOwned>(result: &BatchJobResult) -> Result<T, Error> {
-    let body = serde_json::Value::Object(result.response.clone());
+pub(crate) fn job_reply<'r, T: Deserialize<'r>>(result: &'r BatchJobResult) -> Result<T, Error> {
     if result.response.contains_key("errorCode") {
         let status = result
             .response
@@ -160,13 +159,15 @@ pub(crate) fn job_reply<T: DeserializeOwned>(result: &BatchJobResult) -> Result<
             .and_then(|code| u16::try_from(code).ok())
             .and_then(|code| StatusCode::from_u16(code).ok())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let bytes = body.to_string();
-        return Err(match ApiError::from_body(status, bytes.as_bytes()) {
+        let bytes = serde_json::to_vec(&result.response).unwrap_or_default();
+        return Err(match ApiError::from_body(status, &bytes) {
             Some(api) => Error::Api(api),
             None => Error::unusable_reply("a batch job's error body cannot be read"),
         });
     }
-    serde_json::from_value::<T>(body).map_err(|e| {
+    // Read in place: a page job's reply holds a page of contacts, and a
+    // batch two hundred of them.
+    T::deserialize(&result.response).map_err(|e| {
         Error::unusable_reply(format!(
             "the response of batch job {}?action={} cannot be read: {e}",
             crate::transport::excerpt::escaped(&result.namespace),

@@ -1,14 +1,14 @@
 //! Reading the whole account through iVvy's batch namespace: the pages a
-//! walk of the account asks for are fetched up to 200 at a time, as
-//! getContactList jobs of one batch, instead of one request a page.
+//! walk of the account asks for are fetched [`PAGES_A_BATCH`] at a time,
+//! as getContactList jobs of one batch, instead of one request a page.
 //!
 //! Reads change nothing, so nothing here can happen twice: a page that a
 //! batch does not give back (a job that failed, a batch that could not be
 //! queued, read or finished within the run's budget) is read directly,
 //! under the same retry rules as every direct read. The walk checks each
 //! page (its length, repeats, `totalResults`) the same way whichever way it
-//! came. At most one batch of pages is held at a time: 200 pages of the
-//! client's page size.
+//! came. At most one batch of pages is held at a time: [`PAGES_A_BATCH`]
+//! pages of the client's page size.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -41,11 +41,18 @@ pub(crate) struct BatchedPages {
     total: u64,
 }
 
+/// Pages a batch reads: a quarter of the 200 jobs a batch may hold. A
+/// batch's results arrive as one reply, held whole while read: 50 pages of
+/// 100 contacts keep that to 5,000 contacts (see
+/// [`INVITE_JOBS_A_BATCH`](crate::INVITE_JOBS_A_BATCH) for the figures),
+/// for 4 times the read requests, which are few beside a request a page.
+pub(crate) const PAGES_A_BATCH: usize = MAX_JOBS / 4;
+
 /// The starts of the pages a batch asks for: from `start`, a page at a
-/// time, at most [`MAX_JOBS`], none at or past `total`.
+/// time, at most [`PAGES_A_BATCH`], none at or past `total`.
 pub(crate) fn batch_starts(start: u64, page_size: u32, total: u64) -> Vec<u64> {
     let step = u64::from(page_size.max(1));
-    (0..MAX_JOBS as u64)
+    (0..PAGES_A_BATCH as u64)
         .map(|k| start.saturating_add(k.saturating_mul(step)))
         .take_while(|&s| s < total)
         .collect()
@@ -117,16 +124,18 @@ impl BatchedPages {
         let results = match self.batched.wait_for(&id, Some(starts.len())).await? {
             Waited::Done(results) | Waited::Unfinished(results, _) => results,
         };
-        Ok(pages_of(starts, &results))
+        Ok(pages_of(starts, results))
     }
 }
 
 /// The pages a batch's results give, by the start each job's request
 /// names (by place for a result that names none); a job that failed or
 /// whose reply cannot be read gives none (its page is read directly).
-pub(crate) fn pages_of(starts: &[u64], results: &[BatchJobResult]) -> Vec<(u64, Page<Contact>)> {
+pub(crate) fn pages_of(starts: &[u64], results: Vec<BatchJobResult>) -> Vec<(u64, Page<Contact>)> {
+    // Each result is let go once read, so a batch's replies and its pages
+    // are not all held at once.
     results
-        .iter()
+        .into_iter()
         .enumerate()
         .filter(|(_, r)| r.action == "getContactList")
         .filter_map(|(i, result)| {
@@ -137,7 +146,7 @@ pub(crate) fn pages_of(starts: &[u64], results: &[BatchJobResult]) -> Vec<(u64, 
             if !starts.contains(&start) {
                 return None;
             }
-            let reply = job_reply::<GetContactListReply>(result)
+            let reply = job_reply::<GetContactListReply>(&result)
                 .map_err(|error| tracing::info!(%error, start, "a page's job failed; reading it directly"))
                 .ok()?;
             Some((start, contact_page_of(reply, start).ok()?))
@@ -171,12 +180,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_batch_asks_for_at_most_200_pages_and_none_past_the_end() {
+    fn a_batch_asks_for_at_most_50_pages_and_none_past_the_end() {
         assert_eq!(batch_starts(100, 100, 450), [100, 200, 300, 400]);
         assert_eq!(batch_starts(0, 100, 0), Vec::<u64>::new());
         let many = batch_starts(100, 100, 100_000);
-        assert_eq!(many.len(), 200);
-        assert_eq!(many.last(), Some(&20_000));
+        assert_eq!(many.len(), 50);
+        assert_eq!(many.last(), Some(&5_000));
     }
 
     #[test]
@@ -197,7 +206,7 @@ mod tests {
         .expect("a result");
         // Out of order, one failed, one for a page never asked.
         let results = [page(4, &[5, 6]), failed, page(0, &[1, 2]), page(8, &[9])];
-        let pages = pages_of(&[0, 2, 4], &results);
+        let pages = pages_of(&[0, 2, 4], results.to_vec());
         let got: Vec<(u64, Vec<u64>)> = pages
             .iter()
             .map(|(s, p)| (*s, p.items.iter().map(|c| c.id.get()).collect()))

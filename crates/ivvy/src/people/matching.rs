@@ -118,7 +118,12 @@ pub(crate) struct Index {
 }
 
 impl Index {
-    pub(crate) fn add(&mut self, contact: Contact) {
+    /// Keeps what matching reads (the id, external id and email): a walk
+    /// of a large account can index tens of thousands of contacts.
+    pub(crate) fn add(&mut self, mut contact: Contact) {
+        contact.first_name = None;
+        contact.last_name = None;
+        contact.phone = None;
         let at = self.contacts.len();
         if let Some(external) = contact
             .external_id

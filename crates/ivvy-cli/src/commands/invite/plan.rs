@@ -62,17 +62,24 @@ impl Plan {
                     c.rows, c.people, c.found, c.ambiguous, c.cannot_add
                 );
                 if create_missing && c.to_add > 0 {
+                    // People known by email alone are added after the
+                    // others, in batches of their own.
                     line.push_str(&format!(
-                        "  {} to add, {}\n",
+                        "  {} to add, {}{}\n",
                         c.to_add,
-                        requests_each_way(c.to_add, 1, batch)
+                        requests_each_way(c.to_add, 1, ADDS_A_BATCH, batch),
+                        if batch {
+                            ", one more if some are known by email alone"
+                        } else {
+                            ""
+                        }
                     ));
                 }
                 (line, c.contacts_given, c.contacts, c.already_invited)
             }
         };
         let to_send = self.to_send();
-        let how = requests_each_way(to_send, chunk_size, batch);
+        let how = requests_each_way(to_send, chunk_size, ivvy::INVITE_JOBS_A_BATCH, batch);
         format!(
             "plan for {what}:\n{people}  {given} contacts given, {} repeats dropped\n  {already} already invited (skipped)\n  {to_send} to send, {how}\n",
             given - distinct,
@@ -80,13 +87,16 @@ impl Plan {
     }
 }
 
+/// addOrUpdateContact jobs in one batch: iVvy's limit.
+const ADDS_A_BATCH: usize = 200;
+
 /// The requests `items` take at `per_request` a call, directly and
-/// through batches, the way the run goes first. A batch holds 200 calls;
-/// each is also read back at least twice (its progress, then its
+/// through batches of `per_batch` calls, the way the run goes first. Each
+/// batch is also read back at least twice (its progress, then its
 /// results).
-fn requests_each_way(items: usize, per_request: usize, batch: bool) -> String {
+fn requests_each_way(items: usize, per_request: usize, per_batch: usize, batch: bool) -> String {
     let direct = items.div_ceil(per_request.max(1));
-    let batches = direct.div_ceil(200);
+    let batches = direct.div_ceil(per_batch.max(1));
     let reads = 2 * batches;
     if batch {
         format!(
