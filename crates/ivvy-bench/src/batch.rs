@@ -13,7 +13,6 @@
 //! build) for [`MEMORY_PEOPLE`] people, [`MEMORY_NEW`] of them new, against
 //! an account of [`MEMORY_ACCOUNT`] contacts, without a quota.
 
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -21,7 +20,7 @@ use futures::TryStreamExt;
 use ivvy::{BulkOptions, InviteStatus, PeopleOptions, Person};
 use ivvy_mock::{Account, Faults, MockConfig, MockServer};
 
-use crate::memory::peak_of;
+use crate::memory::{peak_of, release_ivvy};
 use crate::stats::{median, report_ratio};
 use crate::{KEY, SECRET};
 
@@ -193,20 +192,7 @@ pub async fn batch(runs: usize) -> Result<(), String> {
 /// Peak memory of `ivvy invite --people --create-missing --batch` (release
 /// build, whole process) for [`MEMORY_PEOPLE`] people.
 async fn batch_memory() -> Result<(), String> {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .map_err(|e| e.to_string())?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "-p", "ivvy-cli"])
-        .current_dir(&workspace)
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err("building ivvy failed".into());
-    }
-    let ivvy = workspace.join("target/release/ivvy");
+    let (workspace, ivvy) = release_ivvy()?;
     let dir = workspace.join("target/bench-batch-memory");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;

@@ -1,5 +1,6 @@
 //! Peak memory of this process or a child, read from `/proc`.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -43,4 +44,24 @@ pub async fn peak_of(mut command: Command) -> Result<(f64, f64, i32), String> {
         started.elapsed().as_secs_f64(),
         status.code().unwrap_or(-1),
     ))
+}
+
+/// Builds the `ivvy` program with optimisations: the workspace's folder
+/// and the program's path.
+pub fn release_ivvy() -> Result<(PathBuf, PathBuf), String> {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .map_err(|e| e.to_string())?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "--quiet", "-p", "ivvy-cli"])
+        .current_dir(&workspace)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("building ivvy failed".into());
+    }
+    let ivvy = workspace.join("target/release/ivvy");
+    Ok((workspace, ivvy))
 }

@@ -1,12 +1,11 @@
 //! The CLI's memory while it writes a long run's output (and a
 //! journaled rerun): `ivvy-bench output`.
 
-use std::path::Path;
 use std::process::Command;
 
 use ivvy_mock::{MockConfig, MockServer};
 
-use crate::memory::peak_of;
+use crate::memory::{peak_of, release_ivvy};
 use crate::{KEY, SECRET};
 
 /// Benchmark 5, output memory: peak resident memory of the whole `ivvy
@@ -19,20 +18,7 @@ pub async fn output_memory() -> Result<(), String> {
     const CONTACTS: u64 = 1_000_000;
     const GOAL_MIB: f64 = 256.0;
     println!("\n5. output memory: ivvy invite of {CONTACTS} contacts, whole process");
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .map_err(|e| e.to_string())?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "-p", "ivvy-cli"])
-        .current_dir(&workspace)
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err("building ivvy failed".into());
-    }
-    let ivvy = workspace.join("target/release/ivvy");
+    let (workspace, ivvy) = release_ivvy()?;
     let dir = workspace.join("target/bench-output-memory");
     // A fresh journal each time: the rerun's figure is for one earlier run.
     let _ = std::fs::remove_dir_all(&dir);

@@ -18,11 +18,11 @@ use crate::{client::Client, operations::invite::Outcome};
 
 /// inviteContacts jobs in one batch, of the 200 iVvy allows: a batch's
 /// results come back as one reply, read whole, and 50 jobs of 100
-/// contacts keep that to 5,000 invitations. With 200 jobs (and 200 pages
-/// a batch of account reads), `ivvy invite --batch` of 100,000 people
-/// peaked at 134 to 147 MiB, one reply alone holding about 24 MB; with
-/// 50, at 115 MiB (`cargo xtask bench batch`). It costs three more batch
-/// requests per 20,000 contacts.
+/// contacts keep that to 5,000 invitations. With 200 jobs, `ivvy invite
+/// --batch` of 100,000 people peaked at up to 134 MiB, one reply alone
+/// holding about 24 MB; with 50, at 115 MiB (`cargo xtask bench batch`,
+/// BENCHMARKS.md). It costs three more batch requests per 20,000
+/// contacts.
 pub const INVITE_JOBS_A_BATCH: usize = 50;
 
 /// What [`BulkOptions::on_batch`] calls.

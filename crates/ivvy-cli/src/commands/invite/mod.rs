@@ -37,6 +37,31 @@ use plan::Plan;
 use sink::{Sink, each_batch, finish};
 use summary::{FailingIds, PeopleTally};
 
+/// An earlier run's batch `id`, read back by `read`: what it did, or
+/// `None` when it cannot be read (a warning; what it carried is then
+/// checked against iVvy's lists instead). A batch still running refuses
+/// the run: what it carries may yet be done, so nothing may be sent for
+/// it now.
+async fn read_back<T>(
+    id: &str,
+    read: impl std::future::Future<Output = Result<T, ivvy::Error>>,
+) -> Result<Option<T>, CliError> {
+    match read.await {
+        Ok(done) => Ok(Some(done)),
+        Err(error @ ivvy::Error::BatchUnfinished { .. }) => Err(CliError::Failed(format!(
+            "{error}; run again once it has finished"
+        ))),
+        Err(error) => {
+            tracing::warn!(
+                %error,
+                batch = %ivvy::escaped(id),
+                "could not read an earlier batch back; what it carried is checked instead"
+            );
+            Ok(None)
+        }
+    }
+}
+
 /// From a terminal, a run that would invite more than this asks first.
 const ASK_ABOVE: usize = 1_000;
 
@@ -89,20 +114,9 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
     {
         let options = options::bulk(args, &interrupts, None);
         for id in &earlier.batches {
-            match client.batch_invitations(id, &options).await {
-                Ok(invitations) => journal.settled(invitations.iter())?,
-                // Still running: its contacts may yet be invited, so
-                // nothing may be sent for them now.
-                Err(error @ ivvy::Error::BatchUnfinished { .. }) => {
-                    return Err(CliError::Failed(format!(
-                        "{error}; run again once it has finished"
-                    )));
-                }
-                Err(error) => tracing::warn!(
-                    %error,
-                    batch = %ivvy::escaped(id),
-                    "could not read an earlier batch back; its contacts are checked instead"
-                ),
+            if let Some(invitations) = read_back(id, client.batch_invitations(id, &options)).await?
+            {
+                journal.settled(invitations.iter())?;
             }
         }
         earlier = read_earlier()?;
@@ -123,22 +137,11 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
     {
         let options = options::bulk(args, &interrupts, None);
         for id in &earlier_adds.batches {
-            match client.batch_added(id, &options).await {
-                Ok(contacts) => {
-                    for contact in &contacts {
-                        journal.added(contact)?;
-                    }
-                }
-                Err(error @ ivvy::Error::BatchUnfinished { .. }) => {
-                    return Err(CliError::Failed(format!(
-                        "{error}; run again once it has finished"
-                    )));
-                }
-                Err(error) => tracing::warn!(
-                    %error,
-                    batch = %ivvy::escaped(id),
-                    "could not read an earlier batch of adds back; its people are looked up instead"
-                ),
+            for contact in read_back(id, client.batch_added(id, &options))
+                .await?
+                .unwrap_or_default()
+            {
+                journal.added(&contact)?;
             }
         }
         earlier_adds = read_earlier_adds()?;
