@@ -215,9 +215,9 @@ pub struct InviteArgs {
     pub concurrency: u16,
 
     /// Send the invites, adds and account reads through iVvy's batch
-    /// namespace: each request queues up to 200 jobs (invites of
-    /// --chunk-size contacts, one add, or one page), whose progress and
-    /// results are then read back (see the README for when it pays).
+    /// namespace: each request queues up to 50 invites of --chunk-size
+    /// contacts, 200 adds or 50 pages, whose progress and results are
+    /// then read back (see the README for when it pays).
     /// Every batch's id is journalled before it is waited for.
     #[arg(long, overrides_with = "no_batch")]
     pub batch: bool,

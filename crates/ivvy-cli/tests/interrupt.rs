@@ -509,6 +509,27 @@ async fn a_rerun_after_a_killed_batch_of_adds_has_expired_looks_its_people_up() 
 }
 
 #[tokio::test]
+async fn ctrl_c_while_an_earlier_batch_is_read_back_is_an_interruption() {
+    // The killed run's batch runs 16 s, past the 10 s a stopped run
+    // waits for what it has under way; the rerun waits for it, is
+    // stopped with SIGINT, and gives up on it: exit 130, not a failure.
+    let server = ivvy_mock::MockServer::start(
+        ivvy_mock::MockConfig::new()
+            .credentials("cli-key", common::SECRET)
+            .batch_pace(Duration::from_millis(80)),
+    )
+    .await
+    .expect("server starts");
+    let run = KilledAdds::new("batch-adds-ctrl-c", 200);
+    run.kill_once_queued(&server, 200).await;
+    let child = spawn_ivvy(&server, &run.args());
+    signal_after(&child, Duration::from_millis(800), Signal::SIGINT).await;
+    let output = finish(child).await;
+    assert_eq!(code(&output), 130, "{}", text(&output.stderr));
+    assert_eq!(server.request_count_of("contact", "addOrUpdateContact"), 0);
+}
+
+#[tokio::test]
 async fn a_dry_run_counts_the_requests_each_way() {
     let server = mock(Faults::default()).await;
     let list = contacts(5_000);

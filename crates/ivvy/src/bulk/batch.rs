@@ -1,6 +1,7 @@
 //! Sending a bulk run's chunks through iVvy's batch namespace: the
 //! [`Batched`] sender (see [`BulkOptions::batch`](crate::BulkOptions::batch)
-//! for its rules). A chunk of up to 200 jobs is queued in one request,
+//! for its rules). A chunk of up to
+//! [`INVITE_JOBS_A_BATCH`](crate::INVITE_JOBS_A_BATCH) jobs is queued in one request,
 //! its progress read until it has run, and its results read back; each
 //! job's reply is matched to its contacts as a direct reply is. The run
 //! around it (retries, checks, the release in order) is the direct run's,

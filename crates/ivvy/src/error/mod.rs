@@ -149,8 +149,9 @@ pub enum Error {
     },
 
     /// A batch queued with iVvy (its `asyncId`) that had not finished, or
-    /// could not be read, when the wait for it ended: its contacts may
-    /// still be invited, so none is sent again until it has finished.
+    /// whose progress could not be read, when the wait for it ended: its
+    /// contacts may still be invited (or its people added), so none of it
+    /// is sent again until it has finished.
     #[error(
         "batch {id} has not finished: {why}; what it carries may still be done (its contacts invited or added), so none of it is sent again until it has"
     )]

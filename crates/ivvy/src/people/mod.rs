@@ -8,7 +8,7 @@
 //! - [`options`] holds [`PeopleOptions`](options::PeopleOptions);
 //! - [`resolution`]: what was found for one person;
 //! - [`resolve`]: looking people up, at the least cost in requests;
-//! - [`batch_read`]: the account's pages read 200 to a request;
+//! - [`batch_read`]: the account's pages read 50 to a request;
 //! - [`add`]: adding the missing, never twice;
 //! - [`batch_add`]: the same adds, 200 to a request;
 //! - [`plan`] holds [`PeoplePlan`](plan::PeoplePlan), the run worked out before

@@ -15,7 +15,7 @@
 //!   one page unless many contacts match).
 //!
 //! With [`BulkOptions::batch`](crate::BulkOptions::batch), the rest of the
-//! account is read 200 pages to a request
+//! account is read 50 pages to a request
 //! ([`batch_read`](super::batch_read)); the rule above is unchanged.
 //!
 //! So reading costs *P* pages when the account is read whole, and otherwise

@@ -45,8 +45,14 @@ use summary::{FailingIds, PeopleTally};
 async fn read_back<T>(
     id: &str,
     read: impl std::future::Future<Output = Result<T, ivvy::Error>>,
+    interrupts: &Interrupts,
 ) -> Result<Option<T>, CliError> {
-    match read.await {
+    let read = read.await;
+    // Stopped while waiting for it: an interruption, not a failure.
+    if interrupts.received().is_some() {
+        return Err(interrupted(interrupts));
+    }
+    match read {
         Ok(done) => Ok(Some(done)),
         Err(error @ ivvy::Error::BatchUnfinished { .. }) => Err(CliError::Failed(format!(
             "{error}; run again once it has finished"
@@ -114,7 +120,8 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
     {
         let options = options::bulk(args, &interrupts, None);
         for id in &earlier.batches {
-            if let Some(invitations) = read_back(id, client.batch_invitations(id, &options)).await?
+            if let Some(invitations) =
+                read_back(id, client.batch_invitations(id, &options), &interrupts).await?
             {
                 journal.settled(invitations.iter())?;
             }
@@ -137,7 +144,7 @@ pub async fn run(client: &ivvy::Client, args: &InviteArgs, api_key: &str) -> Res
     {
         let options = options::bulk(args, &interrupts, None);
         for id in &earlier_adds.batches {
-            for contact in read_back(id, client.batch_added(id, &options))
+            for contact in read_back(id, client.batch_added(id, &options), &interrupts)
                 .await?
                 .unwrap_or_default()
             {
