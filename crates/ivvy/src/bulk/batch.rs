@@ -239,6 +239,17 @@ impl Batched {
         }
     }
 
+    /// Every job's result of a batch an earlier run queued, once it has
+    /// finished: a batch still running when the wait ends is
+    /// [`Error::BatchUnfinished`], as what it carries may yet be done and
+    /// nothing of it may be sent again now.
+    pub(crate) async fn read_back(&self, id: &str) -> Result<Vec<BatchJobResult>, Error> {
+        match self.wait_for(id, None).await? {
+            Waited::Done(results) => Ok(results),
+            Waited::Unfinished(_, why) => Err(unfinished(id, &why)),
+        }
+    }
+
     /// Why waiting stops now, if it does: the budget is spent, or the run
     /// was cancelled and its drain time has passed.
     fn gave_up(
@@ -303,13 +314,7 @@ impl Client {
         async_id: &str,
         options: &BulkOptions,
     ) -> Result<Vec<Invitation>, Error> {
-        let batched = Batched::new(self, options);
-        let results = match batched.wait_for(async_id, None).await? {
-            Waited::Done(results) => results,
-            // Its other contacts may still be invited: nothing may be
-            // sent for them until it has finished.
-            Waited::Unfinished(_, why) => return Err(unfinished(async_id, &why)),
-        };
+        let results = Batched::new(self, options).read_back(async_id).await?;
         let mut invitations = Vec::new();
         for result in &results {
             let Some(contacts) = job_contacts(result) else {
@@ -346,7 +351,7 @@ fn job_contacts(result: &BatchJobResult) -> Option<Vec<ContactId>> {
 
 /// The error for a batch that had not finished when the wait for it
 /// ended, from why it ended (said once, not wrapped in itself).
-pub(crate) fn unfinished(id: &str, why: &Error) -> Error {
+fn unfinished(id: &str, why: &Error) -> Error {
     match why {
         Error::BatchUnfinished { id, why } => Error::BatchUnfinished {
             id: id.clone(),

@@ -286,10 +286,6 @@ impl BulkOptions {
         }
     }
 
-    pub(crate) fn request_size(&self) -> usize {
-        self.contacts_a_request()
-    }
-
     /// Called with the progress after each request settles.
     pub fn on_progress(mut self, progress: impl Fn(Progress) + Send + Sync + 'static) -> Self {
         self.progress = Some(Arc::new(progress));

@@ -100,7 +100,7 @@ impl<'a> Run<'a> {
 
         // Positions still to send, in input order.
         let pending: Vec<usize> = release.positions_left().collect();
-        let positions: Vec<&[usize]> = pending.chunks(self.options.request_size()).collect();
+        let positions: Vec<&[usize]> = pending.chunks(self.options.contacts_a_request()).collect();
         tracing::info!(event = %self.event, contacts = total, requests = positions.len(), "inviting");
         let mut chunks = Chunks {
             tracks: positions.iter().map(|_| Track::default()).collect(),
@@ -132,7 +132,7 @@ impl<'a> Run<'a> {
         // keep the quota busy meanwhile (at most HELD_CONTACTS more
         // contacts' results).
         let window = self.options.concurrency.saturating_mul(4);
-        let held_window = window.max(HELD_CONTACTS / self.options.request_size().max(1));
+        let held_window = window.max(HELD_CONTACTS / self.options.contacts_a_request().max(1));
         let budget = self.options.retry_budget;
         let mut running = FuturesUnordered::new();
         let mut next = 0;

@@ -28,7 +28,7 @@ use futures::stream::{self, StreamExt};
 use ivvy_api::types::{AddOrUpdateContactReply, BatchJobResult};
 
 use crate::BulkOptions;
-use crate::bulk::batch::{Batched, Waited, unfinished};
+use crate::bulk::batch::{Batched, Waited};
 use crate::client::Client;
 use crate::context::{OnCancel, RunContext};
 use crate::error::Error;
@@ -416,13 +416,7 @@ impl Client {
         async_id: &str,
         options: &BulkOptions,
     ) -> Result<Vec<Contact>, Error> {
-        let batched = Batched::new(self, options);
-        let results = match batched.wait_for(async_id, None).await? {
-            Waited::Done(results) => results,
-            // Its other adds may still be made: nobody it carries may be
-            // added until it has finished.
-            Waited::Unfinished(_, why) => return Err(unfinished(async_id, &why)),
-        };
+        let results = Batched::new(self, options).read_back(async_id).await?;
         Ok(results
             .iter()
             .filter(|r| r.action == "addOrUpdateContact")
