@@ -66,6 +66,13 @@ pub struct Connection {
     #[arg(long, global = true)]
     pub no_adaptive_rate: bool,
 
+    /// The account's quota counts a batch (--batch) as one request: pace
+    /// batches by requests, not by their jobs. Unset, each job is taken
+    /// to count as a request (iVvy does not say), which is never refused
+    /// for it but leaves some of a request-counting quota unused.
+    #[arg(long, global = true)]
+    pub quota_counts_requests: bool,
+
     /// End a listing that passes this many rows with an error [default:
     /// 10000000]: a server whose listing never ends cannot keep a run
     /// reading for ever. Raise it for an event of more.
@@ -163,6 +170,8 @@ pub struct NoConnection {
     max_rps: Option<String>,
     #[arg(long, hide = true)]
     no_adaptive_rate: bool,
+    #[arg(long, hide = true)]
+    quota_counts_requests: bool,
     #[arg(long, hide = true)]
     max_listing_rows: Option<String>,
 }

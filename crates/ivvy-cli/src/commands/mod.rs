@@ -35,6 +35,9 @@ pub fn client(connection: &Connection) -> Result<ivvy::Client, CliError> {
     if connection.no_adaptive_rate {
         builder = builder.adaptive_rate(None);
     }
+    if connection.quota_counts_requests {
+        builder = builder.quota_counts_jobs(false);
+    }
     if let Some(rate) = connection.max_rps {
         builder = builder.max_requests_per_second(rate);
     }

@@ -110,6 +110,7 @@ impl Client {
 
     /// Queues the jobs (`batch?action=run`); the batch's `asyncId`.
     async fn batch_run(&self, jobs: Vec<BatchJob>, info: CallInfo) -> Result<String, Error> {
+        let info = info.jobs(jobs.len());
         let body = BatchRunRequest {
             callback_url: None,
             jobs,

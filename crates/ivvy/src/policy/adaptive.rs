@@ -41,11 +41,20 @@ use tokio::time::Instant;
 ///   soon checked. A 429 sets it again from the same measure, which grows
 ///   more exact as time passes. A 429 for a request sent before the
 ///   last decision does not change the rate (it belongs to the same event).
-///   The rate grows only while requests are being sent, never over idle
-///   time.
+///   The rate grows only over the time the spacing held requests back,
+///   never over idle time.
+/// - **Batches.** A batch of N jobs is paced as N requests (unless
+///   [`ClientBuilder::quota_counts_jobs`](crate::ClientBuilder::quota_counts_jobs)
+///   is off): the request after it waits N gaps. A quota that counts jobs
+///   lets a batch into debt and refuses what follows until it is paid, so
+///   its jobs count in the measure only once a later request has
+///   succeeded, and the bucket after a 429 is taken to owe the batches
+///   not yet seen paid. A measure that holds fewer than 8 times its
+///   costliest batch (either end may be off by one batch) does not
+///   replace a rate in force.
 /// - **Starting afresh.** A measure older than 60 s, or one across an idle
-///   stretch (no request for 1 s beyond the spacing: the bucket refilled,
-///   unused), starts again at the next 429 from the rate in force, so a
+///   stretch (no request for 1 s past the time the last one's spacing
+///   ended: the bucket refilled, unused), starts again at the next 429 from the rate in force, so a
 ///   quota that changes (or that another program shares) is followed.
 /// - **A floor.** The rate never falls below a quarter of the first rate
 ///   measured: 429s that come whatever the rate (a proxy refusing every
@@ -146,6 +155,10 @@ pub(crate) enum Reply {
     Unknown,
 }
 
+/// A rate in force is measured again only from a measure holding at
+/// least this many times its costliest request's worth.
+const MEASURE_OVER_COSTLIEST: u32 = 8;
+
 /// The gap between requests at `rate` (a rate too small to space by is
 /// taken as one request an hour).
 fn spacing(rate: f64) -> Duration {
@@ -169,21 +182,33 @@ pub(crate) struct Controller {
     next: Option<Instant>,
     pause_until: Option<Instant>,
     next_pause: Duration,
-    /// The first 429 of the current measure, and successes sent after it.
+    /// The first 429 of the current measure, and successes sent after it:
+    /// in requests' worth of the quota (a batch counts its jobs), in
+    /// requests, and the costliest request among them.
     measure_from: Option<Instant>,
     successes: u32,
+    successful_requests: u32,
+    costliest: u32,
     /// Replies to requests sent before this change nothing.
     decided: Option<Instant>,
     grown_at: Option<Instant>,
+    /// Time the spacing has held requests back for (a gap each, a batch's
+    /// gaps for a batch) not yet grown over: growth accrues over it, so
+    /// never over idle time.
+    paced: Duration,
     /// Replies with a status, and the 429s among them.
     replies: u64,
     refusals: u64,
     /// The successes the rate in force was measured from.
     measured_with: u32,
-    /// When the last request was admitted, and whether sending paused
-    /// long enough since then to spoil the measure.
-    last_admitted: Option<Instant>,
+    /// Whether sending paused long enough since the last request to spoil
+    /// the measure.
     idle: bool,
+    /// Requests costing more than one (batches) that succeeded, by when
+    /// they were sent, with their cost: not yet counted in the measure,
+    /// as a quota may have let them into debt. A later request's success
+    /// shows the debt was paid by then, and counts them.
+    unpaid: Vec<(Instant, u32)>,
     /// Replies and 429s since the last decision, the 429s' share then, and
     /// whether the 429s were found not to follow the rate.
     /// The lowest rate allowed: a quarter of the first measured.
@@ -211,13 +236,16 @@ impl Controller {
             next_pause: first_pause,
             measure_from: None,
             successes: 0,
+            successful_requests: 0,
+            costliest: 1,
             decided: None,
             grown_at: None,
+            paced: Duration::ZERO,
             replies: 0,
             refusals: 0,
             measured_with: 0,
-            last_admitted: None,
             idle: false,
+            unpaid: Vec::new(),
             floor: None,
             refused_in_a_row: 0,
         }
@@ -242,9 +270,11 @@ impl Controller {
         self.window
     }
 
-    /// Takes a place for a request asked for at `now`: `None` when the
-    /// window is full (wait for a reply); else when it may start.
-    pub(crate) fn admit(&mut self, now: Instant) -> Option<Instant> {
+    /// Takes a place for a request asked for at `now` that costs `cost`
+    /// of the quota (1, or a batch's jobs): `None` when the window is full
+    /// (wait for a reply); else when it may start. The next request may
+    /// start `cost` gaps after it.
+    pub(crate) fn admit(&mut self, now: Instant, cost: u32) -> Option<Instant> {
         if self.in_flight >= self.window {
             return None;
         }
@@ -255,25 +285,29 @@ impl Controller {
             .max()
             .unwrap_or(now);
         let spacing = self.rate().map(spacing);
-        // Idle past the spacing: the bucket refilled unused, so the measure
-        // since the last 429 no longer tells the refill rate.
-        if let (Some(gap), Some(last)) = (spacing, self.last_admitted)
-            && now.saturating_duration_since(last) > gap + Duration::from_secs(1)
+        // Idle past the spacing (1 s after the last request admitted could
+        // have started and paid its cost): the bucket refilled unused, so
+        // the measure since the last 429 no longer tells the refill rate.
+        if let (Some(_), Some(next)) = (spacing, self.next)
+            && now > next + Duration::from_secs(1)
         {
             self.idle = true;
         }
-        self.last_admitted = Some(now);
+        let cost = cost.max(1);
         let (start, after) = match spacing {
-            Some(gap) => crate::policy::pacing::slot(Some(earliest), now, gap),
+            Some(gap) => {
+                self.paced = self.paced.saturating_add(gap.saturating_mul(cost));
+                crate::policy::pacing::slot(Some(earliest), now, gap.saturating_mul(cost))
+            }
             None => (earliest, earliest),
         };
         self.next = Some(after);
         Some(start)
     }
 
-    /// Records the reply to a request that started at `sent` and came back
-    /// at `now`.
-    pub(crate) fn reply(&mut self, sent: Instant, now: Instant, reply: Reply) {
+    /// Records the reply to a request that started at `sent`, costing
+    /// `cost`, and came back at `now`.
+    pub(crate) fn reply(&mut self, sent: Instant, now: Instant, reply: Reply, cost: u32) {
         self.in_flight = self.in_flight.saturating_sub(1);
         match reply {
             Reply::Taken => self.refused_in_a_row = 0,
@@ -298,17 +332,35 @@ impl Controller {
                     self.clean_replies = 0;
                     self.window = self.window.saturating_add(1);
                 }
+                // This success shows every earlier batch's debt paid.
+                let (mut paid, mut requests, mut costliest) = (0u32, 0u32, 1u32);
+                for (_, cost) in self.unpaid.iter().filter(|(at, _)| *at < sent) {
+                    paid = paid.saturating_add(*cost);
+                    requests += 1;
+                    costliest = costliest.max(*cost);
+                }
+                self.unpaid.retain(|(at, _)| *at >= sent);
+                if cost > 1 {
+                    self.unpaid.push((sent, cost));
+                } else {
+                    paid = paid.saturating_add(1);
+                    requests += 1;
+                }
                 if self.measure_from.is_some_and(|from| sent >= from) {
-                    self.successes = self.successes.saturating_add(1);
+                    self.successes = self.successes.saturating_add(paid);
+                    self.successful_requests = self.successful_requests.saturating_add(requests);
+                    self.costliest = self.costliest.max(costliest);
                 }
                 self.replies += 1;
                 let growth = self.growth(&policy);
                 if let Some(rate) = &mut self.rate {
-                    // Growth accrues per request sent, never over idle time.
+                    // Growth accrues over the time the spacing paced
+                    // requests (a gap of slack), never over idle time.
                     let since = self
                         .grown_at
                         .map_or(Duration::ZERO, |at| now.saturating_duration_since(at))
-                        .min(spacing(*rate) * 2);
+                        .min(self.paced.saturating_add(spacing(*rate)));
+                    self.paced = self.paced.saturating_sub(since);
                     *rate *= 1.0 + growth * since.as_secs_f64();
                 }
                 self.grown_at = Some(now);
@@ -340,6 +392,14 @@ impl Controller {
         }
     }
 
+    /// Starts measuring from a 429 at `now`.
+    fn start_measure(&mut self, now: Instant) {
+        self.measure_from = Some(now);
+        self.successes = 0;
+        self.successful_requests = 0;
+        self.costliest = 1;
+    }
+
     /// A 429 for a request sent since the last decision: measure, or set
     /// the rate from the measure.
     fn decide_after_refusal(&mut self, policy: &AdaptiveRate, now: Instant) {
@@ -351,21 +411,31 @@ impl Controller {
         if (stale || self.idle) && self.rate.is_some() {
             // Measure afresh from this 429, a little below the rate in force.
             self.idle = false;
-            self.measure_from = Some(now);
-            self.successes = 0;
+            self.start_measure(now);
             if let Some(rate) = &mut self.rate {
                 *rate *= policy.margin;
             }
             return;
         }
         if self.measure_from.is_none() || stale {
-            self.measure_from = Some(now);
-            self.successes = 0;
+            self.start_measure(now);
             self.next_pause = policy.first_pause;
         }
         let from = self.measure_from.unwrap_or(now);
         let span = (now - from).as_secs_f64();
-        if self.successes >= policy.min_successes && span > 0.0 {
+        let owed: u32 = self.unpaid.iter().map(|(_, cost)| cost).sum();
+        // A measure across few batches is off by up to a batch at each end
+        // (one counted whole but partly paid before it, one not yet
+        // counted but partly paid): the rate in force is kept until the
+        // measure holds many times the costliest request.
+        if let Some(rate) = self.rate
+            && self.costliest > 1
+            && self.successes < self.costliest.saturating_mul(MEASURE_OVER_COSTLIEST)
+        {
+            self.next = Some(now + spacing(rate).saturating_mul(owed.max(1)));
+            return;
+        }
+        if self.successful_requests >= policy.min_successes && span > 0.0 {
             let rate = policy.margin * f64::from(self.successes) / span;
             let floor = *self.floor.get_or_insert(rate / 4.0);
             let rate = rate.max(floor);
@@ -376,8 +446,9 @@ impl Controller {
                 measured_from = self.successes,
                 "keeping to the account's measured request rate"
             );
-            // Spacing starts now: the bucket is empty.
-            self.next = Some(now + Duration::from_secs_f64(1.0 / rate));
+            // Spacing starts now: the bucket is empty, and owes the
+            // batches not yet seen paid.
+            self.next = Some(now + spacing(rate).saturating_mul(owed.max(1)));
         } else {
             tracing::debug!(
                 pause_ms = self.next_pause.as_millis(),
@@ -404,24 +475,24 @@ mod tests {
     fn the_window_starts_at_one_grows_with_clean_replies_and_a_429_resets_it() {
         let mut c = Controller::new(Some(AdaptiveRate::new()), None);
         let t0 = Instant::now();
-        assert_eq!(c.admit(t0), Some(t0));
-        assert_eq!(c.admit(t0), None, "one in flight at first");
-        c.reply(t0, t0 + ms(1), Reply::Taken);
+        assert_eq!(c.admit(t0, 1), Some(t0));
+        assert_eq!(c.admit(t0, 1), None, "one in flight at first");
+        c.reply(t0, t0 + ms(1), Reply::Taken, 1);
         for _ in 0..7 {
-            let start = c.admit(t0).expect("a place");
-            c.reply(start, t0 + ms(1), Reply::Taken);
+            let start = c.admit(t0, 1).expect("a place");
+            c.reply(start, t0 + ms(1), Reply::Taken, 1);
         }
         assert_eq!(c.window(), 2, "8 clean replies: one more in flight");
         for _ in 0..16 {
-            let start = c.admit(t0).expect("a place");
-            c.reply(start, t0 + ms(1), Reply::Taken);
+            let start = c.admit(t0, 1).expect("a place");
+            c.reply(start, t0 + ms(1), Reply::Taken, 1);
         }
         assert_eq!(c.window(), 4);
-        let a = c.admit(t0).expect("a place");
-        let _b = c.admit(t0).expect("a place");
-        c.reply(a, t0 + ms(2), Reply::Refused);
+        let a = c.admit(t0, 1).expect("a place");
+        let _b = c.admit(t0, 1).expect("a place");
+        c.reply(a, t0 + ms(2), Reply::Refused, 1);
         assert_eq!(c.window(), 1, "a 429 leaves one request in flight");
-        assert_eq!(c.admit(t0 + ms(2)), None, "the other is still out");
+        assert_eq!(c.admit(t0 + ms(2), 1), None, "the other is still out");
     }
 
     #[test]
@@ -429,25 +500,25 @@ mod tests {
         let policy = AdaptiveRate::new().margin(1.0).growth_per_second(0.0);
         let mut c = Controller::new(Some(policy), None);
         let t0 = Instant::now();
-        let s = c.admit(t0).expect("a place");
-        c.reply(s, t0 + ms(1), Reply::Refused);
+        let s = c.admit(t0, 1).expect("a place");
+        c.reply(s, t0 + ms(1), Reply::Refused, 1);
         // Measuring: a 10 ms pause first.
-        assert_eq!(c.admit(t0 + ms(1)), Some(t0 + ms(11)));
+        assert_eq!(c.admit(t0 + ms(1), 1), Some(t0 + ms(11)));
         // Four successes sent after the 429 over 200 ms, then a 429: 20/s.
-        c.reply(t0 + ms(11), t0 + ms(12), Reply::Taken);
+        c.reply(t0 + ms(11), t0 + ms(12), Reply::Taken, 1);
         for n in 0..3 {
-            let s = c.admit(t0 + ms(50 * n + 50)).expect("a place");
-            c.reply(s, s + ms(1), Reply::Taken);
+            let s = c.admit(t0 + ms(50 * n + 50), 1).expect("a place");
+            c.reply(s, s + ms(1), Reply::Taken, 1);
         }
-        let s = c.admit(t0 + ms(200)).expect("a place");
-        c.reply(s, t0 + ms(201), Reply::Refused);
+        let s = c.admit(t0 + ms(200), 1).expect("a place");
+        c.reply(s, t0 + ms(201), Reply::Refused, 1);
         let rate = c.rate().expect("measured");
         assert!((rate - 20.0).abs() < 0.01, "{rate}");
         // Requests are then spaced 50 ms apart from the 429.
-        let first = c.admit(t0 + ms(201)).expect("a place");
+        let first = c.admit(t0 + ms(201), 1).expect("a place");
         let second = {
-            c.reply(first, first, Reply::Taken);
-            c.admit(first).expect("a place")
+            c.reply(first, first, Reply::Taken, 1);
+            c.admit(first, 1).expect("a place")
         };
         assert_eq!(second - first, ms(50));
     }
@@ -456,20 +527,20 @@ mod tests {
     fn pauses_grow_until_enough_succeed_and_old_429s_change_nothing() {
         let mut c = Controller::new(Some(AdaptiveRate::new()), None);
         let t0 = Instant::now();
-        let early = c.admit(t0).expect("a place");
-        c.reply(early, t0 + ms(1), Reply::Refused);
+        let early = c.admit(t0, 1).expect("a place");
+        c.reply(early, t0 + ms(1), Reply::Refused, 1);
         assert_eq!(c.pause_until, Some(t0 + ms(11)));
         // A 429 for a request sent before that decision: same event.
-        c.reply(early, t0 + ms(2), Reply::Refused);
+        c.reply(early, t0 + ms(2), Reply::Refused, 1);
         assert_eq!(c.pause_until, Some(t0 + ms(11)));
         // The probe after the pause is refused too: a pause 4 times longer.
-        let probe = c.admit(t0 + ms(2)).expect("a place");
-        c.reply(probe, t0 + ms(12), Reply::Refused);
+        let probe = c.admit(t0 + ms(2), 1).expect("a place");
+        c.reply(probe, t0 + ms(12), Reply::Refused, 1);
         assert_eq!(c.pause_until, Some(t0 + ms(12) + ms(40)));
         // Never longer than a second.
         for n in 0..6 {
-            let probe = c.admit(t0 + ms(100 + n)).expect("a place");
-            c.reply(probe, t0 + ms(2_000 * (n + 1)), Reply::Refused);
+            let probe = c.admit(t0 + ms(100 + n), 1).expect("a place");
+            c.reply(probe, t0 + ms(2_000 * (n + 1)), Reply::Refused, 1);
         }
         let last = t0 + ms(12_000);
         assert_eq!(c.pause_until, Some(last + ms(1_000)));
@@ -481,14 +552,14 @@ mod tests {
         let policy = AdaptiveRate::new().margin(1.0).growth_per_second(0.01);
         let mut c = Controller::new(Some(policy), None);
         let t0 = Instant::now();
-        let s = c.admit(t0).expect("a place");
-        c.reply(s, t0 + ms(1), Reply::Refused);
+        let s = c.admit(t0, 1).expect("a place");
+        c.reply(s, t0 + ms(1), Reply::Refused, 1);
         for n in 0..4 {
-            let s = c.admit(t0 + ms(50 * n + 11)).expect("a place");
-            c.reply(s, s + ms(1), Reply::Taken);
+            let s = c.admit(t0 + ms(50 * n + 11), 1).expect("a place");
+            c.reply(s, s + ms(1), Reply::Taken, 1);
         }
-        let s = c.admit(t0 + ms(200)).expect("a place");
-        c.reply(s, t0 + ms(201), Reply::Refused);
+        let s = c.admit(t0 + ms(200), 1).expect("a place");
+        c.reply(s, t0 + ms(201), Reply::Refused, 1);
         (c, t0 + ms(201))
     }
 
@@ -496,12 +567,15 @@ mod tests {
     fn once_measured_the_window_regrows_fast_and_idle_time_adds_no_growth() {
         let (mut c, t) = measured();
         let rate = c.rate().expect("measured");
-        let a = c.admit(t).expect("a place");
-        c.reply(a, t, Reply::Taken);
-        let a = c.admit(t).expect("a place");
-        assert!(c.admit(t).is_some(), "one clean reply opens a place more");
+        let a = c.admit(t, 1).expect("a place");
+        c.reply(a, t, Reply::Taken, 1);
+        let a = c.admit(t, 1).expect("a place");
+        assert!(
+            c.admit(t, 1).is_some(),
+            "one clean reply opens a place more"
+        );
         // A reply a minute later grows the rate by at most two spacings' worth.
-        c.reply(a, t + Duration::from_secs(60), Reply::Taken);
+        c.reply(a, t + Duration::from_secs(60), Reply::Taken, 1);
         let grown = c.rate().expect("a rate");
         assert!(grown > rate && grown < rate * 1.01, "{rate} -> {grown}");
     }
@@ -512,14 +586,14 @@ mod tests {
         let first = c.rate().expect("measured");
         // Every other request refused, whatever the rate, for a long while.
         for n in 0..200 {
-            let s = c.admit(t).expect("a place");
+            let s = c.admit(t, 1).expect("a place");
             let reply = if n % 2 == 0 {
                 Reply::Taken
             } else {
                 Reply::Refused
             };
             t += ms(100);
-            c.reply(s, t, reply);
+            c.reply(s, t, reply, 1);
         }
         let rate = c.rate().expect("a rate");
         assert!(rate >= first / 4.0 - 1e-9, "{first} -> {rate}");
@@ -529,14 +603,189 @@ mod tests {
     fn a_ceiling_caps_the_rate_from_the_start() {
         let mut c = Controller::new(Some(AdaptiveRate::new()), Some(10.0));
         let t0 = Instant::now();
-        let a = c.admit(t0).expect("a place");
-        c.reply(a, a, Reply::Taken);
-        let b = c.admit(t0).expect("a place");
+        let a = c.admit(t0, 1).expect("a place");
+        c.reply(a, a, Reply::Taken, 1);
+        let b = c.admit(t0, 1).expect("a place");
         assert_eq!(b - a, ms(100));
         // Without the policy, only the ceiling applies and the window is open.
         let mut fixed = Controller::new(None, Some(10.0));
-        let a = fixed.admit(t0).expect("a place");
-        let b = fixed.admit(t0).expect("no window");
+        let a = fixed.admit(t0, 1).expect("a place");
+        let b = fixed.admit(t0, 1).expect("no window");
         assert_eq!(b - a, ms(100));
+    }
+
+    #[test]
+    fn a_batch_is_spaced_by_its_jobs() {
+        let (mut c, t) = measured();
+        let gap = spacing(c.rate().expect("measured"));
+        let a = c.admit(t, 1).expect("a place");
+        c.reply(a, a, Reply::Taken, 1);
+        let batch = c.admit(t, 4).expect("a place");
+        assert_eq!(batch - a, gap, "a request's own gap before the batch");
+        let gap = spacing(c.rate().expect("measured"));
+        c.reply(batch, batch, Reply::Taken, 4);
+        let after = c.admit(t, 1).expect("a place");
+        assert_eq!(after - batch, gap * 4, "four jobs' gaps after it");
+    }
+
+    #[test]
+    fn a_batch_counts_in_the_measure_once_a_later_request_succeeds() {
+        let policy = AdaptiveRate::new().margin(1.0).growth_per_second(0.0);
+        let mut c = Controller::new(Some(policy), None);
+        let t0 = Instant::now();
+        let s = c.admit(t0, 1).expect("a place");
+        c.reply(s, t0, Reply::Refused, 1);
+        // A batch of 50 jobs goes in; the request after it finds the
+        // bucket in its debt.
+        c.reply(t0 + ms(10), t0 + ms(11), Reply::Taken, 50);
+        c.reply(t0 + ms(20), t0 + ms(21), Reply::Refused, 1);
+        assert_eq!(c.rate(), None, "nothing measured yet");
+        assert_eq!(c.successes, 0, "the batch is not yet seen paid");
+        // A second later requests pass again: the batch was paid.
+        c.reply(t0 + ms(1_000), t0 + ms(1_001), Reply::Taken, 1);
+        assert_eq!(c.successes, 51);
+        c.reply(t0 + ms(1_010), t0 + ms(1_011), Reply::Taken, 1);
+        c.reply(t0 + ms(1_020), t0 + ms(1_021), Reply::Taken, 50);
+        c.reply(t0 + ms(1_030), t0 + ms(1_040), Reply::Refused, 1);
+        // 52 requests' worth paid in 1.04 s: 50 a second, not the 3
+        // requests that succeeded.
+        let rate = c.rate().expect("measured");
+        assert!((rate - 50.0).abs() < 0.01, "{rate}");
+        // The batch not yet seen paid is owed before the next request.
+        let next = c.admit(t0 + ms(1_040), 1).expect("a place");
+        assert_eq!(next, t0 + ms(1_040) + spacing(rate) * 50);
+    }
+
+    #[test]
+    fn a_measure_of_a_few_batches_does_not_replace_the_rate_in_force() {
+        let (mut c, t) = measured();
+        // A batch of 100 and a request after it, then a 429 a moment
+        // later: 101 requests' worth in a short span would say a rate many
+        // times higher, but one batch is too few to say.
+        c.reply(t + ms(1), t + ms(2), Reply::Taken, 100);
+        c.reply(t + ms(60), t + ms(61), Reply::Taken, 1);
+        let rate = c.rate().expect("a rate");
+        assert!(c.successes > 100, "the batch is counted");
+        c.reply(t + ms(70), t + ms(71), Reply::Refused, 1);
+        assert_eq!(c.rate(), Some(rate));
+        // Once the measure holds many batches, it sets the rate again.
+        let mut at = t + ms(100);
+        for _ in 0..8 {
+            c.reply(at, at + ms(1), Reply::Taken, 100);
+            at += ms(5_000);
+        }
+        c.reply(at, at + ms(1), Reply::Taken, 1);
+        let (paid, from) = (c.successes, c.measure_from.expect("measuring"));
+        assert!(paid > 800, "{paid}");
+        c.reply(at + ms(2), at + ms(3), Reply::Refused, 1);
+        let remeasured = c.rate().expect("a rate");
+        let measure = f64::from(paid) / (at + ms(3) - from).as_secs_f64();
+        assert!(
+            (remeasured - measure).abs() < 1e-9,
+            "{remeasured} vs {measure}"
+        );
+    }
+
+    #[test]
+    fn idle_counts_from_when_the_last_request_could_start() {
+        let (mut c, t) = measured();
+        let gap = spacing(c.rate().expect("measured"));
+        let batch = c.admit(t, 100).expect("a place");
+        c.reply(batch, batch + ms(1), Reply::Taken, 100);
+        // Asked long after the batch was, but while its cost is still
+        // being paid: not idle.
+        let paid = batch + gap * 100;
+        let s = c.admit(paid + ms(900), 1).expect("a place");
+        assert!(!c.idle);
+        c.reply(s, s + ms(1), Reply::Taken, 1);
+        c.admit(s + gap + ms(1_100), 1).expect("a place");
+        assert!(c.idle, "more than a second past the spacing");
+    }
+
+    /// A quota's token bucket (50 a second, burst 10) that a batch's jobs
+    /// charge at once (`jobs_count`), into debt, or only as one request;
+    /// a refusal's `Retry-After` in whole seconds, rounded up.
+    struct Quota {
+        tokens: f64,
+        at: Instant,
+        jobs_count: bool,
+    }
+
+    impl Quota {
+        const RATE: f64 = 50.0;
+        const BURST: f64 = 10.0;
+
+        fn take(&mut self, now: Instant, jobs: u32) -> Result<(), Duration> {
+            let refill = now.saturating_duration_since(self.at).as_secs_f64() * Self::RATE;
+            self.tokens = (self.tokens + refill).min(Self::BURST);
+            self.at = now;
+            if self.tokens < 1.0 {
+                return Err(Duration::from_secs_f64(
+                    ((1.0 - self.tokens) / Self::RATE).ceil(),
+                ));
+            }
+            self.tokens -= if self.jobs_count {
+                f64::from(jobs)
+            } else {
+                1.0
+            };
+            Ok(())
+        }
+    }
+
+    /// One minute of batches of 50 jobs, each followed by a read of its
+    /// progress and of its results, 1 ms a reply, against a quota that
+    /// counts jobs or requests, with the batch's cost told to the
+    /// controller (`weigh`) or not: the requests and the jobs that went
+    /// through.
+    fn a_minute_of_batches(jobs_count: bool, weigh: bool) -> (u32, u32) {
+        let t0 = Instant::now();
+        let mut quota = Quota {
+            tokens: Quota::BURST,
+            at: t0,
+            jobs_count,
+        };
+        let mut c = Controller::new(Some(AdaptiveRate::new()), None);
+        let (mut now, mut requests, mut jobs) = (t0, 0, 0);
+        let round = [50, 1, 1];
+        let mut step = 0;
+        while now < t0 + Duration::from_secs(60) {
+            let jobs_sent = round[step % round.len()];
+            let cost = if weigh { jobs_sent } else { 1 };
+            let start = c.admit(now, cost).expect("one request at a time");
+            let replied = start + ms(1);
+            match quota.take(start, jobs_sent) {
+                Ok(()) => {
+                    c.reply(start, replied, Reply::Taken, cost);
+                    requests += 1;
+                    jobs += if jobs_sent > 1 { jobs_sent } else { 0 };
+                    step += 1;
+                    now = replied;
+                }
+                Err(retry_after) => {
+                    c.reply(start, replied, Reply::Refused, cost);
+                    now = replied + retry_after;
+                }
+            }
+        }
+        (requests, jobs)
+    }
+
+    #[test]
+    fn batches_paced_by_their_jobs_use_a_quota_of_jobs_and_keep_a_quota_of_requests() {
+        // Counting jobs: 50 a second at most, less the reads' share.
+        let (_, weighed) = a_minute_of_batches(true, true);
+        let (_, unweighed) = a_minute_of_batches(true, false);
+        eprintln!("jobs in a minute: {weighed} paced by jobs, {unweighed} by requests");
+        assert!(weighed >= 2_400, "{weighed} jobs in a minute");
+        assert!(weighed > unweighed * 3 / 2, "{weighed} vs {unweighed}");
+        // Counting requests: the assumption's cost (the rate measured in
+        // jobs paces each batch as if it took its jobs) is bounded: about
+        // two thirds of the requests that pacing batches as one request
+        // sends (`ClientBuilder::quota_counts_jobs` documents it).
+        let (weighed, _) = a_minute_of_batches(false, true);
+        let (unweighed, _) = a_minute_of_batches(false, false);
+        eprintln!("requests in a minute: {weighed} paced by jobs, {unweighed} by requests");
+        assert!(weighed * 5 >= unweighed * 3, "{weighed} vs {unweighed}");
     }
 }

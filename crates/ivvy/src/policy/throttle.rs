@@ -27,6 +27,8 @@ pub(crate) struct Throttle {
     freed: Notify,
     /// Requests waiting for a place.
     waiting: AtomicUsize,
+    /// Whether a batch costs its jobs (else one request).
+    counts_jobs: bool,
 }
 
 /// A request's place in the window, given back with its reply; dropped
@@ -36,6 +38,7 @@ pub(crate) struct Throttle {
 pub(crate) struct Place<'a> {
     throttle: &'a Throttle,
     sent: Instant,
+    cost: u32,
     left: bool,
 }
 
@@ -43,24 +46,29 @@ impl Place<'_> {
     /// Reports the reply to the request that held this place.
     pub(crate) fn leave(mut self, reply: Reply) {
         self.left = true;
-        self.throttle.leave(self.sent, reply);
+        self.throttle.leave(self.sent, self.cost, reply);
     }
 }
 
 impl Drop for Place<'_> {
     fn drop(&mut self) {
         if !self.left {
-            self.throttle.leave(self.sent, Reply::Unknown);
+            self.throttle.leave(self.sent, self.cost, Reply::Unknown);
         }
     }
 }
 
 impl Throttle {
-    pub(crate) fn new(policy: Option<AdaptiveRate>, ceiling: Option<f64>) -> Self {
+    pub(crate) fn new(
+        policy: Option<AdaptiveRate>,
+        ceiling: Option<f64>,
+        counts_jobs: bool,
+    ) -> Self {
         Self {
             state: Mutex::new(Controller::new(policy, ceiling)),
             freed: Notify::new(),
             waiting: AtomicUsize::new(0),
+            counts_jobs,
         }
     }
 
@@ -69,10 +77,12 @@ impl Throttle {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Waits until a request may start.
-    pub(crate) async fn enter(&self) -> Place<'_> {
+    /// Waits until a request that costs `cost` of the quota (1, or a
+    /// batch's jobs) may start.
+    pub(crate) async fn enter(&self, cost: u32) -> Place<'_> {
+        let cost = if self.counts_jobs { cost.max(1) } else { 1 };
         loop {
-            if let Some(place) = self.try_enter().await {
+            if let Some(place) = self.try_enter(cost).await {
                 return place;
             }
             // The window is full: wait for a reply, registered before the
@@ -81,7 +91,7 @@ impl Throttle {
             tokio::pin!(freed);
             freed.as_mut().enable();
             self.waiting.fetch_add(1, Ordering::SeqCst);
-            let place = self.try_enter().await;
+            let place = self.try_enter(cost).await;
             if place.is_none() {
                 freed.await;
             }
@@ -94,12 +104,13 @@ impl Throttle {
 
     /// A place, after waiting for its start time; `None` when the window is
     /// full.
-    async fn try_enter(&self) -> Option<Place<'_>> {
-        let start = self.state().admit(Instant::now())?;
+    async fn try_enter(&self, cost: u32) -> Option<Place<'_>> {
+        let start = self.state().admit(Instant::now(), cost)?;
         // Holding the place while waiting: a drop gives it back.
         let place = Place {
             throttle: self,
             sent: start,
+            cost,
             left: false,
         };
         // Only a real wait: tokio's timer rounds even a sleep until now up
@@ -129,8 +140,8 @@ impl Throttle {
         (state.spacing(), state.refused_in_a_row)
     }
 
-    fn leave(&self, sent: Instant, reply: Reply) {
-        self.state().reply(sent, Instant::now(), reply);
+    fn leave(&self, sent: Instant, cost: u32, reply: Reply) {
+        self.state().reply(sent, Instant::now(), reply, cost);
         // Waking is for requests waiting on a full window; most calls have
         // none, and skip it.
         if self.waiting.load(Ordering::SeqCst) > 0 {
@@ -164,6 +175,23 @@ mod tests {
 
     fn api(status: u16) -> Error {
         Error::api_for_tests(status, None)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_batch_costs_its_jobs_unless_the_quota_counts_requests() {
+        for (counts_jobs, gap_ms) in [(true, 500), (false, 10)] {
+            let throttle = Throttle::new(None, Some(100.0), counts_jobs);
+            let batch = throttle.enter(50).await;
+            let sent = batch.sent;
+            batch.leave(Reply::Taken);
+            let next = throttle.enter(1).await;
+            assert_eq!(
+                next.sent - sent,
+                std::time::Duration::from_millis(gap_ms),
+                "counts jobs: {counts_jobs}"
+            );
+            next.leave(Reply::Taken);
+        }
     }
 
     #[test]

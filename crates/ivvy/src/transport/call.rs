@@ -27,14 +27,16 @@ use crate::policy::throttle::quota_reply;
 use crate::transport::excerpt::body_excerpt;
 
 /// What a call is, for its tracing span: the operation and what it is
-/// about. Nothing secret goes in (the signature is added later, and only
-/// to the request).
+/// about; and what it costs of the quota, for the throttle. Nothing secret
+/// goes in (the signature is added later, and only to the request).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CallInfo {
     pub(crate) operation: &'static str,
     pub(crate) event: Option<EventId>,
     pub(crate) contacts: Option<usize>,
     pub(crate) attempt: u32,
+    /// Requests' worth of the quota it takes: 1, or a batch's jobs.
+    pub(crate) cost: u32,
 }
 
 impl CallInfo {
@@ -44,12 +46,23 @@ impl CallInfo {
             event: None,
             contacts: None,
             attempt,
+            cost: 1,
         }
     }
 
     pub(crate) fn event(self, event: EventId) -> Self {
         Self {
             event: Some(event),
+            ..self
+        }
+    }
+
+    /// A batch of `jobs` jobs: paced as that many requests, on the
+    /// assumption that each job counts against the quota (see
+    /// [`AdaptiveRate`](crate::AdaptiveRate)).
+    pub(crate) fn jobs(self, jobs: usize) -> Self {
+        Self {
+            cost: u32::try_from(jobs).unwrap_or(u32::MAX).max(1),
             ..self
         }
     }
@@ -85,7 +98,12 @@ impl Client {
         );
         let mut resigned = false;
         loop {
-            let place = self.shared.throttle.enter().instrument(span.clone()).await;
+            let place = self
+                .shared
+                .throttle
+                .enter(info.cost)
+                .instrument(span.clone())
+                .await;
             // The skew this request is dated with: if a later reply moved
             // it (several requests refused at once), this one is sent again.
             let dated_with = self.shared.skew.offset_ms();
