@@ -134,10 +134,11 @@ impl ClientBuilder {
     /// waits N gaps, and its jobs count in the measured rate once a later
     /// request succeeds (so the quota had taken them). Set `false` for an
     /// account whose quota counts a batch as one request: paced by jobs,
-    /// batches there leave some of the quota unused (on the fake server,
-    /// one batch at a time after another sent about two thirds of the
-    /// requests a minute that pacing by requests sent; see the
-    /// `policy::adaptive` tests).
+    /// batches there leave some of the quota unused (one batch at a time,
+    /// each with a read of its progress and of its results, against a
+    /// simulated quota of 50 requests a second: about half the requests a
+    /// minute that pacing by requests sends; see the `policy::adaptive`
+    /// tests).
     pub fn quota_counts_jobs(mut self, counts: bool) -> Self {
         self.quota_counts_jobs = Some(counts);
         self
