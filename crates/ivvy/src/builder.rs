@@ -120,7 +120,9 @@ impl ClientBuilder {
     /// every task using this client (and its clones): for an account whose
     /// quota you know, set it at or just below the quota, so requests are
     /// never refused for it from the first. Unset (the default), the client
-    /// finds the rate from iVvy's 429s ([`AdaptiveRate`]).
+    /// finds the rate from iVvy's 429s ([`AdaptiveRate`]). A batch counts
+    /// as its jobs unless [`quota_counts_jobs`](Self::quota_counts_jobs)
+    /// is off.
     pub fn max_requests_per_second(mut self, rate: f64) -> Self {
         self.max_requests_per_second = Some(rate);
         self
@@ -128,17 +130,20 @@ impl ClientBuilder {
 
     /// Whether each job of a batch counts against the account's quota as
     /// a request (default `true`). iVvy's pages do not say; counting them
-    /// is the side that is never refused for it. The throttle (the
+    /// is the side that, once the rate is known, is not refused for it. The throttle (the
     /// [`AdaptiveRate`] rules, and [`max_requests_per_second`](Self::max_requests_per_second))
     /// then paces a batch of N jobs as N requests: the request after it
     /// waits N gaps, and its jobs count in the measured rate once a later
     /// request succeeds (so the quota had taken them). Set `false` for an
     /// account whose quota counts a batch as one request: paced by jobs,
-    /// batches there leave some of the quota unused (one batch at a time,
+    /// batches there leave some of the quota unused. One batch at a time,
     /// each with a read of its progress and of its results, against a
-    /// simulated quota of 50 requests a second: about half the requests a
-    /// minute that pacing by requests sends; see the `policy::adaptive`
-    /// tests).
+    /// simulated quota of 50 requests a second whose `Retry-After` is whole
+    /// seconds, sent 23% of the requests the quota allowed in a minute,
+    /// where pacing by requests sent 46% (see the `policy::adaptive`
+    /// tests). On by default, a
+    /// [`max_requests_per_second`](Self::max_requests_per_second) ceiling
+    /// also counts a batch as its jobs.
     pub fn quota_counts_jobs(mut self, counts: bool) -> Self {
         self.quota_counts_jobs = Some(counts);
         self

@@ -30,7 +30,7 @@ use tokio::time::Instant;
 /// - **Measuring.** After the first 429, sending pauses for 10 ms, then
 ///   goes on until the next 429; each later pause is 4 times the one before
 ///   (at most 1 s), until 3 requests sent after the first 429 have
-///   succeeded. The rate is
+///   succeeded (a batch sent before it counts once one has). The rate is
 ///   then [`margin`](Self::margin) (default 0.97) × those successes / the
 ///   time since the first 429: the refill rate, measured over empty-to-empty.
 /// - **Keeping to it.** Requests are spaced evenly at that rate. It grows
@@ -42,20 +42,24 @@ use tokio::time::Instant;
 ///   more exact as time passes. A 429 for a request sent before the
 ///   last decision does not change the rate (it belongs to the same event).
 ///   The rate grows only while requests are being sent (at most two of a
-///   request's gaps a reply), never over idle time.
+///   request's gaps a reply, a batch's: two gaps a job), never over idle
+///   time; among batches, whose successors wait many gaps, it grows more
+///   slowly than a second's growth a second.
 /// - **Batches.** A batch of N jobs is paced as N requests (unless
 ///   [`ClientBuilder::quota_counts_jobs`](crate::ClientBuilder::quota_counts_jobs)
-///   is off): the request after it waits N gaps. A quota that counts jobs
-///   lets a batch into debt and refuses what follows until it is paid, so
-///   its jobs count in the measure only once a later request has
-///   succeeded, and the bucket after a 429 is taken to owe the batches
-///   not yet seen paid. A measure that holds fewer than 8 times its
-///   costliest batch (either end may be off by one batch) does not
-///   replace a rate in force.
+///   is off): the request after it waits N gaps (at most 60 s more than
+///   one gap). A quota that counts jobs lets a batch into debt and refuses
+///   what follows until it is paid, so its jobs count in the measure only
+///   once a later request has succeeded, and the bucket after a 429 is
+///   taken to owe every batch not yet seen paid (answered, in flight, or
+///   lost). A measure that holds fewer than 8 times its costliest batch
+///   (either end may be off by one batch) only lowers the rate in force,
+///   to the most it could say (the batches owed counted as paid).
 /// - **Starting afresh.** A measure older than 60 s, or one across an idle
 ///   stretch (no request for 1 s past the time the last one's spacing
-///   ended: the bucket refilled, unused), starts again at the next 429 from the rate in force, so a
-///   quota that changes (or that another program shares) is followed.
+///   ended: the bucket refilled, unused), starts again at the next 429
+///   from the rate in force, so a quota that changes (or that another
+///   program shares) is followed.
 /// - **A floor.** The rate never falls below a quarter of the first rate
 ///   measured: 429s that come whatever the rate (a proxy refusing every
 ///   Nth request, say) are not the quota's bucket, and must not drive the
@@ -155,9 +159,24 @@ pub(crate) enum Reply {
     Unknown,
 }
 
-/// A rate in force is measured again only from a measure holding at
-/// least this many times its costliest request's worth.
+/// A measure that may raise a rate in force holds at least this many
+/// times its costliest request's worth.
 const MEASURE_OVER_COSTLIEST: u32 = 8;
+
+/// The longest a batch's jobs hold the next request back beyond a
+/// request's own gap: a longer debt is the quota's `Retry-After` to tell,
+/// not a wait the client imposes (a rate measured very low would
+/// otherwise hold a batch's successor for an hour).
+const MAX_BATCH_HOLD: Duration = Duration::from_secs(60);
+
+/// How long a request costing `cost` holds the next one back at `gap`
+/// a request.
+fn hold(gap: Duration, cost: u32) -> Duration {
+    gap.saturating_add(
+        gap.saturating_mul(cost.saturating_sub(1))
+            .min(MAX_BATCH_HOLD),
+    )
+}
 
 /// The gap between requests at `rate` (a rate too small to space by is
 /// taken as one request an hour).
@@ -205,8 +224,8 @@ pub(crate) struct Controller {
     /// as a quota may have let them into debt. A later request's success
     /// shows the debt was paid by then, and counts them.
     unpaid: Vec<(Instant, u32)>,
-    /// Replies and 429s since the last decision, the 429s' share then, and
-    /// whether the 429s were found not to follow the rate.
+    /// The cost of the batches sent and not yet answered.
+    batches_out: u32,
     /// The lowest rate allowed: a quarter of the first measured.
     floor: Option<f64>,
     /// Refusals since the last reply that was not one.
@@ -241,6 +260,7 @@ impl Controller {
             measured_with: 0,
             idle: false,
             unpaid: Vec::new(),
+            batches_out: 0,
             floor: None,
             refused_in_a_row: 0,
         }
@@ -289,8 +309,11 @@ impl Controller {
             self.idle = true;
         }
         let cost = cost.max(1);
+        if cost > 1 {
+            self.batches_out = self.batches_out.saturating_add(cost);
+        }
         let (start, after) = match spacing {
-            Some(gap) => crate::policy::pacing::slot(Some(earliest), now, gap.saturating_mul(cost)),
+            Some(gap) => crate::policy::pacing::slot(Some(earliest), now, hold(gap, cost)),
             None => (earliest, earliest),
         };
         self.next = Some(after);
@@ -301,6 +324,9 @@ impl Controller {
     /// `cost`, and came back at `now`.
     pub(crate) fn reply(&mut self, sent: Instant, now: Instant, reply: Reply, cost: u32) {
         self.in_flight = self.in_flight.saturating_sub(1);
+        if cost > 1 {
+            self.batches_out = self.batches_out.saturating_sub(cost);
+        }
         match reply {
             Reply::Taken => self.refused_in_a_row = 0,
             Reply::Refused => self.refused_in_a_row = self.refused_in_a_row.saturating_add(1),
@@ -310,6 +336,8 @@ impl Controller {
             return;
         };
         match reply {
+            // A batch without a reply may have been queued and charged.
+            Reply::Unknown if cost > 1 => self.unpaid.push((sent, cost)),
             Reply::Unknown => {}
             Reply::Taken => {
                 self.clean_replies += 1;
@@ -351,7 +379,7 @@ impl Controller {
                     let since = self
                         .grown_at
                         .map_or(Duration::ZERO, |at| now.saturating_duration_since(at))
-                        .min(spacing(*rate).saturating_mul(2 * cost.max(1)));
+                        .min(spacing(*rate).saturating_mul(cost.max(1).saturating_mul(2)));
                     *rate *= 1.0 + growth * since.as_secs_f64();
                 }
                 self.grown_at = Some(now);
@@ -403,8 +431,9 @@ impl Controller {
             // Measure afresh from this 429, a little below the rate in force.
             self.idle = false;
             self.start_measure(now);
+            let floor = self.floor.unwrap_or(0.0);
             if let Some(rate) = &mut self.rate {
-                *rate *= policy.margin;
+                *rate = (*rate * policy.margin).max(floor);
             }
             return;
         }
@@ -414,16 +443,33 @@ impl Controller {
         }
         let from = self.measure_from.unwrap_or(now);
         let span = (now - from).as_secs_f64();
-        let owed: u32 = self.unpaid.iter().map(|(_, cost)| cost).sum();
+        // The batches not yet seen paid, answered or not.
+        let owed = self
+            .unpaid
+            .iter()
+            .fold(self.batches_out, |sum, (_, cost)| sum.saturating_add(*cost));
         // A measure across few batches is off by up to a batch at each end
         // (one counted whole but partly paid before it, one not yet
-        // counted but partly paid): the rate in force is kept until the
-        // measure holds many times the costliest request.
+        // counted but partly paid): it only lowers the rate in force, to
+        // the most it could say (the batches owed counted as paid).
+        let heaviest = self
+            .unpaid
+            .iter()
+            .map(|(_, cost)| *cost)
+            .fold(self.costliest.max(self.batches_out), u32::max);
         if let Some(rate) = self.rate
-            && self.costliest > 1
-            && self.successes < self.costliest.saturating_mul(MEASURE_OVER_COSTLIEST)
+            && heaviest > 1
+            && self.successes < heaviest.saturating_mul(MEASURE_OVER_COSTLIEST)
         {
-            self.next = Some(now + spacing(rate).saturating_mul(owed.max(1)));
+            let rate = if self.successful_requests >= policy.min_successes && span > 0.0 {
+                let most = f64::from(self.successes.saturating_add(owed)) / span;
+                let floor = self.floor.unwrap_or(0.0);
+                rate.min(policy.margin * most).max(floor)
+            } else {
+                rate
+            };
+            self.rate = Some(rate);
+            self.next = Some(now + hold(spacing(rate), owed));
             return;
         }
         if self.successful_requests >= policy.min_successes && span > 0.0 {
@@ -439,7 +485,7 @@ impl Controller {
             );
             // Spacing starts now: the bucket is empty, and owes the
             // batches not yet seen paid.
-            self.next = Some(now + spacing(rate).saturating_mul(owed.max(1)));
+            self.next = Some(now + hold(spacing(rate), owed));
         } else {
             tracing::debug!(
                 pause_ms = self.next_pause.as_millis(),
@@ -691,6 +737,60 @@ mod tests {
         c.reply(s, s + ms(1), Reply::Taken, 1);
         c.admit(s + gap + ms(1_100), 1).expect("a place");
         assert!(c.idle, "more than a second past the spacing");
+    }
+
+    #[test]
+    fn a_batch_in_flight_or_unanswered_when_a_429_comes_is_owed() {
+        for answer in [None, Some(Reply::Unknown)] {
+            let (mut c, t) = measured();
+            let a = c.admit(t, 1).expect("a place");
+            c.reply(a, a, Reply::Taken, 1);
+            // A request and a batch of 50 go out together; the request is
+            // refused while the batch is out (or after it went unanswered).
+            let request = c.admit(a, 1).expect("a place");
+            let batch = c.admit(a, 50).expect("a place");
+            if let Some(answer) = answer {
+                c.reply(batch, batch + ms(1), answer, 50);
+            }
+            let refused_at = batch + ms(2);
+            c.reply(request, refused_at, Reply::Refused, 1);
+            let gap = spacing(c.rate().expect("a rate"));
+            if answer.is_none() {
+                // The batch comes back after the 429 (its place is needed).
+                c.reply(batch, refused_at + ms(1), Reply::Taken, 50);
+            }
+            let next = c.admit(refused_at + ms(1), 1).expect("a place");
+            assert_eq!(next, refused_at + gap * 50, "answer: {answer:?}");
+        }
+    }
+
+    #[test]
+    fn a_measure_of_a_few_batches_still_lowers_a_rate_too_high() {
+        let (mut c, t) = measured();
+        // One batch of 50 in ten seconds: a quota of about 5 a second,
+        // not the 20 in force.
+        c.reply(t + ms(1), t + ms(2), Reply::Taken, 50);
+        c.reply(t + ms(10_000), t + ms(10_001), Reply::Taken, 1);
+        let (paid, from) = (c.successes, c.measure_from.expect("measuring"));
+        c.reply(t + ms(10_010), t + ms(10_011), Reply::Refused, 1);
+        let most = f64::from(paid) / (t + ms(10_011) - from).as_secs_f64();
+        let rate = c.rate().expect("a rate");
+        assert!((rate - most).abs() < 1e-9, "{rate} vs {most}");
+        assert!(rate < 6.0, "{rate}");
+    }
+
+    #[test]
+    fn a_batch_holds_the_next_request_back_a_minute_past_its_gap_at_most() {
+        // A ceiling of one request every 10 s, and a batch of 200.
+        let mut c = Controller::new(None, Some(0.1));
+        let t = Instant::now();
+        let batch = c.admit(t, 200).expect("a place");
+        let next = c.admit(t, 1).expect("a place");
+        assert_eq!(next - batch, Duration::from_secs(10 + 60));
+        let small = c.admit(t, 3).expect("a place");
+        assert_eq!(small - next, Duration::from_secs(10));
+        let after = c.admit(t, 1).expect("a place");
+        assert_eq!(after - small, Duration::from_secs(30));
     }
 
     /// A quota's token bucket (50 a second, burst 10) that a batch's jobs
