@@ -250,8 +250,10 @@ impl BulkOptions {
     /// [`drain_time`](Self::drain_time) has passed) leaves its contacts
     /// [`Outcome::Unknown`](crate::Outcome::Unknown) and its people
     /// failed, never sent again. Whether a job counts against the
-    /// account's quota is iVvy's to say (its pages do not): see the
-    /// README's figures for both cases.
+    /// account's quota is iVvy's to say (its pages do not): the client
+    /// paces a batch as its jobs unless told otherwise
+    /// ([`ClientBuilder::quota_counts_jobs`](crate::ClientBuilder::quota_counts_jobs));
+    /// see the README's figures for both cases.
     pub fn batch(mut self, batch: bool) -> Self {
         self.batch = batch;
         self
