@@ -154,8 +154,12 @@ pub(crate) enum Reply {
     Taken,
     /// 429: the quota's bucket was empty.
     Refused,
-    /// No reply (the connection failed): says nothing about the quota.
+    /// No reply (a timeout, a connection lost mid-way): says nothing
+    /// about the quota, but a batch may have been queued and charged.
     Unknown,
+    /// Never sent (no connection, a request that could not be signed or
+    /// built): says nothing about the quota, and charged nothing.
+    NotSent,
 }
 
 /// A measure that sets a rate in force again holds at least this many
@@ -320,7 +324,7 @@ impl Controller {
         match reply {
             Reply::Taken => self.refused_in_a_row = 0,
             Reply::Refused => self.refused_in_a_row = self.refused_in_a_row.saturating_add(1),
-            Reply::Unknown => {}
+            Reply::Unknown | Reply::NotSent => {}
         }
         let Some(policy) = self.policy.clone() else {
             return;
@@ -328,7 +332,7 @@ impl Controller {
         match reply {
             // A batch without a reply may have been queued and charged.
             Reply::Unknown if cost > 1 => self.unpaid.push((sent, cost)),
-            Reply::Unknown => {}
+            Reply::Unknown | Reply::NotSent => {}
             Reply::Taken => {
                 self.clean_replies += 1;
                 // Once a rate is found the spacing paces, so the window may
@@ -721,20 +725,50 @@ mod tests {
     }
 
     #[test]
-    fn a_batch_unanswered_when_a_429_comes_is_owed() {
+    fn a_lost_batch_is_owed_at_the_next_429_and_one_never_sent_is_not() {
+        for (answer, owed) in [(Reply::Unknown, 50), (Reply::NotSent, 1)] {
+            let (mut c, t) = measured();
+            let a = c.admit(t, 1).expect("a place");
+            c.reply(a, a, Reply::Taken, 1);
+            // A request and a batch of 50 go out together; the batch gets
+            // no reply, then the request is refused.
+            let request = c.admit(a, 1).expect("a place");
+            let batch = c.admit(a, 50).expect("a place");
+            c.reply(batch, batch + ms(1), answer, 50);
+            let refused_at = batch + ms(2);
+            c.reply(request, refused_at, Reply::Refused, 1);
+            let gap = spacing(c.rate().expect("a rate"));
+            let next = c.admit(refused_at, 1).expect("a place");
+            assert_eq!(next, refused_at + gap * owed, "{answer:?}");
+        }
+    }
+
+    #[test]
+    fn a_batch_in_flight_at_a_429_is_not_waited_for() {
         let (mut c, t) = measured();
         let a = c.admit(t, 1).expect("a place");
         c.reply(a, a, Reply::Taken, 1);
-        // A request and a batch of 50 go out together; the batch's reply
-        // is lost (it may have been queued), then the request is refused.
         let request = c.admit(a, 1).expect("a place");
         let batch = c.admit(a, 50).expect("a place");
-        c.reply(batch, batch + ms(1), Reply::Unknown, 50);
         let refused_at = batch + ms(2);
         c.reply(request, refused_at, Reply::Refused, 1);
         let gap = spacing(c.rate().expect("a rate"));
-        let next = c.admit(refused_at, 1).expect("a place");
-        assert_eq!(next, refused_at + gap * 50);
+        c.reply(batch, refused_at + ms(1), Reply::Taken, 50);
+        assert_eq!(c.admit(refused_at + ms(1), 1), Some(refused_at + gap));
+    }
+
+    #[test]
+    fn a_fresh_measure_after_idle_time_keeps_the_floor() {
+        let (mut c, t) = measured();
+        let floor = c.floor.expect("set by the first measure");
+        c.policy = Some(AdaptiveRate::new());
+        c.rate = Some(floor);
+        // More than a second past the spacing: idle, then a 429.
+        let late = t + Duration::from_secs(5);
+        let s = c.admit(late, 1).expect("a place");
+        assert!(c.idle);
+        c.reply(s, s + ms(1), Reply::Refused, 1);
+        assert_eq!(c.rate(), Some(floor), "never below the floor");
     }
 
     #[test]
@@ -751,26 +785,33 @@ mod tests {
         assert_eq!(after - small, Duration::from_secs(30));
     }
 
-    /// A quota's token bucket (50 a second, burst 10) that a batch's jobs
-    /// charge at once (`jobs_count`), into debt, or only as one request;
-    /// a refusal's `Retry-After` in whole seconds, rounded up.
+    /// A quota's token bucket (burst 10) refilled at `rate` a second,
+    /// then at `dropped.1` from `dropped.0` on, that a batch's jobs charge
+    /// at once (`jobs_count`), into debt, or only as one request; a
+    /// refusal's `Retry-After` in whole seconds, rounded up.
     struct Quota {
         tokens: f64,
         at: Instant,
         jobs_count: bool,
+        rate: f64,
+        dropped: Option<(Instant, f64)>,
     }
 
     impl Quota {
-        const RATE: f64 = 50.0;
         const BURST: f64 = 10.0;
 
         fn take(&mut self, now: Instant, jobs: u32) -> Result<(), Duration> {
-            let refill = now.saturating_duration_since(self.at).as_secs_f64() * Self::RATE;
+            if let Some((from, rate)) = self.dropped
+                && now >= from
+            {
+                self.rate = rate;
+            }
+            let refill = now.saturating_duration_since(self.at).as_secs_f64() * self.rate;
             self.tokens = (self.tokens + refill).min(Self::BURST);
             self.at = now;
             if self.tokens < 1.0 {
                 return Err(Duration::from_secs_f64(
-                    ((1.0 - self.tokens) / Self::RATE).ceil(),
+                    ((1.0 - self.tokens) / self.rate).ceil(),
                 ));
             }
             self.tokens -= if self.jobs_count {
@@ -782,23 +823,17 @@ mod tests {
         }
     }
 
-    /// One minute of batches of 50 jobs, each followed by a read of its
-    /// progress and of its results, 1 ms a reply, against a quota that
-    /// counts jobs or requests, with the batch's cost told to the
-    /// controller (`weigh`) or not: the requests and the jobs that went
-    /// through.
-    fn a_minute_of_batches(jobs_count: bool, weigh: bool) -> (u32, u32) {
-        let t0 = Instant::now();
-        let mut quota = Quota {
-            tokens: Quota::BURST,
-            at: t0,
-            jobs_count,
-        };
+    /// Batches of `size` jobs one at a time, each followed by a read of
+    /// its progress and of its results, 1 ms a reply, for `run`, against
+    /// `quota`, with the batch's cost told to the controller (`weigh`) or
+    /// not: the requests and the jobs that went through, and the 429s.
+    fn batches(mut quota: Quota, size: u32, run: Duration, weigh: bool) -> (u32, u32, u32) {
+        let t0 = quota.at;
         let mut c = Controller::new(Some(AdaptiveRate::new()), None);
-        let (mut now, mut requests, mut jobs) = (t0, 0, 0);
-        let round = [50, 1, 1];
+        let (mut now, mut requests, mut jobs, mut refused) = (t0, 0, 0, 0);
+        let round = [size, 1, 1];
         let mut step = 0;
-        while now < t0 + Duration::from_secs(60) {
+        while now < t0 + run {
             let jobs_sent = round[step % round.len()];
             let cost = if weigh { jobs_sent } else { 1 };
             let start = c.admit(now, cost).expect("one request at a time");
@@ -813,10 +848,24 @@ mod tests {
                 }
                 Err(retry_after) => {
                     c.reply(start, replied, Reply::Refused, cost);
+                    refused += 1;
                     now = replied + retry_after;
                 }
             }
         }
+        (requests, jobs, refused)
+    }
+
+    /// A minute of batches of 50 against a quota of 50 a second.
+    fn a_minute_of_batches(jobs_count: bool, weigh: bool) -> (u32, u32) {
+        let quota = Quota {
+            tokens: Quota::BURST,
+            at: Instant::now(),
+            jobs_count,
+            rate: 50.0,
+            dropped: None,
+        };
+        let (requests, jobs, _) = batches(quota, 50, Duration::from_secs(60), weigh);
         (requests, jobs)
     }
 
@@ -836,5 +885,27 @@ mod tests {
         let (unweighed, _) = a_minute_of_batches(false, false);
         eprintln!("requests in a minute: {weighed} paced by jobs, {unweighed} by requests");
         assert!(weighed * 2 >= unweighed, "{weighed} vs {unweighed}");
+    }
+
+    /// A known limit, pinned so a change to it is seen: batches of 200
+    /// one at a time against 50 jobs a second that drop to 40 after the
+    /// first minute (2,600 + 8 × 60 × 40 = 21,800 jobs allowed in 9 min).
+    /// A measure must hold 8 batches (1,600 jobs) to set the rate again,
+    /// more than a minute's measure holds here, so the rate in force only
+    /// falls by the margin at each fresh measure, and each batch's debt
+    /// is waited for again from the 429 that follows it.
+    #[test]
+    fn batches_follow_a_quota_of_jobs_that_drops_slowly() {
+        let t0 = Instant::now();
+        let quota = Quota {
+            tokens: Quota::BURST,
+            at: t0,
+            jobs_count: true,
+            rate: 50.0,
+            dropped: Some((t0 + Duration::from_secs(60), 40.0)),
+        };
+        let (_, jobs, refused) = batches(quota, 200, Duration::from_secs(540), true);
+        eprintln!("a quota that drops: {jobs} jobs in 9 minutes, {refused} refused");
+        assert!(jobs >= 12_000, "{jobs} jobs of 21,800 allowed");
     }
 }

@@ -155,14 +155,15 @@ pub(crate) fn quota_reply<T>(result: &Result<T, Error>) -> Reply {
     match result {
         Ok(_) => Reply::Taken,
         Err(error) if refused(error) => Reply::Refused,
-        // No reply, or nothing sent: nothing learnt about the quota.
+        // Nothing sent: nothing learnt, nothing charged.
+        Err(Error::Connect { .. } | Error::Signing(_) | Error::InvalidInput { .. }) => {
+            Reply::NotSent
+        }
+        // No reply: nothing learnt, but it may have been charged.
         Err(
-            Error::Connect { .. }
-            | Error::Proxy { .. }
+            Error::Proxy { .. }
             | Error::Timeout { .. }
             | Error::Transport { .. }
-            | Error::Signing(_)
-            | Error::InvalidInput { .. }
             | Error::Cancelled,
         ) => Reply::Unknown,
         Err(_) => Reply::Taken,
@@ -200,5 +201,7 @@ mod tests {
         assert_eq!(quota_reply::<()>(&Err(api(429))), Reply::Refused);
         assert_eq!(quota_reply::<()>(&Err(api(400))), Reply::Taken);
         assert_eq!(quota_reply::<()>(&Err(Error::Cancelled)), Reply::Unknown);
+        let signing = Error::Signing("the API key is empty".into());
+        assert_eq!(quota_reply::<()>(&Err(signing)), Reply::NotSent);
     }
 }
