@@ -227,6 +227,8 @@ pub(crate) struct Controller {
     /// as a quota may have let them into debt. A later request's success
     /// shows the debt was paid by then, and counts them.
     unpaid: Vec<(Instant, u32)>,
+    /// Whether a batch (a request costing more than one) was ever sent.
+    batches_sent: bool,
     /// The lowest rate allowed: a quarter of the first measured.
     floor: Option<f64>,
     /// Refusals since the last reply that was not one.
@@ -261,6 +263,7 @@ impl Controller {
             measured_with: 0,
             idle: false,
             unpaid: Vec::new(),
+            batches_sent: false,
             floor: None,
             refused_in_a_row: 0,
         }
@@ -309,6 +312,7 @@ impl Controller {
             self.idle = true;
         }
         let cost = cost.max(1);
+        self.batches_sent |= cost > 1;
         let (start, after) = match spacing {
             Some(gap) => crate::policy::pacing::slot(Some(earliest), now, hold(gap, cost)),
             None => (earliest, earliest),
@@ -450,14 +454,20 @@ impl Controller {
         // (one counted whole but partly paid before it, one not yet
         // counted but partly paid): the rate in force is kept until the
         // measure holds many times the costliest request.
+        // Once batches are sent, a measure that counted none of them says
+        // how fast single requests went, not what the quota holds: it
+        // sets no rate (under a quota of requests, such a measure from a
+        // few reads had held batches 4.5 s apart for two minutes).
+        let measures_batches = !self.batches_sent || self.costliest > 1;
         if let Some(rate) = self.rate
-            && self.costliest > 1
-            && self.successes < self.costliest.saturating_mul(MEASURE_OVER_COSTLIEST)
+            && (!measures_batches
+                || self.costliest > 1
+                    && self.successes < self.costliest.saturating_mul(MEASURE_OVER_COSTLIEST))
         {
             self.next = Some(now + hold(spacing(rate), owed));
             return;
         }
-        if self.successful_requests >= policy.min_successes && span > 0.0 {
+        if measures_batches && self.successful_requests >= policy.min_successes && span > 0.0 {
             let rate = policy.margin * f64::from(self.successes) / span;
             let floor = *self.floor.get_or_insert(rate / 4.0);
             let rate = rate.max(floor);
@@ -740,6 +750,27 @@ mod tests {
             let gap = spacing(c.rate().expect("a rate"));
             let next = c.admit(refused_at, 1).expect("a place");
             assert_eq!(next, refused_at + gap * owed, "{answer:?}");
+        }
+    }
+
+    #[test]
+    fn once_batches_are_sent_a_measure_of_single_requests_sets_no_rate() {
+        for batches in [false, true] {
+            let policy = AdaptiveRate::new().margin(1.0);
+            let mut c = Controller::new(Some(policy), None);
+            let t0 = Instant::now();
+            if batches {
+                // A batch goes out and its reply is still to come.
+                c.admit(t0, 200).expect("a place");
+            }
+            c.reply(t0, t0 + ms(1), Reply::Refused, 1);
+            for n in 1..=4 {
+                c.reply(t0 + ms(10 * n), t0 + ms(10 * n + 1), Reply::Taken, 1);
+            }
+            c.reply(t0 + ms(50), t0 + ms(51), Reply::Refused, 1);
+            // Four reads in 50 ms say 80 a second: a rate for single
+            // requests, but nothing of what the batch's jobs may cost.
+            assert_eq!(c.rate().is_some(), !batches, "batches: {batches}");
         }
     }
 
