@@ -121,7 +121,8 @@ impl ClientBuilder {
     /// quota you know, set it at or just below the quota, so requests are
     /// never refused for it from the first. Unset (the default), the client
     /// finds the rate from iVvy's 429s ([`AdaptiveRate`]). A batch counts
-    /// as its jobs unless [`quota_counts_jobs`](Self::quota_counts_jobs)
+    /// as its jobs (holding the next request back at most 60 s more than
+    /// one request) unless [`quota_counts_jobs`](Self::quota_counts_jobs)
     /// is off.
     pub fn max_requests_per_second(mut self, rate: f64) -> Self {
         self.max_requests_per_second = Some(rate);
@@ -130,11 +131,13 @@ impl ClientBuilder {
 
     /// Whether each job of a batch counts against the account's quota as
     /// a request (default `true`). iVvy's pages do not say; counting them
-    /// is the side that, once the rate is known, is not refused for it. The throttle (the
+    /// is the side that, once the rate is known and while the quota stays
+    /// put, is not refused for it. The throttle (the
     /// [`AdaptiveRate`] rules, and [`max_requests_per_second`](Self::max_requests_per_second))
     /// then paces a batch of N jobs as N requests: the request after it
-    /// waits N gaps, and its jobs count in the measured rate once a later
-    /// request succeeds (so the quota had taken them). Set `false` for an
+    /// waits N gaps (at most 60 s more than one), and its jobs count in
+    /// the measured rate once a later request succeeds (so the quota had
+    /// taken them). Set `false` for an
     /// account whose quota counts a batch as one request: paced by jobs,
     /// batches there leave some of the quota unused. One batch at a time,
     /// each with a read of its progress and of its results, against a

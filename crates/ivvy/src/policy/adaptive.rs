@@ -44,7 +44,7 @@ use tokio::time::Instant;
 ///   The rate grows only while requests are being sent (at most two of a
 ///   request's gaps a reply, a batch's: two gaps a job), never over idle
 ///   time; among batches, whose successors wait many gaps, it grows more
-///   slowly than a second's growth a second.
+///   slowly than its growth a second says.
 /// - **Batches.** A batch of N jobs is paced as N requests (unless
 ///   [`ClientBuilder::quota_counts_jobs`](crate::ClientBuilder::quota_counts_jobs)
 ///   is off): the request after it waits N gaps (at most 60 s more than
@@ -53,12 +53,15 @@ use tokio::time::Instant;
 ///   once a later request has succeeded, and the bucket after a 429 is
 ///   taken to owe the batches answered (or lost) and not yet seen paid. A
 ///   measure that holds fewer than 8 times its costliest batch (either
-///   end may be off by one batch) does not replace a rate in force.
+///   end may be off by one batch) does not replace a rate in force, and
+///   once batches are sent, a measure that counted none of them (it says
+///   how fast single requests went) sets no rate.
 /// - **Starting afresh.** A measure older than 60 s, or one across an idle
 ///   stretch (no request for 1 s past the time the last one's spacing
 ///   ended: the bucket refilled, unused), starts again at the next 429
 ///   from the rate in force, so a quota that changes (or that another
-///   program shares) is followed.
+///   program shares) is followed; among large batches, slowly (a measure
+///   must hold 8 of them to set the rate again: see BENCHMARKS.md).
 /// - **A floor.** The rate never falls below a quarter of the first rate
 ///   measured: 429s that come whatever the rate (a proxy refusing every
 ///   Nth request, say) are not the quota's bucket, and must not drive the
@@ -441,11 +444,9 @@ impl Controller {
         }
         let from = self.measure_from.unwrap_or(now);
         let span = (now - from).as_secs_f64();
-        // The batches answered (or lost) and not yet seen paid. Neither
-        // batches still in flight nor a thin measure below count here:
-        // under a quota that counts requests a batch owes nothing and a
-        // measure in jobs is the client's own pacing, and with both the
-        // export's batch run under such a quota took 84 s, not 7.4 s.
+        // The batches answered (or lost) and not yet seen paid. Batches
+        // still in flight are not counted: under a quota that counts
+        // requests they owe nothing.
         let owed = self
             .unpaid
             .iter()
