@@ -68,7 +68,7 @@ pub struct Connection {
 
     /// The account's quota counts a batch (--batch) as one request: pace
     /// batches by requests, not by their jobs. Unset, each job is taken
-    /// to count as a request (iVvy does not say): batches then meet no
+    /// to count as a request (iVvy does not say): batches then meet few
     /// refusals for their jobs once the rate is known and while the quota
     /// stays put, but leave some of a request-counting quota unused
     /// (--max-rps counts jobs too). Set it only if iVvy confirms it.

@@ -33,7 +33,8 @@ pub(crate) struct Throttle {
 
 /// A request's place in the window, given back with its reply; dropped
 /// without one (a call cancelled mid-way), it is given back as
-/// [`Reply::Unknown`], so the window never shrinks for good.
+/// [`Reply::Unknown`] (or [`Reply::NotSent`] before its start time), so
+/// the window never shrinks for good.
 #[derive(Debug)]
 pub(crate) struct Place<'a> {
     throttle: &'a Throttle,
@@ -53,7 +54,13 @@ impl Place<'_> {
 impl Drop for Place<'_> {
     fn drop(&mut self) {
         if !self.left {
-            self.throttle.leave(self.sent, self.cost, Reply::Unknown);
+            // Dropped before its start time, it was never sent.
+            let reply = if Instant::now() < self.sent {
+                Reply::NotSent
+            } else {
+                Reply::Unknown
+            };
+            self.throttle.leave(self.sent, self.cost, reply);
         }
     }
 }
