@@ -452,24 +452,24 @@ impl Controller {
             .unpaid
             .iter()
             .fold(0u32, |sum, (_, cost)| sum.saturating_add(*cost));
-        // A measure across few batches is off by up to a batch at each end
-        // (one counted whole but partly paid before it, one not yet
-        // counted but partly paid): the rate in force is kept until the
-        // measure holds many times the costliest request.
         // Once batches are sent, a measure that counted none of them says
         // how fast single requests went, not what the quota holds: it
         // sets no rate (under a quota of requests, such a measure from a
         // few reads had held batches 4.5 s apart for two minutes).
-        let measures_batches = !self.batches_sent || self.costliest > 1;
+        let blind_to_batches = self.batches_sent && self.costliest == 1;
+        // A measure across few batches is off by up to a batch at each end
+        // (one counted whole but partly paid before it, one not yet
+        // counted but partly paid): the rate in force is kept until the
+        // measure holds many times the costliest request.
+        let few_batches = self.costliest > 1
+            && self.successes < self.costliest.saturating_mul(MEASURE_OVER_COSTLIEST);
         if let Some(rate) = self.rate
-            && (!measures_batches
-                || self.costliest > 1
-                    && self.successes < self.costliest.saturating_mul(MEASURE_OVER_COSTLIEST))
+            && (blind_to_batches || few_batches)
         {
             self.next = Some(now + hold(spacing(rate), owed));
             return;
         }
-        if measures_batches && self.successful_requests >= policy.min_successes && span > 0.0 {
+        if !blind_to_batches && self.successful_requests >= policy.min_successes && span > 0.0 {
             let rate = policy.margin * f64::from(self.successes) / span;
             let floor = *self.floor.get_or_insert(rate / 4.0);
             let rate = rate.max(floor);
